@@ -1,0 +1,1 @@
+"""shequ\x27s ETL: county returns in, indicators out."""

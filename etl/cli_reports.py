@@ -1,0 +1,117 @@
+"""`shequ submissions | indicators | scorecard | export | template | sample`: reads and files for people."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import queries
+from .config import indicator_map, load_settings
+
+FORMATS = click.Choice(["table", "csv", "json"])
+
+
+def _period(value):
+    from .cli import _period_option
+    return _period_option(value)
+
+
+def _county(ctx, value):
+    if value is None:
+        return None
+    from .db import registry_from_db
+    code = registry_from_db(ctx.engine).county_code_for(value)
+    if code is None:
+        raise click.BadParameter(f"{value!r} is not a county of the registry", param_hint="--county")
+    return code
+
+
+@click.command()
+@click.option("--county")
+@click.option("--period")
+@click.option("--format", "fmt", type=FORMATS, default="table")
+@click.pass_obj
+def submissions(ctx, county, period, fmt) -> None:
+    """Every loaded return with its status."""
+    from .cli import _render
+    df = queries.submissions(ctx.engine, _county(ctx, county), _period(period))
+    df = df.assign(warnings=df["warnings"].map(len), communities=df["n_communities"], links=df["n_links"])
+    cols = ["id", "county_code", "county_name", "period", "file_name", "sha256", "uploaded_by", "uploaded_at",
+            "status", "communities", "links", "warnings"]
+    _render(df[cols], fmt)
+
+
+@click.command()
+@click.option("--period")
+@click.option("--level", type=click.Choice(["city", "county", "community"]))
+@click.option("--basis", type=click.Choice(["current", "approved"]), default="current",
+              help="current: the newest return of each county, approved or not; approved: approved ones only")
+@click.option("--format", "fmt", type=FORMATS, default="table")
+@click.pass_obj
+def indicators(ctx, period, level, basis, fmt) -> None:
+    """The indicator table: period, area_code, area_name, indicator, value."""
+    from .cli import _render
+    df = queries.indicator_values(ctx.engine, basis, _period(period), level)
+    df = df[["period", "area_code", "area_name", "indicator", "value"]]
+    if fmt == "table":
+        names = indicator_map()
+        df = df.assign(indicator=df["indicator"].map(lambda i: f"{i} {names[i].name_zh}" if i in names else i))
+    _render(df, fmt)
+
+
+@click.command()
+@click.option("--period")
+@click.option("--basis", type=click.Choice(["current", "approved"]), default="current")
+@click.option("--format", "fmt", type=FORMATS, default="table")
+@click.pass_obj
+def scorecard(ctx, period, basis, fmt) -> None:
+    """The county scorecard with scores and ranks."""
+    from .cli import _render
+    from .scorecard import scorecard as build
+    values = queries.indicator_values(ctx.engine, basis, _period(period), "county")
+    card = build(values, load_settings())
+    names = queries.places(ctx.engine, "county").set_index("code")["name"]
+    card.insert(2, "area_name", card["area_code"].map(names))
+    _render(card, fmt)
+
+
+@click.command()
+@click.argument("out", type=click.Path(dir_okay=False, writable=True))
+@click.option("--period", multiple=True, help="a period to export (repeatable; default all)")
+@click.option("--basis", type=click.Choice(["current", "approved"]), default="current")
+@click.pass_obj
+def export(ctx, out, period, basis) -> None:
+    """Indicator tables as a formatted workbook (.xlsx) or UTF-8 CSV with BOM (.csv)."""
+    from .export import write_csv, write_xlsx
+    periods = [_period(p) for p in period] or None
+    path = Path(out)
+    if path.suffix.lower() == ".csv":
+        rows = write_csv(ctx.engine, path, periods=periods, basis=basis)
+    elif path.suffix.lower() == ".xlsx":
+        rows = write_xlsx(ctx.engine, path, periods=periods, basis=basis)
+    else:
+        raise click.BadParameter("OUT must end in .xlsx or .csv", param_hint="OUT")
+    click.echo(f"wrote {path} ({rows} values)")
+
+
+@click.command()
+@click.argument("out", type=click.Path(dir_okay=False, writable=True))
+@click.option("--county", required=True, help="county code or name")
+@click.option("--period", required=True)
+@click.pass_obj
+def template(ctx, out, county, period) -> None:
+    """A blank return for a county and period, the registry's communities pre-filled."""
+    from .db import registry_from_db
+    from .template import write_template
+    write_template(out, _county(ctx, county), _period(period), registry_from_db(ctx.engine))
+    click.echo(f"wrote {out}")
+
+
+@click.command()
+@click.argument("directory", default="sample_data", type=click.Path(file_okay=False))
+def sample(directory) -> None:
+    """Regenerate the deterministic sample returns (7 counties × 2013, 2014, 2015)."""
+    from .sample import generate
+    paths = generate(directory)
+    click.echo(f"wrote {len(paths)} returns to {directory}")

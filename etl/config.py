@@ -1,0 +1,97 @@
+"""The declarative tables shipped in the package (indicators, settings), with the city's overrides."""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+UNITS = {  # unit → (Chinese, English) as shown beside a value
+    "count": ("个", ""), "pct": ("%", "%"), "m2": ("平方米", "m²"), "items": ("项", "items"),
+    "people": ("人", "people"), "wan_yuan": ("万元", "10k yuan"), "person_times": ("人次", "person-times"),
+}
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One row of the indicator table (etl/indicators.toml)."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    unit: str
+    kind: str
+    definition_zh: str = ""
+    definition_en: str = ""
+    table: str = "community"
+    where: str = ""
+    among: str = ""
+    of: str = ""
+    per: str = ""
+    target: float | None = None
+    direction: str = "up"
+    headline: bool = False
+    levels: tuple[str, ...] = ("city", "county", "community")
+
+    def name(self, lang: str = "zh") -> str:
+        return self.name_en if lang == "en" else self.name_zh
+
+    def unit_label(self, lang: str = "zh") -> str:
+        return UNITS[self.unit][1 if lang == "en" else 0]
+
+
+@dataclass(frozen=True)
+class Settings:
+    baseline_period: str
+    weights: dict[str, float]
+    green: float
+    amber: float
+    max_file_mb: float = 40
+    extra: dict = field(default_factory=dict)
+
+
+def _read_toml(name: str) -> dict:
+    return tomllib.loads(resources.files("etl").joinpath(name).read_text(encoding="utf-8"))
+
+
+def _merge(base: dict, override: dict) -> dict:
+    out = dict(base)
+    for key, value in override.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+@lru_cache(maxsize=1)
+def indicators() -> tuple[Indicator, ...]:
+    rows = _read_toml("indicators.toml")["indicator"]
+    out = []
+    for row in rows:
+        if "levels" in row:
+            row = {**row, "levels": tuple(row["levels"])}
+        out.append(Indicator(**row))
+    unknown = {i.unit for i in out} - set(UNITS)
+    if unknown:
+        raise ValueError(f"indicators.toml: unknown units {unknown}")
+    return tuple(out)
+
+
+def indicator_map() -> dict[str, Indicator]:
+    return {i.id: i for i in indicators()}
+
+
+def load_settings(path: str | os.PathLike | None = None) -> Settings:
+    """Defaults from etl/settings.toml, overridden by the file at `path` or SHEQU_CONFIG."""
+    data = _read_toml("settings.toml")
+    path = path or os.environ.get("SHEQU_CONFIG")
+    if path:
+        data = _merge(data, tomllib.loads(Path(path).read_text(encoding="utf-8")))
+    card = data["scorecard"]
+    known = indicator_map()
+    weights = {k: float(v) for k, v in card["weights"].items()}
+    bad = [k for k in weights if k not in known or known[k].target is None]
+    if bad:
+        raise ValueError(f"scorecard weights name indicators without a target: {', '.join(bad)}")
+    return Settings(baseline_period=str(data["baseline_period"]), weights=weights, green=float(card["green"]),
+                    amber=float(card["amber"]), max_file_mb=float(data.get("upload", {}).get("max_file_mb", 40)))

@@ -1,0 +1,176 @@
+"""The database: SQLAlchemy Core tables (SQLite embedded, PostgreSQL for a server) and the engine."""
+from __future__ import annotations
+
+import os
+
+from sqlalchemy import (Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
+                        Table, Text, create_engine, event, insert, select, delete)
+from sqlalchemy.engine import Engine
+
+from .registry import CITY_CODE, CITY_NAME, CITY_NAME_EN, COUNTY_NAMES_EN, Registry, default_registry
+
+DEFAULT_URL = "sqlite:///shequ.db"
+
+metadata = MetaData()
+
+place = Table(
+    "place", metadata,
+    Column("code", String(12), primary_key=True),
+    Column("name", String(64), nullable=False),
+    Column("name_en", String(64)),
+    Column("level", String(12), nullable=False),        # city | county | township | community
+    Column("parent_code", String(12)),
+    Column("kind", String(8)),                          # 城市社区 | 乡镇社区 (communities and townships)
+)
+
+submission = Table(
+    "submission", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("county_code", String(6), nullable=False),
+    Column("period", String(8), nullable=False),
+    Column("file_name", String(255), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("uploaded_by", String(64), nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(12), nullable=False),       # submitted | approved | returned | superseded
+    Column("status_changed_at", DateTime(timezone=True), nullable=False),
+    Column("comment", Text),
+    Column("warnings", Text, nullable=False, default="[]"),  # JSON list of Problem dicts
+    Column("n_communities", Integer, nullable=False),
+    Column("n_links", Integer, nullable=False),
+    Index("ix_submission_county_period", "county_code", "period"),
+    Index("ix_submission_sha256", "sha256"),
+)
+
+_COMMUNITY_VALUE_COLUMNS = (
+    Column("township_name", String(64)),
+    Column("community_name", String(64)),
+    Column("community_kind", String(8)),
+    Column("service_area_m2", Float),
+    Column("service_items", Integer),
+    Column("facilities", Integer),
+    Column("grid_managed", Boolean),
+    Column("grid_count", Integer),
+    Column("party_org_standard", Boolean),
+    Column("unified_site", Boolean),
+    Column("unified_function", Boolean),
+    Column("unified_sign", Boolean),
+    Column("build_mode", String(32)),
+    Column("fund_fiscal", Float),
+    Column("fund_party_fee", Float),
+    Column("fund_donation", Float),
+    Column("staff", Integer),
+    Column("trained", Integer),
+    Column("weak", Boolean),
+)
+
+community_return = Table(
+    "community_return", metadata,
+    Column("submission_id", Integer, ForeignKey("submission.id", ondelete="CASCADE"), primary_key=True),
+    Column("community_code", String(12), primary_key=True),
+    *_COMMUNITY_VALUE_COLUMNS,
+    Column("sheet", String(64), nullable=False),
+    Column("source_row", Integer, nullable=False),      # the row number Excel shows
+)
+COMMUNITY_VALUE_FIELDS = tuple(c.name for c in _COMMUNITY_VALUE_COLUMNS)
+
+leader_link = Table(
+    "leader_link", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("submission_id", Integer, ForeignKey("submission.id", ondelete="CASCADE"), nullable=False),
+    Column("leader_name", String(64), nullable=False),
+    Column("leader_level", String(8), nullable=False),
+    Column("leader_post", String(128)),
+    Column("community_code", String(12), nullable=False),
+    Column("sheet", String(64), nullable=False),
+    Column("source_row", Integer, nullable=False),
+    Index("ix_leader_link_submission", "submission_id"),
+)
+
+# Computed on write, read by key: (basis, period, area) → value. basis 'current' counts the newest submitted or
+# approved return of each county and period; 'approved' only approved ones.
+indicator_value = Table(
+    "indicator_value", metadata,
+    Column("basis", String(8), primary_key=True),
+    Column("period", String(8), primary_key=True),
+    Column("area_code", String(12), primary_key=True),
+    Column("indicator", String(40), primary_key=True),
+    Column("level", String(10), nullable=False),        # city | county | community
+    Column("value", Float),
+    Index("ix_indicator_value_level", "basis", "level", "period"),
+)
+
+
+def database_url(url: str | None = None) -> str:
+    return url or os.environ.get("SHEQU_DATABASE_URL") or DEFAULT_URL
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """An engine for the URL (or SHEQU_DATABASE_URL, or ./shequ.db); SQLite gets WAL and foreign keys."""
+    url = database_url(url)
+    engine = create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            if ":memory:" not in url and url != "sqlite://":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+            # Let SQLAlchemy, not the driver, decide when a transaction begins (pysqlite's own handling would
+            # start it late and break the write lock taken in load.py).
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            conn.exec_driver_sql("BEGIN")
+    return engine
+
+
+def registry_rows(registry: Registry) -> list[dict]:
+    rows = [{"code": CITY_CODE, "name": CITY_NAME, "name_en": CITY_NAME_EN, "level": "city", "parent_code": None,
+             "kind": None}]
+    seen: set[str] = set()
+    for c in registry.communities:
+        if c.county_code not in seen:
+            seen.add(c.county_code)
+            rows.append({"code": c.county_code, "name": c.county_name, "name_en": COUNTY_NAMES_EN.get(c.county_code),
+                         "level": "county", "parent_code": CITY_CODE, "kind": None})
+        if c.township_code not in seen:
+            seen.add(c.township_code)
+            rows.append({"code": c.township_code, "name": c.township_name, "name_en": None, "level": "township",
+                         "parent_code": c.county_code, "kind": c.kind})
+        rows.append({"code": c.code, "name": c.name, "name_en": None, "level": "community",
+                     "parent_code": c.township_code, "kind": c.kind})
+    return rows
+
+
+def init_db(engine: Engine, registry: Registry | None = None) -> int:
+    """Create missing tables and (re)load the registry into `place`; returns the number of communities."""
+    registry = registry or default_registry()
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(delete(place))
+        conn.execute(insert(place), registry_rows(registry))
+    return len(registry.communities)
+
+
+def registry_from_db(engine: Engine) -> Registry:
+    """The registry as loaded by `shequ init` (so a newer registry loaded there is the one validated against)."""
+    from .registry import Community
+    with engine.connect() as conn:
+        rows = conn.execute(select(place)).mappings().all()
+    if not rows:
+        return default_registry()
+    by_code = {r["code"]: r for r in rows}
+    communities = []
+    for r in rows:
+        if r["level"] != "community":
+            continue
+        town = by_code[r["parent_code"]]
+        county = by_code[town["parent_code"]]
+        communities.append(Community(r["code"], r["name"], town["code"], town["name"], county["code"], county["name"],
+                                     r["kind"]))
+    return Registry(tuple(sorted(communities, key=lambda c: c.code)))

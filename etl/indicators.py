@@ -1,0 +1,172 @@
+"""The indicator engine: every entry of indicators.toml for every period, at city, county and community level.
+
+Each indicator reduces to two per-row columns, a numerator `a` and a denominator `b`, whose sums per group give the
+value (count: Σa; share: 100·Σa/Σb; mean: Σa/Σb; sum: Σa; ratio: 100·Σa/Σb). That makes every level the same
+vectorised group-by, whatever the scale.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from .config import Indicator, indicators
+from .registry import CITY_CODE
+from .schema import KIND_TOWNSHIP, KIND_URBAN
+
+BOOL_FIELDS = ("grid_managed", "party_org_standard", "unified_site", "unified_function", "unified_sign", "weak")
+NUMBER_FIELDS = ("service_area_m2", "service_items", "facilities", "grid_count", "fund_fiscal", "fund_party_fee",
+                 "fund_donation", "staff", "trained")
+RESULT_COLUMNS = ["period", "level", "area_code", "indicator", "value"]
+KNOWN = "_known_"      # prefix of the columns saying whether a field was reported (blank ≠ no)
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def prepare_communities(rows: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+    """Community rows (period, county_code, community_code, fields…) with the derived columns expressions use."""
+    df = rows.copy()
+    for name in BOOL_FIELDS:
+        values = df[name].astype("boolean")
+        df[KNOWN + name] = values.notna().to_numpy(dtype=bool)
+        df[name] = values.fillna(False).to_numpy(dtype=bool)
+    for name in NUMBER_FIELDS:
+        df[name] = pd.to_numeric(df[name], errors="coerce").astype(float)
+        df[KNOWN + name] = df[name].notna().to_numpy(dtype=bool)
+    df["urban"] = df["community_kind"].eq(KIND_URBAN).to_numpy(dtype=bool)
+    df["township"] = df["community_kind"].eq(KIND_TOWNSHIP).to_numpy(dtype=bool)
+    funds = df[["fund_fiscal", "fund_party_fee", "fund_donation"]]
+    df["funding_total"] = funds.sum(axis=1, min_count=1)
+    if len(links):
+        counts = links.groupby(["period", "community_code"]).size().rename("linked_leaders")
+        df = df.join(counts, on=["period", "community_code"])
+    else:
+        df["linked_leaders"] = np.nan
+    df["linked_leaders"] = df["linked_leaders"].fillna(0).astype(int)
+    return df
+
+
+def prepare_leaders(links: pd.DataFrame) -> pd.DataFrame:
+    """One row per leader and county they link in; `links` counts the leader's communities city-wide."""
+    cols = ["period", "leader_name", "level", "county_code", "links"]
+    if not len(links):
+        return pd.DataFrame(columns=cols)
+    key = ["period", "leader_name", "leader_level"]
+    distinct = links.drop_duplicates(key + ["community_code"])
+    total = distinct.groupby(key).size().rename("links")
+    per_county = distinct.drop_duplicates(key + ["county_code"])[key + ["county_code"]].join(total, on=key)
+    return per_county.rename(columns={"leader_level": "level"})[cols]
+
+
+def prepare_counties(rows: pd.DataFrame, expected_counties: list[str], periods: list[str]) -> pd.DataFrame:
+    reported = set(zip(rows["period"], rows["county_code"]))
+    return pd.DataFrame([{"period": p, "county_code": c, "reported": (p, c) in reported}
+                         for p in periods for c in expected_counties])
+
+
+def _mask(df: pd.DataFrame, expr: str) -> np.ndarray:
+    if not expr:
+        return np.ones(len(df), dtype=bool)
+    result = df.eval(expr, engine="python") if len(df) else pd.Series([], dtype=bool)
+    return np.asarray(result, dtype=bool)
+
+
+def _known(df: pd.DataFrame, *exprs: str) -> np.ndarray:
+    """Rows where every field the expressions name was reported: a blank is unknown, not 'no' or 0."""
+    known = np.ones(len(df), dtype=bool)
+    for name in {n for e in exprs for n in _NAME.findall(e)}:
+        if KNOWN + name in df.columns:
+            known &= df[KNOWN + name].to_numpy(dtype=bool)
+    return known
+
+
+def _terms(ind: Indicator, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The numerator and denominator columns of an indicator over its rows."""
+    where, among = _mask(df, ind.where), _mask(df, ind.among)
+    known = _known(df, ind.where, ind.among)
+    if ind.kind in ("count", "distinct"):
+        return (where & known).astype(float), known.astype(float)
+    if ind.kind == "share":
+        return (where & among & known).astype(float), (among & known).astype(float)
+    of = df[ind.of].to_numpy(dtype=float)
+    present = ~np.isnan(of)
+    if ind.kind == "mean":
+        ok = present & among
+        return np.where(ok, of, 0.0), ok.astype(float)
+    if ind.kind == "sum":
+        return np.where(present, of, 0.0), present.astype(float)
+    if ind.kind == "ratio":
+        per = df[ind.per].to_numpy(dtype=float)
+        ok = present & ~np.isnan(per)
+        return np.where(ok, of, 0.0), np.where(ok, per, 0.0)
+    raise ValueError(f"indicator {ind.id}: unknown kind {ind.kind!r}")
+
+
+def _value(ind: Indicator, a, b):
+    """Sums of the terms → the value; NaN where it is undefined (nothing to divide by)."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if ind.kind in ("count", "distinct", "sum"):
+            return np.where(b > 0, a, np.nan)
+        if ind.kind == "mean":
+            return np.where(b > 0, a / b, np.nan)
+        return np.where(b > 0, 100.0 * a / b, np.nan)
+
+
+def _levels(ind: Indicator, df: pd.DataFrame, city_df: pd.DataFrame) -> list[pd.DataFrame]:
+    out = []
+    if "county" in ind.levels and len(df):
+        a, b = _terms(ind, df)
+        sums = pd.DataFrame({"period": df["period"].to_numpy(), "area_code": df["county_code"].to_numpy(),
+                             "a": a, "b": b}).groupby(["period", "area_code"], sort=False).sum().reset_index()
+        out.append(sums.assign(level="county", value=_value(ind, sums["a"], sums["b"])))
+    if "city" in ind.levels and len(city_df):
+        a, b = _terms(ind, city_df)
+        sums = pd.DataFrame({"period": city_df["period"].to_numpy(), "a": a, "b": b}).groupby(
+            "period", sort=False).sum().reset_index()
+        out.append(sums.assign(level="city", area_code=CITY_CODE, value=_value(ind, sums["a"], sums["b"])))
+    if "community" in ind.levels and ind.table == "community" and len(df):
+        a, b = _terms(ind, df)
+        out.append(pd.DataFrame({"period": df["period"].to_numpy(), "area_code": df["community_code"].to_numpy(),
+                                 "level": "community", "value": _value(ind, a, b)}))
+    return out
+
+
+def compute(rows: pd.DataFrame, links: pd.DataFrame, expected_counties: list[str],
+            periods: list[str] | None = None, table: tuple[Indicator, ...] | None = None) -> pd.DataFrame:
+    """All indicator values for the periods in `rows` (plus `periods`, which may have no returns at all).
+
+    rows: one row per community and period (period, county_code, community_code and the return's fields).
+    links: one row per leader link (period, county_code, leader_name, leader_level, community_code).
+    Returns RESULT_COLUMNS; undefined values (a share of nothing) are NaN.
+    """
+    periods = sorted(set(rows["period"]) | set(periods or ()))
+    communities = prepare_communities(rows, links)
+    leaders = prepare_leaders(links)
+    city_leaders = leaders.drop_duplicates(["period", "leader_name", "level"])
+    counties = prepare_counties(rows, expected_counties, periods)
+    frames = {"community": (communities, communities), "leader": (leaders, city_leaders),
+              "county": (counties, counties)}
+    parts = []
+    for ind in table or indicators():
+        df, city_df = frames[ind.table]
+        for part in _levels(ind, df, city_df):
+            parts.append(part.assign(indicator=ind.id)[RESULT_COLUMNS])
+    if not parts:
+        return pd.DataFrame(columns=RESULT_COLUMNS)
+    return pd.concat(parts, ignore_index=True)
+
+
+def with_changes(values: pd.DataFrame, baseline: str, previous: dict[str, str]) -> pd.DataFrame:
+    """Adds baseline_value, change_baseline, ratio_baseline, previous_value, change_previous to indicator rows."""
+    key = ["area_code", "indicator"]
+    base = values[values["period"] == baseline][key + ["value"]].rename(columns={"value": "baseline_value"})
+    out = values.merge(base, on=key, how="left")
+    prev = values[key + ["period", "value"]].rename(columns={"value": "previous_value", "period": "previous_period"})
+    out["previous_period"] = out["period"].map(previous)
+    out = out.merge(prev, on=key + ["previous_period"], how="left")
+    out["change_baseline"] = out["value"] - out["baseline_value"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["ratio_baseline"] = np.where(out["baseline_value"] > 0, out["value"] / out["baseline_value"], np.nan)
+    out["change_previous"] = out["value"] - out["previous_value"]
+    return out

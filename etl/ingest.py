@@ -1,0 +1,174 @@
+"""One county return from bytes to database: guard, parse (isolated), locate, clean, validate, load."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from .config import load_settings
+from .db import registry_from_db
+from .load import LoadResult, ParsedReturn, load_return, sha256
+from .locate import Sheet, Table, county_and_period_from_title, fill_merged, find_table
+from .periods import parse_period
+from .problems import Problem, Report
+from .registry import Registry
+from .safety import UnsafeWorkbook, check_workbook
+from .schema import COMMUNITY_FIELDS, LEADER_FIELDS
+from .validate import check_columns, clean_table, validate_communities, validate_links
+from .workbook import WorkbookError, read_sheets, run_isolated
+
+
+@dataclass
+class Outcome:
+    """What happened to one file: loaded, unchanged, rejected — or, on a dry run, valid."""
+
+    file: str
+    status: str
+    report: Report
+    county_code: str | None = None
+    period: str | None = None
+    parsed: ParsedReturn | None = None
+    load: LoadResult | None = None
+    sha256: str = ""
+    counts: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "status": self.status, "county": self.county_code, "period": self.period,
+                "sha256": self.sha256, "submission_id": self.load.submission_id if self.load else None,
+                "counts": self.counts, "problems": [p.to_dict() for p in self.report.problems]}
+
+
+def _locate(sheets: list[Sheet]) -> tuple[Table | None, Table | None]:
+    community = leader = None
+    for sheet in sheets:
+        if community is None:
+            community = find_table(sheet, COMMUNITY_FIELDS, "community_name")
+            if community is not None:
+                continue
+        if leader is None:
+            leader = find_table(sheet, LEADER_FIELDS, "leader_name")
+    return community, leader
+
+
+def parse_sheets(sheets: list[Sheet], file_name: str, registry: Registry, county_hint: str | None = None,
+                 period_hint: str | None = None) -> tuple[ParsedReturn | None, Report]:
+    """The pure pipeline over a workbook's sheets: a ParsedReturn when there is no error, and the report."""
+    report = Report(file_name)
+    for sheet in sheets:
+        fill_merged(sheet)
+    community_table, leader_table = _locate(sheets)
+    if community_table is None:
+        report.add("no-table")
+        return None, report
+    sheet_name = community_table.sheet.name
+    for table in (community_table, leader_table):
+        if table is not None and table.sheet.hidden:
+            report.add("hidden-sheet", sheet=table.sheet.name, value=table.sheet.name)
+    columns_ok = check_columns(community_table, COMMUNITY_FIELDS, report)
+    county, period = _county_and_period(community_table, leader_table, registry, file_name, county_hint,
+                                        period_hint, report)
+    if not columns_ok or county is None or period is None:
+        return None, report
+    records = clean_table(community_table, COMMUNITY_FIELDS, report)
+    communities = validate_communities(records, county, registry, report, sheet_name)
+    if leader_table is None:
+        report.add("no-leader-sheet")
+        links = validate_links([], county, registry, report, "", set())
+    else:
+        check_columns(leader_table, LEADER_FIELDS, report)
+        link_records = clean_table(leader_table, LEADER_FIELDS, report)
+        links = validate_links(link_records, county, registry, report, leader_table.sheet.name,
+                               set(communities["community_code"]))
+    if not report.valid:
+        return None, report
+    return ParsedReturn(county, period, communities, links, report.warnings), report
+
+
+def _county_and_period(table: Table, leader_table: Table | None, registry: Registry, file_name: str,
+                       county_hint: str | None, period_hint: str | None, report: Report):
+    """From the title block (either sheet's); the form's values must agree; the county column as a fallback."""
+    county, period = county_and_period_from_title(table.title_lines, registry.county_code_for)
+    if leader_table is not None and (county is None or period is None):
+        c2, p2 = county_and_period_from_title(leader_table.title_lines, registry.county_code_for)
+        county, period = county or c2, period or p2
+    if county is None:
+        j = table.columns.get("county")
+        named = {registry.county_code_for(str(table.sheet.rows[i][j])) for i in table.data_rows
+                 if j is not None and j < len(table.sheet.rows[i]) and table.sheet.rows[i][j] not in ("", None)}
+        if len(named) == 1 and None not in named:
+            county = named.pop()
+    if period is None:
+        period = parse_period(Path(file_name).stem)
+    sheet = table.sheet.name
+    if county_hint:
+        hint = registry.county_code_for(county_hint)
+        if county and hint != county:
+            report.add("county-mismatch", sheet=sheet,
+                       detail=f"workbook {registry.counties.get(county, county)} ≠ form {county_hint}")
+            return None, period
+        county = county or hint
+    if period_hint:
+        if period and parse_period(period_hint) != period:
+            report.add("period-mismatch", sheet=sheet, detail=f"workbook {period} ≠ form {period_hint}")
+            return county, None
+        period = period or parse_period(period_hint)
+    if county is None:
+        report.add("no-county", sheet=sheet)
+    if period is None:
+        report.add("no-period", sheet=sheet)
+    return county, period
+
+
+def parse_content(content: bytes, file_name: str, registry: Registry, county_hint: str | None = None,
+                  period_hint: str | None = None) -> tuple[ParsedReturn | None, Report]:
+    """Read and validate a workbook's bytes in this process (trusted input, tests); see parse_untrusted."""
+    return parse_sheets(read_sheets(content), file_name, registry, county_hint, period_hint)
+
+
+def parse_untrusted(content: bytes, file_name: str, registry: Registry, county_hint: str | None = None,
+                    period_hint: str | None = None, max_bytes: int | None = None,
+                    isolate: bool = True) -> tuple[ParsedReturn | None, Report]:
+    """The cheap checks, then the parse in a worker process with a memory limit and a timeout."""
+    if max_bytes is None:
+        max_bytes = int(load_settings().max_file_mb * 2**20)
+    try:
+        check_workbook(content, max_bytes)
+        if isolate:
+            return run_isolated(parse_content, content, file_name, registry, county_hint, period_hint)
+        return parse_content(content, file_name, registry, county_hint, period_hint)
+    except (UnsafeWorkbook, WorkbookError) as exc:
+        report = Report(file_name)
+        report.add(exc.code, detail=exc.detail)
+        return None, report
+
+
+def ingest_bytes(engine: Engine, content: bytes, file_name: str, *, county_hint: str | None = None,
+                 period_hint: str | None = None, dry_run: bool = False, uploaded_by: str = "cli",
+                 registry: Registry | None = None, isolate: bool = True) -> Outcome:
+    """Validate one return and, unless it is a dry run or has errors, load it in one transaction."""
+    registry = registry or registry_from_db(engine)
+    parsed, report = parse_untrusted(content, file_name, registry, county_hint, period_hint, isolate=isolate)
+    outcome = Outcome(file_name, "rejected", report, sha256=sha256(content))
+    if parsed is None:
+        return outcome
+    outcome.county_code, outcome.period, outcome.parsed = parsed.county_code, parsed.period, parsed
+    outcome.counts = {"communities": len(parsed.communities), "links": len(parsed.links),
+                      "warnings": len(report.warnings), "errors": 0}
+    if dry_run:
+        outcome.status = "valid"
+        return outcome
+    outcome.load = load_return(engine, parsed, file_name, content, uploaded_by)
+    outcome.status = outcome.load.status
+    return outcome
+
+
+def ingest_path(engine: Engine, path: str | Path, **options) -> Outcome:
+    path = Path(path)
+    return ingest_bytes(engine, path.read_bytes(), path.name, **options)
+
+
+def problems_frame(problems: list[Problem]) -> pd.DataFrame:
+    cols = ["file", "sheet", "row", "column", "code", "severity", "message_zh", "message_en"]
+    return pd.DataFrame([{k: p.to_dict()[k] for k in cols} for p in problems], columns=cols)

@@ -1,0 +1,122 @@
+"""Loading a validated return: submission, rows, links and indicators in one transaction, or nothing."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import pandas as pd
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from .db import COMMUNITY_VALUE_FIELDS, community_return, leader_link, submission
+from .problems import Problem
+from .recompute import recompute
+
+LINK_FIELDS = ("leader_name", "leader_level", "leader_post", "community_code", "sheet", "source_row")
+
+
+@dataclass
+class ParsedReturn:
+    """What the reader made of one workbook: where it is from and its clean rows, ready to load."""
+
+    county_code: str
+    period: str
+    communities: pd.DataFrame          # community_code, the return's fields, sheet, source_row
+    links: pd.DataFrame                # LINK_FIELDS
+    warnings: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class LoadResult:
+    status: str                        # loaded | unchanged
+    submission_id: int
+    superseded: list[int] = field(default_factory=list)
+
+
+def sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def _lock_for_write(conn: Connection) -> None:
+    """Take the database's write lock before reading what we will decide on, so two loads cannot interleave."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("UPDATE submission SET id = id WHERE 0")
+    elif conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("LOCK TABLE submission IN SHARE ROW EXCLUSIVE MODE")
+
+
+def _none_if_nan(value):
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    if hasattr(value, "item"):          # numpy scalar → Python
+        return value.item()
+    return value
+
+
+def _records(df: pd.DataFrame, columns: tuple[str, ...], **extra) -> list[dict]:
+    present = [c for c in columns if c in df.columns]
+    values = df[present].astype(object).to_numpy()
+    return [{**extra, **{c: _none_if_nan(v) for c, v in zip(present, row)}} for row in values]
+
+
+def load_return(engine: Engine, parsed: ParsedReturn, file_name: str, content: bytes,
+                uploaded_by: str = "cli") -> LoadResult:
+    """Store the return; a newer return for the same county and period supersedes the older submitted ones.
+
+    The same bytes loaded again change nothing (status 'unchanged'). Everything, indicators included, commits in
+    one transaction: if anything fails, the database is as it was.
+    """
+    digest = sha256(content)
+    now = datetime.now(timezone.utc)
+    with engine.begin() as conn:
+        _lock_for_write(conn)
+        existing = conn.execute(select(submission.c.id).where(submission.c.sha256 == digest,
+                                                              submission.c.county_code == parsed.county_code,
+                                                              submission.c.period == parsed.period)
+                                .order_by(submission.c.id.desc())).first()
+        if existing:
+            return LoadResult("unchanged", existing.id)
+        older = [r.id for r in conn.execute(select(submission.c.id).where(
+            submission.c.county_code == parsed.county_code, submission.c.period == parsed.period,
+            submission.c.status == "submitted"))]
+        submission_id = conn.execute(insert(submission).values(
+            county_code=parsed.county_code, period=parsed.period, file_name=file_name, sha256=digest,
+            content=content, uploaded_by=uploaded_by, uploaded_at=now, status="submitted", status_changed_at=now,
+            warnings=json.dumps([p.to_dict() for p in parsed.warnings], ensure_ascii=False),
+            n_communities=len(parsed.communities), n_links=len(parsed.links))).inserted_primary_key[0]
+        rows = _records(parsed.communities, ("community_code", *COMMUNITY_VALUE_FIELDS, "sheet", "source_row"),
+                        submission_id=submission_id)
+        if rows:
+            conn.execute(insert(community_return), rows)
+        links = _records(parsed.links, LINK_FIELDS, submission_id=submission_id)
+        if links:
+            conn.execute(insert(leader_link), links)
+        if older:
+            conn.execute(update(submission).where(submission.c.id.in_(older)).values(status="superseded", status_changed_at=now))
+        recompute(conn, [parsed.period])
+    return LoadResult("loaded", submission_id, older)
+
+
+def set_status(engine: Engine, submission_id: int, status: str, comment: str | None = None) -> None:
+    """Approve or return a submission; approving supersedes the county's older approved return for the period."""
+    if status not in ("approved", "returned", "submitted"):
+        raise ValueError(f"cannot set status {status!r}")
+    now = datetime.now(timezone.utc)
+    with engine.begin() as conn:
+        _lock_for_write(conn)
+        row = conn.execute(select(submission.c.county_code, submission.c.period)
+                           .where(submission.c.id == submission_id)).first()
+        if row is None:
+            raise LookupError(f"no submission {submission_id}")
+        if status == "approved":
+            conn.execute(update(submission).where(
+                submission.c.county_code == row.county_code, submission.c.period == row.period,
+                submission.c.id < submission_id, submission.c.status.in_(("approved", "submitted")))
+                .values(status="superseded", status_changed_at=now))
+        conn.execute(update(submission).where(submission.c.id == submission_id)
+                     .values(status=status, comment=comment, status_changed_at=now))
+        recompute(conn, [row.period])

@@ -1,0 +1,133 @@
+"""Reads of the loaded data as DataFrames — what the CLI, the exports and the dashboard all call."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from sqlalchemy import and_, func, select
+from sqlalchemy.engine import Connection, Engine
+
+from .db import COMMUNITY_VALUE_FIELDS, community_return, indicator_value, leader_link, place, submission
+from .periods import period_sort_key
+
+BASES = ("current", "approved")
+# Which statuses count on each basis; the newest such submission of a county and period is the one that counts.
+BASIS_STATUSES = {"current": ("submitted", "approved"), "approved": ("approved",)}
+
+
+def counted_submissions(basis: str = "current", periods: list[str] | None = None):
+    """A subquery of the submission ids that count: the newest of each county and period on the basis."""
+    statuses = BASIS_STATUSES[basis]
+    cond = submission.c.status.in_(statuses)
+    if periods is not None:
+        cond = and_(cond, submission.c.period.in_(periods))
+    return (select(func.max(submission.c.id).label("id")).where(cond)
+            .group_by(submission.c.county_code, submission.c.period).subquery())
+
+
+def community_rows(conn: Connection | Engine, basis: str = "current", periods: list[str] | None = None) -> pd.DataFrame:
+    """The counted community rows with their lineage (submission, file, sheet, row)."""
+    ids = counted_submissions(basis, periods)
+    s, r = submission, community_return
+    query = (select(s.c.period, s.c.county_code, r.c.community_code, *[r.c[f] for f in COMMUNITY_VALUE_FIELDS],
+                    r.c.submission_id, s.c.file_name, r.c.sheet, r.c.source_row, s.c.status)
+             .select_from(r.join(s, s.c.id == r.c.submission_id).join(ids, ids.c.id == s.c.id)))
+    return _frame(conn, query)
+
+
+def link_rows(conn: Connection | Engine, basis: str = "current", periods: list[str] | None = None) -> pd.DataFrame:
+    """The counted leader links, with the county of the return they came in."""
+    ids = counted_submissions(basis, periods)
+    s, k = submission, leader_link
+    query = (select(s.c.period, s.c.county_code, k.c.leader_name, k.c.leader_level, k.c.leader_post,
+                    k.c.community_code, k.c.submission_id, s.c.file_name, k.c.sheet, k.c.source_row)
+             .select_from(k.join(s, s.c.id == k.c.submission_id).join(ids, ids.c.id == s.c.id)))
+    return _frame(conn, query)
+
+
+def _frame(conn, query) -> pd.DataFrame:
+    if isinstance(conn, Engine):
+        with conn.connect() as c:
+            return _frame(c, query)
+    result = conn.execute(query)
+    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def places(engine: Engine, level: str | None = None) -> pd.DataFrame:
+    query = select(place)
+    if level:
+        query = query.where(place.c.level == level)
+    return _frame(engine, query.order_by(place.c.code))
+
+
+def indicator_values(engine: Engine, basis: str = "current", period: str | None = None, level: str | None = None,
+                     indicator: str | None = None) -> pd.DataFrame:
+    """The stored indicator table with area names: period, level, area_code, area_name, area_name_en, indicator, value."""
+    iv = indicator_value
+    query = (select(iv.c.period, iv.c.level, iv.c.area_code, place.c.name.label("area_name"),
+                    place.c.name_en.label("area_name_en"), iv.c.indicator, iv.c.value)
+             .select_from(iv.outerjoin(place, place.c.code == iv.c.area_code)).where(iv.c.basis == basis))
+    if period:
+        query = query.where(iv.c.period == period)
+    if level:
+        query = query.where(iv.c.level == level)
+    if indicator:
+        query = query.where(iv.c.indicator == indicator)
+    df = _frame(engine, query)
+    return sort_periods(df, ["level", "area_code"])
+
+
+def sort_periods(df: pd.DataFrame, then: list[str] | None = None) -> pd.DataFrame:
+    if df.empty:
+        return df.reset_index(drop=True)
+    key = df["period"].map(period_sort_key)
+    return df.assign(_k=key).sort_values(["_k", *(then or [])], kind="stable").drop(columns="_k").reset_index(drop=True)
+
+
+def periods(engine: Engine, basis: str = "current") -> list[str]:
+    """Periods with indicator values on the basis, oldest first."""
+    with engine.connect() as conn:
+        found = conn.execute(select(indicator_value.c.period).where(indicator_value.c.basis == basis).distinct())
+        return sorted((p for (p,) in found), key=period_sort_key)
+
+
+def submissions(engine: Engine, county: str | None = None, period: str | None = None,
+                with_content: bool = False) -> pd.DataFrame:
+    """Every loaded return, newest first, without the file bytes unless asked."""
+    cols = [c for c in submission.c if with_content or c.name != "content"]
+    query = select(*cols, place.c.name.label("county_name")).select_from(
+        submission.outerjoin(place, place.c.code == submission.c.county_code))
+    if county:
+        query = query.where(submission.c.county_code == county)
+    if period:
+        query = query.where(submission.c.period == period)
+    df = _frame(engine, query.order_by(submission.c.id.desc()))
+    df["warnings"] = df["warnings"].map(lambda w: json.loads(w or "[]"))
+    return df
+
+
+def community_history(engine: Engine, community_code: str, basis: str = "current") -> pd.DataFrame:
+    """One community's counted rows over every period, with where each came from."""
+    with engine.connect() as conn:
+        df = community_rows(conn, basis)
+    return sort_periods(df[df["community_code"] == community_code])
+
+
+def previous_periods(all_periods: list[str]) -> dict[str, str]:
+    """period → the period before it (2015 → 2014; 2015Q1 → 2014Q4 when both are quarters)."""
+    ordered = sorted(all_periods, key=period_sort_key)
+    out = {}
+    for p in ordered:
+        quarterly = "Q" in p
+        earlier = [q for q in ordered if ("Q" in q) == quarterly and period_sort_key(q) < period_sort_key(p)]
+        if earlier:
+            out[p] = earlier[-1]
+    return out
+
+
+def data_version(engine: Engine) -> str:
+    """Changes whenever a return is loaded or a status changes: the key that invalidates cached reads."""
+    with engine.connect() as conn:
+        row = conn.execute(select(func.count(submission.c.id), func.max(submission.c.id),
+                                  func.max(submission.c.status_changed_at))).first()
+    return ":".join(str(v) for v in row)

@@ -1,0 +1,139 @@
+"""The community registry (master data): Yulin's 7 counties, their townships and 184 communities."""
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from importlib import resources
+from pathlib import Path
+
+CITY_CODE = "450900"
+CITY_NAME = "玉林市"
+CITY_NAME_EN = "Yulin City"
+
+COUNTY_NAMES_EN = {
+    "450902": "Yuzhou District", "450903": "Fumian District", "450921": "Rong County",
+    "450922": "Luchuan County", "450923": "Bobai County", "450924": "Xingye County", "450981": "Beiliu City",
+}
+
+_COMMUNITY_SUFFIXES = ("社区居民委员会", "居民委员会", "社区居委会", "居委会", "社区")
+_TOWNSHIP_SUFFIXES = ("街道办事处", "街道办", "街道", "镇人民政府", "镇", "乡")
+
+
+def _squash(text: str) -> str:
+    """Full-width to half-width, no spaces: the form names are compared in."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
+
+
+def community_key(name: str) -> str:
+    """The core of a community name: 永丰社区居委会, 永丰社区 and 永丰居民委员会 all give 永丰."""
+    s = _squash(name)
+    for suffix in _COMMUNITY_SUFFIXES:
+        if s.endswith(suffix) and len(s) > len(suffix):
+            return s[: -len(suffix)]
+    return s
+
+
+def township_key(name: str) -> str:
+    """The core of a township name: 城南街道 and 城南 both give 城南."""
+    s = _squash(name)
+    for suffix in _TOWNSHIP_SUFFIXES:
+        if s.endswith(suffix) and len(s) > len(suffix):
+            return s[: -len(suffix)]
+    return s
+
+
+@dataclass(frozen=True)
+class Community:
+    code: str
+    name: str
+    township_code: str
+    township_name: str
+    county_code: str
+    county_name: str
+    kind: str  # 城市社区 | 乡镇社区
+
+
+@dataclass(frozen=True)
+class Registry:
+    """Lookup tables over the registry rows; immutable, cheap to pass to a worker process."""
+
+    communities: tuple[Community, ...]
+
+    @cached_property
+    def counties(self) -> dict[str, str]:
+        return {c.county_code: c.county_name for c in self.communities}
+
+    @cached_property
+    def _by_code(self) -> dict[str, Community]:
+        return {c.code: c for c in self.communities}
+
+    @cached_property
+    def _by_county(self) -> dict[str, list[Community]]:
+        out: dict[str, list[Community]] = {}
+        for c in self.communities:
+            out.setdefault(c.county_code, []).append(c)
+        return out
+
+    @cached_property
+    def _by_key(self) -> dict[str, list[Community]]:
+        out: dict[str, list[Community]] = {}
+        for c in self.communities:
+            out.setdefault(community_key(c.name), []).append(c)
+        return out
+
+    def named(self, name: str) -> list[Community]:
+        """Communities whose name has the same core as `name` (永丰社区 finds 永丰社区居委会), anywhere."""
+        return self._by_key.get(community_key(name), [])
+
+    def county_code_for(self, text: str) -> str | None:
+        """A county from its code or its name (北流, 北流市, 450981)."""
+        s = _squash(text)
+        if s in self.counties:
+            return s
+        for code, name in self.counties.items():
+            if s == name or (len(s) >= 2 and name.startswith(s) and len(name) - len(s) == 1):
+                return code
+        return None
+
+    def by_code(self) -> dict[str, Community]:
+        return self._by_code
+
+    def in_county(self, county_code: str) -> list[Community]:
+        return self._by_county.get(county_code, [])
+
+    def townships(self) -> dict[str, tuple[str, str, str]]:
+        """township code → (name, county code, kind)."""
+        return {c.township_code: (c.township_name, c.county_code, c.kind) for c in self.communities}
+
+
+def _read_rows(path: Path | None) -> list[dict[str, str]]:
+    if path is None:
+        text = resources.files("etl").joinpath("data", "yulin_communities.csv").read_text(encoding="utf-8")
+    else:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    return list(csv.DictReader(text.splitlines()))
+
+
+REGISTRY_COLUMNS = ("county_code", "county_name", "township_code", "township_name", "township_kind",
+                    "community_code", "community_name")
+
+
+def load_registry_csv(path: Path | None = None) -> Registry:
+    """The registry from a CSV with the columns of the shipped file (the shipped one by default)."""
+    rows = _read_rows(path)
+    if not rows or set(REGISTRY_COLUMNS) - set(rows[0]):
+        raise ValueError(f"registry CSV must have the columns {', '.join(REGISTRY_COLUMNS)}")
+    kinds = {"street": "城市社区", "town": "乡镇社区"}
+    return Registry(tuple(
+        Community(r["community_code"].strip(), r["community_name"].strip(), r["township_code"].strip(),
+                  r["township_name"].strip(), r["county_code"].strip(), r["county_name"].strip(),
+                  kinds[r["township_kind"].strip()])
+        for r in rows))
+
+
+@lru_cache(maxsize=1)
+def default_registry() -> Registry:
+    return load_registry_csv()

@@ -1,0 +1,86 @@
+"""The county assessment (绩效考核): weighted achievement against targets, traffic lights and ranks."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .config import Settings, indicator_map, load_settings
+
+LIGHTS = ("green", "amber", "red")
+LIGHT_MARKS = {"green": "✓", "amber": "!", "red": "✗"}
+
+
+def light(value: float | None, target: float, settings: Settings) -> str | None:
+    """green ≥ green×target, amber ≥ amber×target, red below; None when there is no value."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    achievement = value / target
+    if achievement >= settings.green:
+        return "green"
+    if achievement >= settings.amber:
+        return "amber"
+    return "red"
+
+
+def scorecard(county_values: pd.DataFrame, settings: Settings | None = None) -> pd.DataFrame:
+    """County-level indicator rows (period, area_code, indicator, value, …) → one row per county and period.
+
+    Columns: period, area_code, then per weighted indicator `<id>` (value) and `<id>_light`, then score (0–100,
+    the weighted mean of min(value/target, 1) over the indicators that have a value), rank (1 = best, per period),
+    previous_rank and rank_change (positive = moved up).
+    """
+    settings = settings or load_settings()
+    table = indicator_map()
+    weights = settings.weights
+    wide = (county_values[county_values["indicator"].isin(list(weights))]
+            .pivot_table(index=["period", "area_code"], columns="indicator", values="value", aggfunc="first",
+                         dropna=False)
+            .reindex(columns=list(weights)))
+    if wide.empty:
+        cols = ["period", "area_code", *weights, *(f"{i}_light" for i in weights), "score", "rank", "previous_rank",
+                "rank_change"]
+        return pd.DataFrame(columns=cols)
+    achieved = pd.DataFrame({i: (wide[i] / table[i].target).clip(upper=1.0) for i in weights})
+    weight_row = pd.Series(weights)
+    present = achieved.notna()
+    total_weight = present.mul(weight_row, axis=1).sum(axis=1)
+    score = (achieved.fillna(0).mul(weight_row, axis=1).sum(axis=1) / total_weight.replace(0, np.nan)) * 100
+    out = wide.copy()
+    for i in weights:
+        out[f"{i}_light"] = [light(v, table[i].target, settings) for v in wide[i]]
+    out["score"] = score.round(2)
+    out = out.reset_index()
+    out["rank"] = out.groupby("period")["score"].rank(method="min", ascending=False).astype("Int64")
+    from .queries import previous_periods
+    previous = previous_periods(list(out["period"].unique()))
+    ranks = out.set_index(["period", "area_code"])["rank"]
+    out["previous_rank"] = [ranks.get((previous.get(p), a), pd.NA) if p in previous else pd.NA
+                            for p, a in zip(out["period"], out["area_code"])]
+    out["previous_rank"] = out["previous_rank"].astype("Int64")
+    out["rank_change"] = out["previous_rank"] - out["rank"]
+    return out.sort_values(["period", "rank", "area_code"]).reset_index(drop=True)
+
+
+def leader_accountability(rows: pd.DataFrame, links: pd.DataFrame, baseline_rows: pd.DataFrame) -> pd.DataFrame:
+    """Per leader: linked communities, how many meet the area standard now and at the baseline.
+
+    A community meets the standard when its premises reach 500 m² (urban) or 300 m² (township).
+    """
+    def meets(df: pd.DataFrame) -> pd.Series:
+        need = np.where(df["community_kind"] == "城市社区", 500.0, 300.0)
+        return pd.Series(pd.to_numeric(df["service_area_m2"], errors="coerce").to_numpy() >= need,
+                         index=df["community_code"])
+
+    now, then = meets(rows), meets(baseline_rows) if len(baseline_rows) else pd.Series(dtype=bool)
+    if links.empty:
+        return pd.DataFrame(columns=["leader_name", "leader_level", "leader_post", "communities", "meets_now",
+                                     "meets_baseline", "change"])
+    distinct = links.drop_duplicates(["leader_name", "leader_level", "community_code"])
+    out = distinct.assign(meets_now=distinct["community_code"].map(now).fillna(False).astype(bool),
+                          meets_baseline=distinct["community_code"].map(then).fillna(False).astype(bool))
+    grouped = out.groupby(["leader_name", "leader_level"]).agg(
+        leader_post=("leader_post", "first"), communities=("community_code", "nunique"),
+        community_codes=("community_code", lambda s: sorted(s)),
+        meets_now=("meets_now", "sum"), meets_baseline=("meets_baseline", "sum")).reset_index()
+    grouped["change"] = grouped["meets_now"] - grouped["meets_baseline"]
+    return grouped
