@@ -1,0 +1,4 @@
+"""`python -m etl` runs the shequ command line."""
+from .cli import main
+
+main()

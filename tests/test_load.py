@@ -1,0 +1,81 @@
+"""Loading: one transaction or nothing, supersession, approval, lineage to the cell, indicators kept in step."""
+from __future__ import annotations
+
+import openpyxl
+import pandas as pd
+import pytest
+from sqlalchemy import select, text
+
+from conftest import table_counts
+from etl import queries
+from etl.db import submission
+from etl.indicators import compute
+from etl.ingest import ingest_path
+from etl.load import set_status
+from etl.recompute import expected_counties, recompute
+from returns import leader_sheet, SheetSpec, communities, simple_return, standard_rows, write_workbook
+
+
+def test_a_failure_inside_the_transaction_leaves_the_database_as_it_was(engine, tmp_path):
+    assert ingest_path(engine, simple_return(tmp_path / "a.xlsx")).status == "loaded"
+    before = table_counts(engine)
+    versions = queries.indicator_values(engine)
+    with engine.begin() as conn:   # the database itself refuses the leader links, after the rows went in
+        conn.execute(text("CREATE TRIGGER refuse BEFORE INSERT ON leader_link BEGIN SELECT RAISE(ABORT, 'refused'); END"))
+    c = communities()[0]
+    path = write_workbook(tmp_path / "b.xlsx", SheetSpec(rows=standard_rows(area=999)),
+                          leader_sheet([["王伟", "厅级", "市委常委", c.code, c.name]]))
+    with pytest.raises(Exception, match="refused"):
+        ingest_path(engine, path)
+    assert table_counts(engine) == before
+    pd.testing.assert_frame_equal(queries.indicator_values(engine), versions)
+    assert [s for (s,) in engine.connect().execute(select(submission.c.status))] == ["submitted"]
+
+
+def test_every_value_traces_back_to_its_cell(engine, tmp_path):
+    path = simple_return(tmp_path / "r.xlsx", rows=standard_rows(area=777))
+    outcome = ingest_path(engine, path)
+    rows = queries.community_history(engine, communities()[1].code)
+    row = rows.iloc[0]
+    assert (row["submission_id"], row["file_name"], row["sheet"], row["source_row"]) == (
+        outcome.load.submission_id, "r.xlsx", "社区基本情况", 5)
+    sheet = openpyxl.load_workbook(path)[row["sheet"]]
+    assert sheet.cell(int(row["source_row"]), 6).value == row["service_area_m2"] == 777
+    stored = queries.submissions(engine, with_content=True).iloc[0]
+    assert stored["content"] == path.read_bytes() and len(stored["sha256"]) == 64
+
+
+def test_approval_basis_and_supersession(engine, tmp_path):
+    first = ingest_path(engine, simple_return(tmp_path / "a.xlsx", rows=standard_rows(area=400)))
+    set_status(engine, first.load.submission_id, "approved")
+    second = ingest_path(engine, simple_return(tmp_path / "b.xlsx", rows=standard_rows(area=900)))
+    mean = lambda basis: queries.indicator_values(engine, basis, "2015", "county", "area_mean_m2")["value"].tolist()
+    assert mean("current") == [900] and mean("approved") == [400]     # approved figures hold until approval
+    set_status(engine, second.load.submission_id, "approved")
+    assert mean("approved") == [900]
+    statuses = queries.submissions(engine).set_index("id")["status"].to_dict()
+    assert statuses == {second.load.submission_id: "approved", first.load.submission_id: "superseded"}
+
+
+def test_a_returned_submission_stops_counting(engine, tmp_path):
+    outcome = ingest_path(engine, simple_return(tmp_path / "a.xlsx"))
+    set_status(engine, outcome.load.submission_id, "returned", "请补充经费数据")
+    assert queries.indicator_values(engine, "current").empty
+    assert queries.submissions(engine).iloc[0]["comment"] == "请补充经费数据"
+
+
+def test_stored_indicators_equal_a_recomputation_from_the_final_submissions(sample_engine):
+    stored = queries.indicator_values(sample_engine)
+    with sample_engine.connect() as conn:
+        fresh = compute(queries.community_rows(conn), queries.link_rows(conn), expected_counties(conn))
+    merged = stored.merge(fresh, on=["period", "level", "area_code", "indicator"], suffixes=("_stored", "_fresh"))
+    assert len(merged) == len(stored) == len(fresh)
+    pd.testing.assert_series_equal(merged["value_stored"], merged["value_fresh"], check_names=False)
+
+
+def test_recompute_is_idempotent(engine, tmp_path):
+    ingest_path(engine, simple_return(tmp_path / "a.xlsx"))
+    before = queries.indicator_values(engine)
+    with engine.begin() as conn:
+        recompute(conn)
+    pd.testing.assert_frame_equal(queries.indicator_values(engine), before)
