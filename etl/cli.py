@@ -53,7 +53,19 @@ def _render(df: pd.DataFrame, fmt: str) -> None:
         click.echo(df.to_string(index=False))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class ShequGroup(click.Group):
+    """Turns the library's ShequError into click's error handling, so every entry point reports it the same way."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ShequError as exc:
+            error = click.ClickException(str(exc))
+            error.exit_code = exc.exit_code
+            raise error from None
+
+
+@click.group(cls=ShequGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", envvar="SHEQU_DATABASE_URL", help="SQLAlchemy URL (default: sqlite:///shequ.db)")
 @click.version_option(package_name="shequ")
 @click.pass_context
@@ -73,8 +85,9 @@ def init(ctx: Context, registry: str | None) -> None:
 
 from .cli_ingest import ingest  # noqa: E402  (the command lives in its own module; registered here)
 from .cli_reports import export, indicators, sample, scorecard, submissions, template  # noqa: E402
+from .cli_admin import approve, publish, user  # noqa: E402
 
-for command in (ingest, submissions, indicators, scorecard, export, template, sample):
+for command in (ingest, submissions, indicators, scorecard, export, template, sample, approve, publish, user):
     cli.add_command(command)
 
 

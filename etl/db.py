@@ -102,6 +102,51 @@ indicator_value = Table(
 )
 
 
+app_user = Table(
+    "app_user", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("password_hash", String(256), nullable=False),
+    Column("role", String(8), nullable=False),          # viewer | analyst | admin
+    Column("county_code", String(6)),                   # an analyst's county
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+audit_event = Table(
+    "audit_event", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("username", String(64)),
+    Column("action", String(32), nullable=False),       # login, login-failed, upload, approve, export, user-…
+    Column("detail", Text, nullable=False, default="{}"),  # JSON
+    Column("remote_addr", String(64)),
+    Index("ix_audit_event_at", "at"),
+)
+
+# A published period: the approved indicator values frozen as they were; a later correction is a new version.
+publication = Table(
+    "publication", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("period", String(8), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+    Column("published_by", String(64), nullable=False),
+    Column("submission_ids", Text, nullable=False),     # JSON list: the approved returns it froze
+)
+
+publication_value = Table(
+    "publication_value", metadata,
+    Column("publication_id", Integer, ForeignKey("publication.id", ondelete="CASCADE"), primary_key=True),
+    Column("area_code", String(12), primary_key=True),
+    Column("indicator", String(40), primary_key=True),
+    Column("level", String(10), nullable=False),
+    Column("value", Float),
+)
+
+
 def database_url(url: str | None = None) -> str:
     return url or os.environ.get("SHEQU_DATABASE_URL") or DEFAULT_URL
 

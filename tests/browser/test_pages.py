@@ -84,7 +84,7 @@ def test_community_click_shows_history_and_lineage(dash):
     assert "共" in dash.find_element("#community-count").text
     first = dash.driver.find_elements(By.CSS_SELECTOR, "#community-grid .ag-center-cols-container .ag-row")[0]
     first.find_elements(By.CSS_SELECTOR, ".ag-cell")[0].click()
-    dash.wait_for_contains_text("#community-history", "数据来源", timeout=15)
+    dash.wait_for_element("#community-history .history-table", timeout=15)
     history = dash.find_element("#community-history").text
     for period in ("2013年", "2014年", "2015年"):
         assert period in history
