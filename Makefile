@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SCALE ?= full
 PORT ?= 8050
 
-.PHONY: demo test bench install browser-deps clean
+.PHONY: demo test bench install test-deps clean
 
 $(BIN)/shequ: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,21 +19,26 @@ install: $(BIN)/shequ
 demo: install
 	$(BIN)/shequ demo --port $(PORT)
 
-# Debian's chromium and chromium-driver (and CJK fonts for readable screenshots) when missing and we can install.
-browser-deps:
-	@if command -v chromedriver >/dev/null 2>&1 && command -v chromium >/dev/null 2>&1; then :; \
+# Debian packages the tests use, installed when missing and we can: chromium and chromium-driver (browser tests),
+# CJK fonts (readable screenshots), postgresql (every database test also runs on a throwaway cluster).
+DEBIAN_TEST_PACKAGES := chromium chromium-driver fonts-noto-cjk postgresql
+test-deps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v chromedriver >/dev/null 2>&1 || missing="$$missing chromium-driver"; \
+	[ -d /usr/share/fonts/opentype/noto ] || missing="$$missing fonts-noto-cjk"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || [ -n "$$SHEQU_TEST_POSTGRES_URL" ] || missing="$$missing postgresql"; \
+	if [ -z "$$missing" ]; then :; \
 	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-			chromium chromium-driver fonts-noto-cjk >/dev/null; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
-		sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-			chromium chromium-driver fonts-noto-cjk >/dev/null; \
-	else echo "chromium/chromedriver missing and cannot be installed here: the browser tests will fail" >&2; fi
+		sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else echo "missing and cannot be installed here:$$missing — the tests that need them will fail" >&2; fi
 
-test: install browser-deps
+test: install test-deps
 	$(BIN)/pytest -q -p no:cacheprovider
 
-bench: install browser-deps
+bench: install test-deps
 	$(BIN)/python -m bench --scale $(SCALE)
 
 clean:

@@ -94,8 +94,8 @@ def _write_level(book, fmt, sheet_name, part: pd.DataFrame, table) -> None:
     sheet.set_column(3, len(heads) - 1, 14)
     if part.empty:
         return
-    wide = part.pivot_table(index=["period", "area_code", "area_name"], columns="indicator", values="value",
-                            aggfunc="first", dropna=False).reset_index()
+    wide = (part.assign(area_name=part["area_name"].fillna(""))
+            .set_index(["period", "area_code", "area_name", "indicator"])["value"].unstack("indicator").reset_index())
     wide = queries.sort_periods(wide, ["area_code"])
     ids = [i.id for i in table]
     formats = [_number_format(fmt, i.unit) for i in table]

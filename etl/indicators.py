@@ -6,12 +6,11 @@ vectorised group-by, whatever the scale.
 """
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
 from .config import Indicator, indicators
+from .expressions import evaluate, names_in
 from .registry import CITY_CODE
 from .schema import KIND_TOWNSHIP, KIND_URBAN
 
@@ -20,7 +19,6 @@ NUMBER_FIELDS = ("service_area_m2", "service_items", "facilities", "grid_count",
                  "fund_donation", "staff", "trained")
 RESULT_COLUMNS = ["period", "level", "area_code", "indicator", "value"]
 KNOWN = "_known_"      # prefix of the columns saying whether a field was reported (blank ≠ no)
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def prepare_communities(rows: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
@@ -64,31 +62,45 @@ def prepare_counties(rows: pd.DataFrame, expected_counties: list[str], periods: 
                          for p in periods for c in expected_counties])
 
 
-def _mask(df: pd.DataFrame, expr: str) -> np.ndarray:
-    if not expr:
-        return np.ones(len(df), dtype=bool)
-    result = df.eval(expr, engine="python") if len(df) else pd.Series([], dtype=bool)
-    return np.asarray(result, dtype=bool)
+class _Rows:
+    """A table's rows as numpy arrays by column (cheap to filter on, unlike a wide DataFrame)."""
+
+    def __init__(self, df: pd.DataFrame):
+        self.df = df
+        self.length = len(df)
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self._arrays:
+            column = self.df[name]
+            self._arrays[name] = column.to_numpy(dtype=object) if column.dtype == object or \
+                pd.api.types.is_string_dtype(column) else column.to_numpy()
+        return self._arrays[name]
+
+    def columns(self, names) -> dict[str, np.ndarray]:
+        return {n: self[n] for n in names if n in self.df.columns}
+
+    def known(self, *exprs: str) -> np.ndarray:
+        """Rows where every field the expressions name was reported: a blank is unknown, not 'no' or 0."""
+        known = np.ones(self.length, dtype=bool)
+        for name in set().union(*(names_in(e) for e in exprs)):
+            if KNOWN + name in self.df.columns:
+                known &= self[KNOWN + name].astype(bool)
+        return known
+
+    def mask(self, expr: str) -> np.ndarray:
+        return evaluate(expr, self.columns(names_in(expr)), self.length)
 
 
-def _known(df: pd.DataFrame, *exprs: str) -> np.ndarray:
-    """Rows where every field the expressions name was reported: a blank is unknown, not 'no' or 0."""
-    known = np.ones(len(df), dtype=bool)
-    for name in {n for e in exprs for n in _NAME.findall(e)}:
-        if KNOWN + name in df.columns:
-            known &= df[KNOWN + name].to_numpy(dtype=bool)
-    return known
-
-
-def _terms(ind: Indicator, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _terms(ind: Indicator, rows: _Rows) -> tuple[np.ndarray, np.ndarray]:
     """The numerator and denominator columns of an indicator over its rows."""
-    where, among = _mask(df, ind.where), _mask(df, ind.among)
-    known = _known(df, ind.where, ind.among)
+    where, among = rows.mask(ind.where), rows.mask(ind.among)
+    known = rows.known(ind.where, ind.among)
     if ind.kind in ("count", "distinct"):
         return (where & known).astype(float), known.astype(float)
     if ind.kind == "share":
         return (where & among & known).astype(float), (among & known).astype(float)
-    of = df[ind.of].to_numpy(dtype=float)
+    of = rows[ind.of].astype(float)
     present = ~np.isnan(of)
     if ind.kind == "mean":
         ok = present & among
@@ -96,7 +108,7 @@ def _terms(ind: Indicator, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     if ind.kind == "sum":
         return np.where(present, of, 0.0), present.astype(float)
     if ind.kind == "ratio":
-        per = df[ind.per].to_numpy(dtype=float)
+        per = rows[ind.per].astype(float)
         ok = present & ~np.isnan(per)
         return np.where(ok, of, 0.0), np.where(ok, per, 0.0)
     raise ValueError(f"indicator {ind.id}: unknown kind {ind.kind!r}")
@@ -113,23 +125,34 @@ def _value(ind: Indicator, a, b):
         return np.where(b > 0, 100.0 * a / b, np.nan)
 
 
-def _levels(ind: Indicator, df: pd.DataFrame, city_df: pd.DataFrame) -> list[pd.DataFrame]:
-    out = []
-    if "county" in ind.levels and len(df):
-        a, b = _terms(ind, df)
-        sums = pd.DataFrame({"period": df["period"].to_numpy(), "area_code": df["county_code"].to_numpy(),
-                             "a": a, "b": b}).groupby(["period", "area_code"], sort=False).sum().reset_index()
-        out.append(sums.assign(level="county", value=_value(ind, sums["a"], sums["b"])))
-    if "city" in ind.levels and len(city_df):
-        a, b = _terms(ind, city_df)
-        sums = pd.DataFrame({"period": city_df["period"].to_numpy(), "a": a, "b": b}).groupby(
-            "period", sort=False).sum().reset_index()
-        out.append(sums.assign(level="city", area_code=CITY_CODE, value=_value(ind, sums["a"], sums["b"])))
-    if "community" in ind.levels and ind.table == "community" and len(df):
-        a, b = _terms(ind, df)
-        out.append(pd.DataFrame({"period": df["period"].to_numpy(), "area_code": df["community_code"].to_numpy(),
-                                 "level": "community", "value": _value(ind, a, b)}))
-    return out
+def _grouped(table: list[Indicator], df: pd.DataFrame, keys: list[str], level: str,
+             area: str | None) -> list[pd.DataFrame]:
+    """Every indicator of one table at one level, from a single group-by over all their terms."""
+    table = [i for i in table if level in i.levels]
+    if not table or not len(df):
+        return []
+    rows = _Rows(df)
+    terms = {}
+    for n, ind in enumerate(table):
+        terms[f"a{n}"], terms[f"b{n}"] = _terms(ind, rows)
+    frame = pd.DataFrame({**{k: df[k].to_numpy() for k in keys}, **terms})
+    sums = frame.groupby(keys, sort=False).sum()
+    index = sums.index.to_frame(index=False)
+    period = index["period"].to_numpy()
+    area_code = index[area].to_numpy() if area else np.full(len(index), CITY_CODE, dtype=object)
+    return [pd.DataFrame({"period": period, "level": level, "area_code": area_code, "indicator": ind.id,
+                          "value": _value(ind, sums[f"a{n}"].to_numpy(), sums[f"b{n}"].to_numpy())})
+            for n, ind in enumerate(table)]
+
+
+def _per_community(table: list[Indicator], df: pd.DataFrame) -> list[pd.DataFrame]:
+    table = [i for i in table if "community" in i.levels]
+    if not table or not len(df):
+        return []
+    rows = _Rows(df)
+    period, codes = df["period"].to_numpy(), df["community_code"].to_numpy()
+    return [pd.DataFrame({"period": period, "level": "community", "area_code": codes, "indicator": ind.id,
+                          "value": _value(ind, *_terms(ind, rows))}) for ind in table]
 
 
 def compute(rows: pd.DataFrame, links: pd.DataFrame, expected_counties: list[str],
@@ -141,20 +164,21 @@ def compute(rows: pd.DataFrame, links: pd.DataFrame, expected_counties: list[str
     Returns RESULT_COLUMNS; undefined values (a share of nothing) are NaN.
     """
     periods = sorted(set(rows["period"]) | set(periods or ()))
+    table = table or indicators()
+    by_table = {name: [i for i in table if i.table == name] for name in ("community", "leader", "county")}
     communities = prepare_communities(rows, links)
     leaders = prepare_leaders(links)
     city_leaders = leaders.drop_duplicates(["period", "leader_name", "level"])
     counties = prepare_counties(rows, expected_counties, periods)
-    frames = {"community": (communities, communities), "leader": (leaders, city_leaders),
-              "county": (counties, counties)}
     parts = []
-    for ind in table or indicators():
-        df, city_df = frames[ind.table]
-        for part in _levels(ind, df, city_df):
-            parts.append(part.assign(indicator=ind.id)[RESULT_COLUMNS])
+    for name, df, city_df in (("community", communities, communities), ("leader", leaders, city_leaders),
+                              ("county", counties, counties)):
+        parts += _grouped(by_table[name], df, ["period", "county_code"], "county", "county_code")
+        parts += _grouped(by_table[name], city_df, ["period"], "city", None)
+    parts += _per_community(by_table["community"], communities)
     if not parts:
         return pd.DataFrame(columns=RESULT_COLUMNS)
-    return pd.concat(parts, ignore_index=True)
+    return pd.concat(parts, ignore_index=True)[RESULT_COLUMNS]
 
 
 def with_changes(values: pd.DataFrame, baseline: str, previous: dict[str, str]) -> pd.DataFrame:

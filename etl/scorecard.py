@@ -33,8 +33,7 @@ def scorecard(county_values: pd.DataFrame, settings: Settings | None = None) -> 
     table = indicator_map()
     weights = settings.weights
     wide = (county_values[county_values["indicator"].isin(list(weights))]
-            .pivot_table(index=["period", "area_code"], columns="indicator", values="value", aggfunc="first",
-                         dropna=False)
+            .set_index(["period", "area_code", "indicator"])["value"].unstack("indicator")
             .reindex(columns=list(weights)))
     if wide.empty:
         cols = ["period", "area_code", *weights, *(f"{i}_light" for i in weights), "score", "rank", "previous_rank",

@@ -14,9 +14,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))   # tests/returns.py, t
 from etl.db import community_return, indicator_value, init_db, leader_link, make_engine, submission  # noqa: E402
 
 
-@pytest.fixture
-def db_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'shequ.db'}"
+import pg  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url():
+    """One PostgreSQL cluster per test session (SHEQU_TEST_POSTGRES_URL, or Debian's server started here)."""
+    with pg.cluster() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> str:
+    """An empty database of each kind the project supports: every database test runs on both."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'shequ.db'}"
+    url = request.getfixturevalue("postgres_server_url")
+    reset = make_engine(url)
+    with reset.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+    reset.dispose()
+    return url
 
 
 @pytest.fixture

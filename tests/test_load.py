@@ -16,12 +16,21 @@ from etl.recompute import expected_counties, recompute
 from returns import leader_sheet, SheetSpec, communities, simple_return, standard_rows, write_workbook
 
 
+REFUSE_LINKS = {
+    "sqlite": ["CREATE TRIGGER refuse BEFORE INSERT ON leader_link BEGIN SELECT RAISE(ABORT, 'refused'); END"],
+    "postgresql": ["CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$ "
+                   "LANGUAGE plpgsql",
+                   "CREATE TRIGGER refuse BEFORE INSERT ON leader_link FOR EACH ROW EXECUTE FUNCTION refuse()"],
+}
+
+
 def test_a_failure_inside_the_transaction_leaves_the_database_as_it_was(engine, tmp_path):
     assert ingest_path(engine, simple_return(tmp_path / "a.xlsx")).status == "loaded"
     before = table_counts(engine)
     versions = queries.indicator_values(engine)
     with engine.begin() as conn:   # the database itself refuses the leader links, after the rows went in
-        conn.execute(text("CREATE TRIGGER refuse BEFORE INSERT ON leader_link BEGIN SELECT RAISE(ABORT, 'refused'); END"))
+        for statement in REFUSE_LINKS[engine.dialect.name]:
+            conn.execute(text(statement))
     c = communities()[0]
     path = write_workbook(tmp_path / "b.xlsx", SheetSpec(rows=standard_rows(area=999)),
                           leader_sheet([["王伟", "厅级", "市委常委", c.code, c.name]]))
