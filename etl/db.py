@@ -72,6 +72,7 @@ community_return = Table(
     *_COMMUNITY_VALUE_COLUMNS,
     Column("sheet", String(64), nullable=False),
     Column("source_row", Integer, nullable=False),      # the row number Excel shows
+    Index("ix_community_return_community", "community_code"),
 )
 COMMUNITY_VALUE_FIELDS = tuple(c.name for c in _COMMUNITY_VALUE_COLUMNS)
 
@@ -86,6 +87,7 @@ leader_link = Table(
     Column("sheet", String(64), nullable=False),
     Column("source_row", Integer, nullable=False),
     Index("ix_leader_link_submission", "submission_id"),
+    Index("ix_leader_link_community", "community_code"),
 )
 
 # Computed on write, read by key: (basis, period, area) → value. basis 'current' counts the newest submitted or
@@ -193,9 +195,10 @@ def registry_rows(registry: Registry) -> list[dict]:
 
 
 def init_db(engine: Engine, registry: Registry | None = None) -> int:
-    """Create missing tables and (re)load the registry into `place`; returns the number of communities."""
+    """Create or upgrade the schema (etl/migrate.py) and (re)load the registry; returns the number of communities."""
+    from .migrate import upgrade
     registry = registry or default_registry()
-    metadata.create_all(engine)
+    upgrade(engine)
     with engine.begin() as conn:
         conn.execute(delete(place))
         conn.execute(insert(place), registry_rows(registry))
