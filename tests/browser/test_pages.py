@@ -82,8 +82,7 @@ def test_map_draws_the_seven_counties(dash):
 def test_community_click_shows_history_and_lineage(dash):
     visit(dash, "/communities?county=450902&period=2015", "#community-grid .ag-row")
     assert "共" in dash.find_element("#community-count").text
-    first = dash.driver.find_elements(By.CSS_SELECTOR, "#community-grid .ag-center-cols-container .ag-row")[0]
-    first.find_elements(By.CSS_SELECTOR, ".ag-cell")[0].click()
+    dash.driver.find_elements(By.CSS_SELECTOR, "#community-grid .ag-center-cols-container .ag-row .ag-cell")[1].click()
     dash.wait_for_element("#community-history .history-table", timeout=15)
     history = dash.find_element("#community-history").text
     for period in ("2013年", "2014年", "2015年"):

@@ -1,0 +1,1 @@
+"""shequ dashboard: the officials' view of the community-standardisation programme (Plotly Dash)."""

@@ -1,0 +1,152 @@
+"""The page frame (header band, navigation, period and language controls) and the small shared pieces."""
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass, field
+
+import dash
+import dash_bootstrap_components as dbc
+import flask
+from dash import dcc, html
+
+from etl.scorecard import LIGHT_MARKS
+
+from . import data, ids
+from .i18n import parse_lang, period_label, t
+from .urls import href, text_param
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class View:
+    """What a page is showing: language, data source, period, and its own query parameters."""
+
+    path: str
+    lang: str
+    src: data.Source
+    period: str | None
+    periods: tuple[str, ...]
+    params: dict = field(default_factory=dict)
+
+    def link(self, path: str | None = None, **changes) -> str:
+        """A link to `path` (this page by default) keeping the language, period and (same page) parameters."""
+        query = {"lang": self.lang if self.lang != "zh" else None, "period": self.period}
+        if path in (None, self.path):
+            query.update(self.params)
+        query.update(changes)
+        return href(path or self.path, **query)
+
+
+def make_view(path: str, query: dict, *params: str) -> View:
+    """Read the query: the language (also remembered in a cookie), the period (latest when invalid)."""
+    asked = text_param(query.get("lang"))
+    cookie = flask.request.cookies.get(ids.LANG_COOKIE) if flask.has_request_context() else None
+    lang = parse_lang(asked, cookie)
+    if asked == lang and cookie != lang and flask.has_request_context():
+        @flask.after_this_request
+        def _remember(response):
+            response.set_cookie(ids.LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax")
+            return response
+    src = data.source()
+    period = data.resolve_period(src, text_param(query.get("period")))
+    return View(path, lang, src, period, data.periods(src), {p: text_param(query.get(p)) for p in params})
+
+
+def safe_layout(path: str):
+    """Wrap a page's layout so a failure shows a plain message (never a traceback) and is logged."""
+    def wrap(layout):
+        @functools.wraps(layout)
+        def guarded(**query):
+            try:
+                return layout(**query)
+            except Exception:  # noqa: BLE001 — the page must render something the reader can act on
+                log.exception("page %s failed", path)
+                lang = parse_lang(text_param(query.get("lang")),
+                                  flask.request.cookies.get(ids.LANG_COOKIE) if flask.has_request_context() else None)
+                return error_state(lang)
+        return guarded
+    return wrap
+
+
+def shell(view: View, title: str, *children, controls=None) -> html.Div:
+    """The page frame: header band with the controls shared by every page, navigation, the content."""
+    return html.Div([header(view), navbar(view), dbc.Container([
+        html.Div([html.H1(title, className="page-title"),
+                  html.Div(period_label(view.period, view.lang), className="print-only print-period")],
+                 className="page-head"),
+        html.Div(controls, className="page-controls d-print-none") if controls else None,
+        *children,
+    ], fluid="xl", className="page-body")], lang="zh-CN" if view.lang == "zh" else "en")
+
+
+def header(view: View) -> html.Header:
+    options = [{"label": period_label(p, view.lang), "value": p} for p in reversed(view.periods)]
+    other = "en" if view.lang == "zh" else "zh"
+    return html.Header(dbc.Container([
+        html.Div([html.Div(t("app_title", view.lang), className="brand-title"),
+                  html.Div(t("app_subtitle", view.lang), className="brand-subtitle")], className="brand"),
+        html.Div([
+            html.Label(t("period", view.lang), htmlFor="period-select", className="header-label"),
+            dcc.Dropdown(id=ids.qparam("period"), options=options, value=view.period, clearable=False,
+                         searchable=False, className="period-select", disabled=not options),
+            dcc.Link("English" if other == "en" else "中文", id="lang-toggle", className="lang-toggle",
+                     href=view.link(lang=other), title="Language / 语言"),
+        ], className="header-controls d-print-none"),
+    ], fluid="xl", className="header-inner"), className="app-header")
+
+
+def navbar(view: View) -> html.Nav:
+    """The navigation, built from dash.page_registry (so a page registered later appears by itself)."""
+    items = []
+    for page in sorted(dash.page_registry.values(), key=lambda p: p.get("order", 99)):
+        if page.get("nav") is False:
+            continue
+        label = page.get("name_en", page["name"]) if view.lang == "en" else page["name"]
+        active = page["path"] == view.path
+        items.append(dcc.Link(label, href=view.link(page["path"]), className="nav-link" + (" active" if active else ""),
+                              id=f"nav-{page['path'].strip('/') or 'overview'}"))
+    return html.Nav(dbc.Container(items, fluid="xl", className="nav-inner"), className="app-nav d-print-none")
+
+
+def empty_state(lang: str) -> dbc.Alert:
+    return dbc.Alert([html.H2(t("empty_title", lang), className="h5"), html.P(t("empty_body", lang)),
+                      dcc.Link(t("upload_link", lang), href="/upload", className="btn btn-outline-primary btn-sm")],
+                     color="light", className="empty-state", id=ids.EMPTY_STATE)
+
+
+def error_state(lang: str) -> dbc.Alert:
+    return dbc.Alert([html.H2(t("error_title", lang), className="h5"), html.P(t("error_body", lang))],
+                     color="warning", className="error-state")
+
+
+def light_badge(light: str | None, lang: str, compact: bool = False) -> html.Span:
+    """A traffic light with a second cue (✓ ! ✗, and the word unless compact) for colour-blind readers and print."""
+    if light not in LIGHT_MARKS:  # None or NaN: no value to judge
+        return html.Span("—" if compact else t("light_none", lang), className="light light-none",
+                         title=t("light_none", lang))
+    word = t(f"light_{light}", lang)
+    return html.Span([html.Span(LIGHT_MARKS[light], className="light-mark"), None if compact else word],
+                     className=f"light light-{light}" + (" compact" if compact else ""), title=word)
+
+
+def card(title: str, *body, className: str = "") -> dbc.Card:
+    return dbc.Card([dbc.CardHeader(html.H2(title, className="card-title-text")) if title else None,
+                     dbc.CardBody(list(body))], className=f"panel {className}".strip())
+
+
+def graph(figure, lang: str, graph_id=None, className: str = "") -> dcc.Graph:
+    from .figures import graph_config
+    kwargs = {"id": graph_id} if graph_id else {}
+    return dcc.Graph(figure=figure, config=graph_config(lang), className=f"chart {className}".strip(), **kwargs)
+
+
+def table(columns: list[tuple[str, str]], rows: list[list], className: str = "", caption: str | None = None):
+    """A plain table: columns are (label, 'num'|'text'); numbers right-aligned; scrolls in its own box."""
+    head = html.Thead(html.Tr([html.Th(label, className="num" if kind == "num" else None) for label, kind in columns]))
+    body = html.Tbody([html.Tr([html.Td(cell, className="num" if kind == "num" else None)
+                                for cell, (_label, kind) in zip(row, columns)]) for row in rows])
+    parts = [html.Caption(caption)] if caption else []
+    return html.Div(dbc.Table(parts + [head, body], size="sm", hover=True, className=f"data-table {className}"),
+                    className="table-box")

@@ -1,0 +1,201 @@
+"""Cached reads of the stored indicators and community rows, keyed by (database, data version, basis).
+
+Nothing is loaded at import time. Every read takes a `Source` (what to read and which version of it): a load or
+a status change moves `data_version`, so the next request reads afresh. Returned frames are copies.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import pandas as pd
+from flask import current_app
+from sqlalchemy.engine import Engine
+
+from etl import queries
+from etl.config import indicator_map, load_settings
+from etl.indicators import with_changes
+from etl.registry import CITY_CODE
+from etl.scorecard import leader_accountability, scorecard as etl_scorecard
+
+# The standards a community is checked against: label key → the community-level indicators that express it.
+STANDARDS = (
+    ("area_std", ("urban_area_ge_500_pct", "township_area_ge_300_pct")),
+    ("services_std", ("services_mean",)),
+    ("grid_std", ("grid_coverage_pct",)),
+    ("party_std", ("party_standard_pct",)),
+    ("unified_std", ("three_unified_pct",)),
+    ("facilities_std", ("facilities_full_pct",)),
+)
+
+
+@dataclass(frozen=True)
+class Source:
+    """What a read reads: the database (by URL), its data version and the basis; the engine rides along."""
+
+    url: str
+    version: str
+    basis: str
+    engine: Engine = field(compare=False, hash=False, repr=False)
+
+
+def source(basis: str | None = None) -> Source:
+    """The current app's database at its present data version."""
+    config = current_app.config
+    engine = config["SHEQU_ENGINE"]
+    return Source(str(engine.url), queries.data_version(engine), basis or config["SHEQU_BASIS"], engine)
+
+
+def source_for(engine: Engine, basis: str = "current") -> Source:
+    """A Source outside a request (tests, scripts)."""
+    return Source(str(engine.url), queries.data_version(engine), basis, engine)
+
+
+def health(engine: Engine) -> bool:
+    try:
+        queries.data_version(engine)
+        return True
+    except Exception:  # noqa: BLE001 — any database failure means "not healthy"
+        return False
+
+
+@lru_cache(maxsize=16)
+def periods(src: Source) -> tuple[str, ...]:
+    return tuple(queries.periods(src.engine, src.basis))
+
+
+def resolve_period(src: Source, period: object) -> str | None:
+    """The period asked for when it has data, else the latest one (None when there is no data at all)."""
+    known = periods(src)
+    if isinstance(period, str) and period in known:
+        return period
+    return known[-1] if known else None
+
+
+def previous_period(src: Source, period: str) -> str | None:
+    return queries.previous_periods(list(periods(src))).get(period)
+
+
+def baseline_period() -> str:
+    return load_settings().baseline_period
+
+
+@lru_cache(maxsize=16)
+def _values(src: Source, level: str) -> pd.DataFrame:
+    values = queries.indicator_values(src.engine, src.basis, level=level)
+    if values.empty:
+        return values.assign(baseline_value=[], change_baseline=[], ratio_baseline=[], previous_value=[],
+                             change_previous=[])
+    return with_changes(values, baseline_period(), queries.previous_periods(list(periods(src))))
+
+
+def values(src: Source, level: str, period: str | None = None, indicator: str | None = None) -> pd.DataFrame:
+    """Stored indicator values at a level, with their change since the baseline and the previous period."""
+    df = _values(src, level)
+    if period is not None:
+        df = df[df["period"] == period]
+    if indicator is not None:
+        df = df[df["indicator"] == indicator]
+    return df.reset_index(drop=True).copy()
+
+
+def city_values(src: Source, period: str | None = None, indicator: str | None = None) -> pd.DataFrame:
+    df = values(src, "city", period, indicator)
+    return df[df["area_code"] == CITY_CODE].reset_index(drop=True)
+
+
+@lru_cache(maxsize=8)
+def _places(src: Source, level: str) -> pd.DataFrame:
+    return queries.places(src.engine, level)
+
+
+def places(src: Source, level: str) -> pd.DataFrame:
+    return _places(src, level).copy()
+
+
+def counties(src: Source) -> pd.DataFrame:
+    """code, name, name_en of the 7 counties."""
+    return places(src, "county")[["code", "name", "name_en"]]
+
+
+@lru_cache(maxsize=8)
+def _community_rows(src: Source) -> pd.DataFrame:
+    return queries.community_rows(src.engine, src.basis)
+
+
+@lru_cache(maxsize=8)
+def _link_rows(src: Source) -> pd.DataFrame:
+    return queries.link_rows(src.engine, src.basis)
+
+
+def community_rows(src: Source, period: str | None = None) -> pd.DataFrame:
+    """The counted community rows (every field and its lineage), for one period or all."""
+    df = _community_rows(src)
+    return (df[df["period"] == period] if period else df).reset_index(drop=True).copy()
+
+
+def link_rows(src: Source, period: str | None = None) -> pd.DataFrame:
+    df = _link_rows(src)
+    return (df[df["period"] == period] if period else df).reset_index(drop=True).copy()
+
+
+def community_table(src: Source, period: str) -> pd.DataFrame:
+    """One row per community of the period: its fields, township, county, leaders and meets/misses per standard."""
+    rows = community_rows(src, period)
+    if rows.empty:
+        return rows
+    table = indicator_map()
+    stored = values(src, "community", period).pivot_table(index="area_code", columns="indicator", values="value",
+                                                          aggfunc="first")
+    for key, ids in STANDARDS:
+        meets = pd.Series(pd.NA, index=stored.index, dtype="boolean")
+        for ind in ids:
+            if ind in stored:
+                has = stored[ind].notna()
+                meets[has] = stored.loc[has, ind] >= table[ind].target
+        rows[key] = rows["community_code"].map(meets)
+    links = link_rows(src, period)
+    names = links.groupby("community_code")["leader_name"].agg(lambda s: "、".join(sorted(set(s))))
+    rows["leaders"] = rows["community_code"].map(names).fillna("")
+    rows["n_leaders"] = rows["community_code"].map(links.groupby("community_code").size()).fillna(0).astype(int)
+    names = counties(src).set_index("code")
+    rows["county_name"] = rows["county_code"].map(names["name"])
+    rows["county_name_en"] = rows["county_code"].map(names["name_en"])
+    return rows.sort_values(["county_code", "community_code"]).reset_index(drop=True)
+
+
+def community_history(src: Source, code: str) -> pd.DataFrame:
+    """One community's rows over the periods, with lineage."""
+    df = community_rows(src)
+    return queries.sort_periods(df[df["community_code"] == code])
+
+
+@lru_cache(maxsize=8)
+def _scorecard(src: Source) -> pd.DataFrame:
+    return etl_scorecard(queries.indicator_values(src.engine, src.basis, level="county"), load_settings())
+
+
+def scorecard(src: Source, period: str) -> pd.DataFrame:
+    df = _scorecard(src)
+    return df[df["period"] == period].reset_index(drop=True).copy()
+
+
+def leaders(src: Source, period: str) -> pd.DataFrame:
+    """Per leader of the period: communities linked, meeting the premises standard now and at the baseline."""
+    links = link_rows(src, period)
+    acc = leader_accountability(community_rows(src, period), links, community_rows(src, baseline_period()))
+    if acc.empty:
+        return acc
+    county = links.groupby(["leader_name", "leader_level"])["county_code"].agg(lambda s: sorted(set(s)))
+    acc["county_codes"] = [county.get((n, lv), []) for n, lv in zip(acc["leader_name"], acc["leader_level"])]
+    return acc
+
+
+@lru_cache(maxsize=8)
+def _submissions(src: Source) -> pd.DataFrame:
+    return queries.submissions(src.engine)
+
+
+def submissions(src: Source, period: str | None = None) -> pd.DataFrame:
+    df = _submissions(src)
+    return (df[df["period"] == period] if period else df).reset_index(drop=True).copy()

@@ -1,0 +1,216 @@
+"""Every label of the dashboard in Chinese and English, and the number formats officials expect."""
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+
+from etl.config import UNITS
+from etl.periods import format_period
+from etl.registry import COUNTY_NAMES_EN
+
+LANGS = ("zh", "en")
+DEFAULT_LANG = "zh"
+MISSING = "—"
+
+LABELS: dict[str, tuple[str, str]] = {
+    "app_title": ("玉林市社区标准化建设监测", "Yulin Community Standardisation Monitor"),
+    "app_subtitle": ("城乡社区标准化建设绩效考核", "Performance of the community-standardisation programme"),
+    "period": ("报告期", "Period"),
+    "indicator": ("指标", "Indicator"),
+    "county": ("县（市、区）", "County"),
+    "all_counties": ("全部县（市、区）", "All counties"),
+    "kind": ("社区类型", "Kind"),
+    "all_kinds": ("全部类型", "All kinds"),
+    "urban": ("城市社区", "Urban"),
+    "township": ("乡镇社区", "Township"),
+    "search": ("搜索社区、乡镇", "Search community or township"),
+    "city": ("全市", "City"),
+    "target": ("目标", "Target"),
+    "baseline": ("基期", "Baseline"),
+    "since_baseline": ("较基期", "Since baseline"),
+    "since_previous": ("较上期", "Since previous"),
+    "no_target": ("无目标值", "No target"),
+    "empty_title": ("本期尚无报表", "No returns for this period yet"),
+    "empty_body": ("本期尚无报表 — 请上传", "No returns for this period yet — please upload"),
+    "upload_link": ("上传报表", "Upload a return"),
+    "error_title": ("数据暂时无法读取", "The data cannot be read just now"),
+    "error_body": ("请稍后刷新页面；如仍无法显示，请联系系统管理员。", "Reload the page in a moment; if it persists, contact the administrator."),
+    "source": ("来源：各县（市、区）报表，{period}", "Source: county returns, {period}"),
+    "source_approved": ("，已审核", ", approved"),
+    "light_green": ("达标", "On target"),
+    "light_amber": ("接近", "Near target"),
+    "light_red": ("未达标", "Behind"),
+    "light_none": ("无数据", "No data"),
+    # Overview
+    "overview_title": ("全市总览", "City overview"),
+    "kpis": ("核心指标", "Headline indicators"),
+    "map_title": ("{indicator}：各县（市、区）分布，{period}", "{indicator} by county, {period}"),
+    "ranking_title": ("{indicator}：县（市、区）排名，{period}", "{indicator}: county ranking, {period}"),
+    "trends": ("全市趋势", "City trends"),
+    "county_trends": ("与全市对比趋势", "Trends against the city"),
+    # Scorecard
+    "scorecard_title": ("县（市、区）绩效考核，{period}", "County assessment, {period}"),
+    "score": ("得分", "Score"),
+    "rank": ("名次", "Rank"),
+    "rank_change": ("名次变化", "Rank change"),
+    "weights": ("权重", "Weights"),
+    "weights_note": ("得分 = 各指标完成率（实际值 ÷ 目标值，最高为1）的加权平均 × 100；绿 ≥ {green}%，黄 ≥ {amber}%，红低于{amber}%。",
+                     "Score = weighted mean of achievement (value ÷ target, capped at 1) × 100; green ≥ {green}%, amber ≥ {amber}%, red below {amber}%."),
+    "sort": ("排序", "Sort by"),
+    "new_entry": ("新", "new"),
+    # Counties
+    "county_vs_city": ("{county}与全市对比，{period}", "{county} against the city, {period}"),
+    "histogram_title": ("社区服务用房面积分布，{county}，{period}", "Service premises of the communities, {county}, {period}"),
+    "area_axis": ("服务用房面积（平方米）", "Service premises (m²)"),
+    "communities_axis": ("社区数（个）", "Communities"),
+    "missing_standard": ("未达标社区", "Communities missing a standard"),
+    "all_meet": ("全部社区均已达标", "Every community meets the standards"),
+    "standard": ("未达标项目", "Standards missed"),
+    # Communities
+    "community": ("社区", "Community"),
+    "township_col": ("乡镇（街道）", "Township / street"),
+    "area_std": ("用房达标", "Premises standard"),
+    "services_std": ("服务项目", "Service items"),
+    "grid_std": ("网格化", "Grid"),
+    "party_std": ("党组织达标", "Party standard"),
+    "unified_std": ("三个统一", "Three unified"),
+    "facilities_std": ("设施配齐", "Facilities"),
+    "weak": ("薄弱社区", "Weak"),
+    "leaders_linked": ("包联领导", "Linked leaders"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "meets": ("✓ 达标", "✓ meets"),
+    "misses": ("✗ 未达标", "✗ misses"),
+    "rows": ("共 {n} 行", "{n} rows"),
+    "click_hint": ("点击一行查看该社区历年情况及数据来源。", "Click a row to see the community's history and where each value came from."),
+    "history_title": ("{community}：历年情况", "{community}: history"),
+    "lineage": ("数据来源", "Lineage"),
+    "submission": ("报表编号", "Submission"),
+    "file": ("文件", "File"),
+    "sheet": ("工作表", "Sheet"),
+    "row": ("行", "Row"),
+    "status": ("状态", "Status"),
+    "unknown_community": ("未找到该社区", "Community not found"),
+    # Leaders
+    "leaders_title": ("领导包联责任制，{period}", "Leadership responsibility, {period}"),
+    "leader": ("领导", "Leader"),
+    "level": ("级别", "Level"),
+    "all_levels": ("全部级别", "All levels"),
+    "prefecture": ("厅级", "Prefecture level"),
+    "county_level": ("县级", "County level"),
+    "post": ("单位及职务", "Post"),
+    "linked": ("包联社区数", "Communities linked"),
+    "meets_now": ("现达标", "Meet now"),
+    "meets_baseline": ("基期达标", "Met at baseline"),
+    "change": ("变化", "Change"),
+    "leader_chart_title": ("包联社区达标情况：基期与本期，{period}", "Linked communities meeting the premises standard: baseline and now, {period}"),
+    "weak_unlinked": ("无领导包联的薄弱社区", "Weak communities without a leader"),
+    "none_found": ("无", "None"),
+    "outside_rule": ("包联社区数不在1至3个之间的领导", "Leaders outside the 1–3 rule"),
+    # Reporting
+    "reporting_title": ("报表报送情况", "Returns received"),
+    "warnings": ("报表提示", "Submission warnings"),
+    "quality": ("数据质量提示，{period}", "Data-quality flags, {period}"),
+    "flag": ("提示", "Flag"),
+    "field": ("项目", "Field"),
+    "value": ("数值", "Value"),
+    "previous": ("上期", "Previous"),
+    "flag_fell": ("较上期下降", "Fell since the previous period"),
+    "flag_outlier": ("异常值（稳健Z分数 > 3.5）", "Outlier (robust z-score > 3.5)"),
+    "flag_threshold": ("面积回落至标准线以下", "Area fell back below a standard"),
+    "not_received": ("未报送", "Not received"),
+    "status_submitted": ("已报送", "Submitted"),
+    "status_approved": ("已审核", "Approved"),
+    "status_returned": ("已退回", "Returned"),
+    "status_superseded": ("已替换", "Superseded"),
+    "uploaded_at": ("报送时间", "Received"),
+    "message": ("说明", "Message"),
+    "no_flags": ("未发现数据质量问题", "No data-quality flags"),
+    "no_warnings": ("无报表提示", "No warnings"),
+    "service_area_m2": ("服务用房面积（平方米）", "Service premises (m²)"),
+    "service_items": ("服务项目数（项）", "Service items"),
+    "facilities": ("设施配置数（项）", "Facilities (of 11)"),
+    "staff": ("社区工作者（人）", "Community workers"),
+    "trained": ("培训人次", "Training (person-times)"),
+    "grid_count": ("网格数（个）", "Grids"),
+}
+
+
+def t(key: str, lang: str = DEFAULT_LANG, **values) -> str:
+    """The label in the language, with {placeholders} filled."""
+    zh, en = LABELS[key]
+    text = en if lang == "en" else zh
+    return text.format(**values) if values else text
+
+
+def parse_lang(value: object, cookie: str | None = None) -> str:
+    """zh or en from the query (or the cookie); Chinese by default."""
+    for candidate in (value, cookie):
+        if isinstance(candidate, str) and candidate in LANGS:
+            return candidate
+    return DEFAULT_LANG
+
+
+def county_name(code: str, name_zh: str | None, lang: str) -> str:
+    return COUNTY_NAMES_EN.get(code, name_zh or code) if lang == "en" else (name_zh or code)
+
+
+def period_label(period: str | None, lang: str) -> str:
+    return format_period(period, lang) if period else MISSING
+
+
+def is_missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def half_up(value: float, digits: int = 1) -> float:
+    """Round as people do (6.35 → 6.4), from the shortest decimal form of the float rather than its binary value."""
+    return float(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+
+
+def fmt_number(value, unit: str) -> str:
+    """The number as officials read it: 1,234 / 87.5% / 2,581.1 / 8.2; "—" when missing."""
+    if is_missing(value):
+        return MISSING
+    value = float(value)
+    if unit == "pct":
+        return f"{_trim(f'{half_up(value):,.1f}')}%"
+    if unit == "wan_yuan":
+        return f"{half_up(value):,.1f}"
+    if unit in ("count", "m2", "person_times"):
+        return f"{int(half_up(value, 0)):,}"
+    return _trim(f"{half_up(value):,.1f}")
+
+
+def _trim(text: str) -> str:
+    return text[:-2] if text.endswith(".0") else text
+
+
+def fmt_value(value, unit: str, lang: str) -> str:
+    """Number and unit: "127个", "59项", "100%", "2,581.1 万元" (zh) / "127", "59 items", "2,581.1 10k yuan" (en)."""
+    text = fmt_number(value, unit)
+    label = UNITS[unit][1 if lang == "en" else 0]
+    if text == MISSING or unit == "pct" or not label:
+        return text
+    return f"{text} {label}" if lang == "en" or unit == "wan_yuan" else f"{text}{label}"
+
+
+def fmt_ratio(ratio) -> str:
+    return MISSING if is_missing(ratio) else f"×{half_up(ratio):.1f}"
+
+
+def fmt_change(before, after, unit: str, ratio=None) -> str:
+    """"20 → 127 (×6.4)"; without a ratio when the baseline is 0 or missing."""
+    if is_missing(after):
+        return MISSING
+    text = f"{fmt_number(before, unit)} → {fmt_number(after, unit)}"
+    return f"{text} ({fmt_ratio(ratio)})" if not is_missing(ratio) else text
+
+
+def fmt_signed(value, unit: str) -> str:
+    if is_missing(value):
+        return MISSING
+    text = fmt_number(abs(value), unit)
+    return f"+{text}" if value > 0 else (f"−{text}" if value < 0 else text)

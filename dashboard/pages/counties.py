@@ -1,0 +1,112 @@
+"""县市区 Counties: one county in depth — its KPIs against the city's, trends, area distribution, shortfalls."""
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import dcc, html
+
+from etl.config import indicators, load_settings
+from etl.registry import CITY_CODE
+from etl.scorecard import light
+
+from dashboard import data, figures, ids
+from dashboard.components import View, card, empty_state, graph, light_badge, make_view, safe_layout, shell, table
+from dashboard.i18n import county_name, fmt_value, period_label, t
+
+PATH = "/counties"
+dash.register_page(__name__, path=PATH, name="县市区", name_en="Counties", order=2, title="县市区 · 玉林市社区")
+
+
+def resolve_county(src, value) -> str:
+    codes = list(data.counties(src)["code"])
+    return value if value in codes else codes[0]
+
+
+def kpi_table(view: View, county: str, label: str) -> html.Div:
+    """Every county-level indicator: the county's value, the city's, the target and the county's light."""
+    mine = data.values(view.src, "county", view.period).query("area_code == @county").set_index("indicator")
+    city = data.city_values(view.src, view.period).set_index("indicator")
+    settings = load_settings()
+    rows = []
+    for ind in indicators():
+        if "county" not in ind.levels:
+            continue
+        value = mine["value"].get(ind.id)
+        lamp = light(value, ind.target, settings) if ind.target and value is not None else None
+        rows.append([ind.name(view.lang), fmt_value(value, ind.unit, view.lang),
+                     fmt_value(city["value"].get(ind.id), ind.unit, view.lang),
+                     fmt_value(ind.target, ind.unit, view.lang) if ind.target else "—",
+                     light_badge(lamp, view.lang) if ind.target else ""])
+    cols = [(t("indicator", view.lang), "text"), (label, "num"), (t("city", view.lang), "num"),
+            (t("target", view.lang), "num"), ("", "text")]
+    return table(cols, rows, className="county-kpis")
+
+
+def county_trends(view: View, county: str, label: str) -> html.Div:
+    values = data.values(view.src, "county")
+    city = data.city_values(view.src)
+    source = figures.source_text(view.period, view.lang, view.src.basis)
+    baseline = data.baseline_period()
+    charts = []
+    for ind in [i for i in indicators() if i.headline]:
+        series = values[(values["area_code"] == county) & (values["indicator"] == ind.id)][["period", "value"]]
+        series.attrs.update(name=label, color=figures.COUNTY_COLORS.get(county, figures.CITY_COLOR))
+        other = city[city["indicator"] == ind.id][["period", "value"]]
+        fig = figures.trend(series, ind, view.lang,
+                            ind.name(view.lang),
+                            source, baseline if baseline in set(series["period"]) else None,
+                            extra=other, extra_name=t("city", view.lang), extra_color="#9aa5b1")
+        charts.append(card("", graph(fig, view.lang, {"type": ids.COUNTY_TRENDS, "indicator": ind.id})))
+    return html.Div(charts, className="trend-grid")
+
+
+def shortfalls(view: View, rows: pd.DataFrame) -> html.Div:
+    """The county's communities that miss at least one standard, with the standards they miss."""
+    keys = [k for k, _ in data.STANDARDS]
+    missing = rows[rows[keys].eq(False).any(axis=1)] if len(rows) else rows
+    if missing.empty:
+        return html.P(t("all_meet", view.lang), className="hint", id=ids.COUNTY_MISSING)
+    body = [[r["community_name"], r["township_name"], t("urban" if r["community_kind"] == "城市社区" else "township",
+                                                        view.lang),
+             fmt_value(r["service_area_m2"], "m2", view.lang),
+             "、".join(t(k, view.lang) for k in keys if pd.notna(r[k]) and not r[k])]
+            for _, r in missing.iterrows()]
+    cols = [(t("community", view.lang), "text"), (t("township_col", view.lang), "text"), (t("kind", view.lang), "text"),
+            (t("area_axis", view.lang), "num"), (t("standard", view.lang), "text")]
+    return html.Div([html.Div(t("rows", view.lang, n=len(body)), className="row-count"), table(cols, body)],
+                    id=ids.COUNTY_MISSING)
+
+
+def county_picker(view: View, county: str):
+    options = [{"label": county_name(c, n, view.lang), "value": c}
+               for c, n in zip(data.counties(view.src)["code"], data.counties(view.src)["name"])]
+    return html.Div([html.Label(t("county", view.lang), className="control-label"),
+                     dcc.Dropdown(id=ids.qparam("county"), options=options, value=county, clearable=False,
+                                  className="control-select")], className="control")
+
+
+@safe_layout(PATH)
+def layout(**query):
+    view = make_view(PATH, query, "county")
+    county = resolve_county(view.src, view.params.get("county"))
+    view.params["county"] = county
+    names = data.counties(view.src).set_index("code")["name"]
+    label = county_name(county, names.get(county), view.lang)
+    title = t("county_vs_city", view.lang, county=label, period=period_label(view.period, view.lang))
+    if view.period is None or county == CITY_CODE:
+        return shell(view, title, empty_state(view.lang))
+    rows = data.community_table(view.src, view.period)
+    rows = rows[rows["county_code"] == county] if len(rows) else rows
+    if rows.empty:
+        return shell(view, title, empty_state(view.lang), controls=county_picker(view, county))
+    source = figures.source_text(view.period, view.lang, view.src.basis)
+    hist = figures.area_histogram(rows, view.lang, t("histogram_title", view.lang, county=label,
+                                                     period=period_label(view.period, view.lang)), source,
+                                  color=figures.COUNTY_COLORS.get(county, figures.CITY_COLOR))
+    return shell(view, title,
+                 dbc.Row([dbc.Col(card(t("indicator", view.lang), kpi_table(view, county, label)), lg=6),
+                          dbc.Col(card("", graph(hist, view.lang, ids.COUNTY_HISTOGRAM)), lg=6)]),
+                 card(t("missing_standard", view.lang), shortfalls(view, rows)),
+                 html.H2(t("county_trends", view.lang), className="section-title"), county_trends(view, county, label),
+                 controls=county_picker(view, county))

@@ -1,0 +1,83 @@
+"""总览 Overview: headline KPI cards, the map and ranking of a chosen indicator, and the city's trends."""
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from etl.config import indicator_map, indicators
+
+from dashboard import data, figures, ids
+from dashboard.components import View, card, empty_state, graph, make_view, safe_layout, shell
+from dashboard.kpi import kpi_strip
+from dashboard.geo import attribution, counties_geojson
+from dashboard.i18n import period_label, t
+
+PATH = "/"
+dash.register_page(__name__, path=PATH, name="总览", name_en="Overview", order=0, title="总览 · 玉林市社区")
+
+
+def headline() -> list:
+    return [i for i in indicators() if i.headline]
+
+
+def map_indicators() -> list:
+    """Indicators with county values — the ones the map and the ranking can show."""
+    return [i for i in indicators() if "county" in i.levels]
+
+
+def resolve_indicator(value) -> str:
+    known = {i.id for i in map_indicators()}
+    return value if value in known else headline()[0].id
+
+
+def map_and_ranking(view: View, indicator: str) -> dbc.Row:
+    ind = indicator_map()[indicator]
+    county = data.values(view.src, "county", view.period, indicator)
+    source = figures.source_text(view.period, view.lang, view.src.basis)
+    name, period = ind.name(view.lang), period_label(view.period, view.lang)
+    the_map = figures.county_map(county, counties_geojson(), ind, view.lang,
+                                 t("map_title", view.lang, indicator=name, period=period), source)
+    bars = figures.ranking(county, ind, view.lang, t("ranking_title", view.lang, indicator=name, period=period),
+                           source)
+    return dbc.Row([
+        dbc.Col(card("", graph(the_map, view.lang, ids.MAP),
+                     html.Div(attribution(view.lang), className="attribution")), lg=6, className="mb-3"),
+        dbc.Col(card("", graph(bars, view.lang, ids.RANKING)), lg=6, className="mb-3"),
+    ], className="map-row")
+
+
+def trends(view: View) -> html.Div:
+    city = data.city_values(view.src)
+    baseline = data.baseline_period()
+    source = figures.source_text(view.period, view.lang, view.src.basis)
+    charts = []
+    for ind in headline():
+        series = city[city["indicator"] == ind.id][["period", "value"]]
+        fig = figures.trend(series, ind, view.lang, ind.name(view.lang),
+                            source, baseline if baseline in set(series["period"]) else None)
+        charts.append(html.Div(card("", graph(fig, view.lang, {"type": ids.TREND, "indicator": ind.id})),
+                               className="trend-cell"))
+    return html.Div([html.H2(t("trends", view.lang), className="section-title"),
+                     html.Div(charts, className="trend-grid")], className="trends")
+
+
+def indicator_picker(view: View, indicator: str):
+    options = [{"label": i.name(view.lang), "value": i.id} for i in map_indicators()]
+    return html.Div([html.Label(t("indicator", view.lang), className="control-label"),
+                     dcc.Dropdown(id=ids.qparam("indicator"), options=options, value=indicator, clearable=False,
+                                  className="control-select wide")], className="control")
+
+
+@safe_layout(PATH)
+def layout(**query):
+    view = make_view(PATH, query, "indicator")
+    title = t("overview_title", view.lang) + " · " + period_label(view.period, view.lang)
+    if view.period is None:
+        return shell(view, title, empty_state(view.lang))
+    indicator = resolve_indicator(view.params.get("indicator"))
+    view.params["indicator"] = indicator if indicator != headline()[0].id else None
+    return shell(view, title,
+                 html.H2(t("kpis", view.lang), className="section-title"),
+                 kpi_strip(view, headline()), indicator_picker(view, indicator), map_and_ranking(view, indicator), trends(view),
+                 html.Div(figures.source_text(view.period, view.lang, view.src.basis), className="page-source"))

@@ -1,0 +1,95 @@
+"""报送 Reporting: which county returned which period, the submissions' warnings, and data-quality flags."""
+from __future__ import annotations
+
+import dash
+import pandas as pd
+from dash import html
+
+from etl.periods import period_sort_key
+
+from dashboard import data, ids
+from dashboard.components import View, card, empty_state, make_view, safe_layout, shell, table
+from dashboard.i18n import county_name, fmt_number, period_label, t
+from dashboard.quality import quality_flags, reporting_matrix, warning_rows
+
+PATH = "/reporting"
+dash.register_page(__name__, path=PATH, name="报送", name_en="Reporting", order=5, title="报送 · 玉林市社区")
+
+FIELD_UNITS = {"service_area_m2": "m2", "service_items": "items", "facilities": "count", "staff": "people",
+               "trained": "person_times"}
+
+
+def _date(value) -> str:
+    return "" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def matrix(view: View, names: pd.Series) -> html.Div:
+    """County × period: the newest return's status and date, or 'not received'."""
+    subs = data.submissions(view.src)
+    periods = sorted(set(subs["period"]) | set(view.periods), key=period_sort_key)
+    grid = reporting_matrix(subs, list(names.index), periods)
+    rows = []
+    for county in names.index:
+        cells = [county_name(county, names.get(county), view.lang)]
+        for p in periods:
+            cell = grid[(grid["county_code"] == county) & (grid["period"] == p)].iloc[0]
+            if cell["status"] is None:
+                cells.append(html.Span("✗ " + t("not_received", view.lang), className="light light-red"))
+            else:
+                mark = "✓ " if cell["status"] in ("submitted", "approved") else "! "
+                cells.append(html.Div([html.Span(mark + t(f"status_{cell['status']}", view.lang),
+                                                 className="light " + ("light-green" if mark == "✓ " else "light-amber")),
+                                       html.Div(_date(cell["uploaded_at"]), className="hint")], className="matrix-cell"))
+        rows.append(cells)
+    cols = [(t("county", view.lang), "text")] + [(period_label(p, view.lang), "text") for p in periods]
+    return html.Div(table(cols, rows, className="reporting-matrix"), id=ids.REPORTING_MATRIX)
+
+
+def warnings(view: View, names: pd.Series) -> html.Div:
+    rows = warning_rows(data.submissions(view.src, view.period), view.lang)
+    if rows.empty:
+        return html.P(t("no_warnings", view.lang), className="hint", id=ids.REPORTING_WARNINGS)
+    body = [[county_name(r["county_code"], names.get(r["county_code"]), view.lang), r["file_name"], r["sheet"] or "",
+             "" if pd.isna(r["row"]) else str(int(r["row"])), r["column"] or "", r["message"]]
+            for _, r in rows.iterrows()]
+    cols = [(t("county", view.lang), "text"), (t("file", view.lang), "text"), (t("sheet", view.lang), "text"),
+            (t("row", view.lang), "num"), ("列" if view.lang == "zh" else "Column", "text"), (t("message", view.lang), "text")]
+    return html.Div([html.Div(t("rows", view.lang, n=len(body)), className="row-count"), table(cols, body)],
+                    id=ids.REPORTING_WARNINGS)
+
+
+def flags(view: View, names: pd.Series) -> html.Div:
+    previous = data.previous_period(view.src, view.period)
+    found = quality_flags(data.community_rows(view.src, view.period),
+                          data.community_rows(view.src, previous) if previous else None)
+    if found.empty:
+        return html.P(t("no_flags", view.lang), className="hint", id=ids.REPORTING_FLAGS)
+    body = []
+    for _, r in found.iterrows():
+        unit = FIELD_UNITS.get(r["field"], "count")
+        what = t(f"flag_{r['flag']}", view.lang)
+        if r["flag"] == "threshold":
+            what += f"（{r['detail']} ㎡）" if view.lang == "zh" else f" ({r['detail']} m²)"
+        elif r["flag"] == "outlier":
+            what += f"（z = {r['detail']}）" if view.lang == "zh" else f" (z = {r['detail']})"
+        body.append([county_name(r["county_code"], names.get(r["county_code"]), view.lang), r["community_name"], what,
+                     t(r["field"], view.lang), fmt_number(r["value"], unit),
+                     fmt_number(r["previous"], unit), f"{r['file_name']} · {r['sheet']} · {r['source_row']}"])
+    cols = [(t("county", view.lang), "text"), (t("community", view.lang), "text"), (t("flag", view.lang), "text"),
+            (t("field", view.lang), "text"), (t("value", view.lang), "num"), (t("previous", view.lang), "num"),
+            (t("lineage", view.lang), "text")]
+    return html.Div([html.Div(t("rows", view.lang, n=len(body)), className="row-count"), table(cols, body)],
+                    id=ids.REPORTING_FLAGS)
+
+
+@safe_layout(PATH)
+def layout(**query):
+    view = make_view(PATH, query)
+    title = t("reporting_title", view.lang)
+    names = data.counties(view.src).set_index("code")["name"]
+    if view.period is None:
+        return shell(view, title, card("", matrix(view, names)), empty_state(view.lang))
+    return shell(view, title,
+                 card("", matrix(view, names)),
+                 card(t("warnings", view.lang) + " · " + period_label(view.period, view.lang), warnings(view, names)),
+                 card(t("quality", view.lang, period=period_label(view.period, view.lang)), flags(view, names)))

@@ -1,0 +1,128 @@
+"""Page layouts and callbacks called as plain functions, in a request of an app over the real sample data."""
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+from dashboard.app import create_app
+
+
+@pytest.fixture(scope="module")
+def app(sample_db_url):
+    return create_app(sample_db_url)
+
+
+def page(name: str):
+    return sys.modules[f"dashboard.pages.{name}"]
+
+
+def text_of(component) -> str:
+    """Everything a layout would put on screen (and its props), as one string."""
+    return json.dumps(component.to_plotly_json(), ensure_ascii=False,
+                      default=lambda o: o.to_plotly_json() if hasattr(o, "to_plotly_json") else str(o))
+
+
+def render(app, name: str, cookies: dict | None = None, **query) -> str:
+    with app.server.test_request_context("/", headers={"Cookie": "; ".join(f"{k}={v}" for k, v in
+                                                                              (cookies or {}).items())}):
+        return text_of(page(name).layout(**query))
+
+
+def test_pages_are_registered_with_both_names(app):
+    import dash
+    pages = sorted(dash.page_registry.values(), key=lambda p: p["order"])
+    assert [p["path"] for p in pages] == ["/", "/scorecard", "/counties", "/communities", "/leaders", "/reporting"]
+    assert all(p["name"] and p["name_en"] for p in pages)
+
+
+def test_overview_shows_the_2015_figures_by_default(app):
+    shown = render(app, "overview")
+    for expected in ("127个", "50个", "59项", "100%", "20 → 127 (×6.4)", "12 → 59 (×4.9)", "✓"):
+        assert expected in shown
+    assert "error-state" not in shown
+
+
+def test_overview_for_2013_in_english(app):
+    shown = render(app, "overview", period="2013", lang="en")
+    assert '"kpi-value", "children": "20"' in shown.replace("'", '"') or '"children": "20"' in shown
+    assert "Headline indicators" in shown and "12 items" in shown and "6" in shown
+    assert "服务用房" not in shown.split("kpi-grid")[1].split("trends")[0]
+
+
+@pytest.mark.parametrize("name, query", [
+    ("overview", {"period": "1999", "indicator": "nonsense", "lang": "xx"}),
+    ("scorecard", {"sort": "zzz", "period": ["2013", "2015"]}),
+    ("counties", {"county": "999999"}),
+    ("communities", {"kind": "x", "county": "1", "community": "nope", "q": "东"}),
+    ("leaders", {"level": "nobody"}),
+    ("reporting", {"period": "2015Q9"}),
+])
+def test_invalid_parameters_give_the_default_view_not_an_error(app, name, query):
+    shown = render(app, name, **query)
+    assert "error-state" not in shown and "Traceback" not in shown
+    assert "2015年" in shown
+
+
+def test_language_comes_from_the_cookie_when_not_in_the_address(app):
+    assert "City overview" in render(app, "overview", cookies={"lang": "en"})
+    assert "全市总览" in render(app, "overview", cookies={"lang": "en"}, lang="zh")
+
+
+def test_scorecard_shows_weights_lights_and_ranks(app):
+    shown = render(app, "scorecard", period="2014")
+    assert "权重" in shown and "score-row-450902" in shown and "名次" in shown
+    assert any(mark in shown for mark in ("✓", "!", "✗"))
+
+
+def test_counties_page_compares_with_the_city(app):
+    shown = render(app, "counties", county="450921", period="2015", lang="en")
+    assert "Rong County against the city, 2015" in shown and "county-histogram" in shown
+
+
+def test_community_click_shows_history_with_lineage(app):
+    with app.server.test_request_context("/"):
+        panel, search = page("communities").show_history({"rowId": "450902001001", "colId": "community_name"}, "zh",
+                                                         "?county=450902")
+        shown = text_of(panel)
+    assert search == "?county=450902&community=450902001001"
+    for expected in ("2013年", "2014年", "2015年", ".xlsx", "社区基本情况", "数据来源"):
+        assert expected in shown
+
+
+def test_community_search_filters_the_grid(app):
+    rows = None
+    with app.server.test_request_context("/"):
+        from dashboard import data
+        src = data.source()
+        rows = page("communities").filtered(data.community_table(src, "2015"), "450902", "urban", None)
+    assert len(rows) and rows["county_code"].eq("450902").all() and rows["community_kind"].eq("城市社区").all()
+
+
+def test_leaders_page_shows_36_and_156(app):
+    shown = render(app, "leaders", period="2015")
+    assert "36人" in shown and "156人" in shown
+
+
+def test_reporting_page_shows_every_county_and_period(app):
+    shown = render(app, "reporting", lang="en")
+    assert "Yuzhou District" in shown and "Beiliu City" in shown and shown.count("✓ Submitted") == 21
+
+
+def test_health_answers_and_sets_the_language_cookie(app):
+    client = app.server.test_client()
+    assert client.get("/health").status_code == 200
+    assert "lang=en" in client.get("/?lang=en").headers.get("Set-Cookie", "")
+
+
+def test_health_reports_a_missing_database(tmp_path):
+    broken = create_app(f"sqlite:///{tmp_path}/missing/dir/x.db")
+    assert broken.server.test_client().get("/health").status_code == 503
+
+
+def test_an_empty_database_shows_the_upload_hint(engine, db_url):
+    empty = create_app(db_url)
+    shown = render(empty, "overview")
+    assert "本期尚无报表 — 请上传" in shown and "/upload" in shown
+    assert "No returns for this period yet" in render(empty, "scorecard", lang="en")
