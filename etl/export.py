@@ -26,17 +26,22 @@ def neutralise(value):
     return value
 
 
-def _values(engine: Engine, periods: list[str] | None, basis: str) -> pd.DataFrame:
+def _values(engine: Engine, periods: list[str] | None, basis: str, levels: list[str] | None = None,
+            indicator_ids: list[str] | None = None) -> pd.DataFrame:
     df = queries.indicator_values(engine, basis)
     if periods:
         df = df[df["period"].isin(periods)]
+    if levels:
+        df = df[df["level"].isin(levels)]
+    if indicator_ids:
+        df = df[df["indicator"].isin(indicator_ids)]
     return df
 
 
 def write_csv(engine: Engine, target: str | Path | io.BytesIO, periods: list[str] | None = None,
-              basis: str = "current") -> int:
+              basis: str = "current", levels: list[str] | None = None, indicator_ids: list[str] | None = None) -> int:
     """Long table, one row per value, UTF-8 with BOM; returns the number of values."""
-    df = _values(engine, periods, basis)
+    df = _values(engine, periods, basis, levels, indicator_ids)
     names = {i.id: i for i in indicators()}
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\r\n")
@@ -55,11 +60,11 @@ def write_csv(engine: Engine, target: str | Path | io.BytesIO, periods: list[str
 
 
 def write_xlsx(engine: Engine, target: str | Path | io.BytesIO, periods: list[str] | None = None,
-               basis: str = "current") -> int:
+               basis: str = "current", levels: list[str] | None = None, indicator_ids: list[str] | None = None) -> int:
     """A sheet per level (areas × periods by indicators), the scorecard, and the definitions."""
     import xlsxwriter
-    df = _values(engine, periods, basis)
-    table = indicators()
+    df = _values(engine, periods, basis, levels, indicator_ids)
+    table = [i for i in indicators() if not indicator_ids or i.id in indicator_ids]
     book = xlsxwriter.Workbook(target, {"strings_to_formulas": False, "strings_to_urls": False,
                                         "strings_to_numbers": False, "constant_memory": False})
     fmt = {
@@ -71,9 +76,12 @@ def write_xlsx(engine: Engine, target: str | Path | io.BytesIO, periods: list[st
                                                                                      "valign": "top"}),
     }
     for level, sheet_name in LEVEL_SHEETS.items():
+        if levels and level not in levels:
+            continue
         part = df[df["level"] == level]
         _write_level(book, fmt, sheet_name, part, [i for i in table if level in i.levels])
-    _write_scorecard(book, fmt, df[df["level"] == "county"])
+    if not levels or "county" in levels:
+        _write_scorecard(book, fmt, _values(engine, periods, basis, ["county"]))
     _write_definitions(book, fmt, table)
     book.close()
     return len(df)

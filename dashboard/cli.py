@@ -1,0 +1,63 @@
+"""The `shequ` command: the ETL's commands plus `serve` and `demo`, which start the dashboard.
+
+It lives here, not in etl/, because the dashboard imports the ETL and never the reverse.
+"""
+from __future__ import annotations
+
+import secrets
+import tempfile
+from pathlib import Path
+
+import click
+
+from etl.cli import cli, main as etl_main
+
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8050, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@click.pass_obj
+def serve(ctx, host, port, threads) -> None:
+    """Serve the dashboard with a production WSGI server (waitress)."""
+    from .app import serve as run
+    click.echo(f"shequ on http://{host}:{port} (database {ctx.url})")
+    run(ctx.url, host=host, port=port, threads=threads)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8050, show_default=True, type=int)
+@click.option("--dir", "directory", type=click.Path(file_okay=False), help="keep the demo database here")
+def demo(host, port, directory) -> None:
+    """An embedded database in a temporary folder, the sample returns loaded, a demo admin login, served."""
+    from etl.db import init_db, make_engine
+    from etl.ingest import ingest_path
+    from etl.users import add_user
+    from .app import serve as run
+    folder = Path(directory or tempfile.mkdtemp(prefix="shequ-demo-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{folder / 'demo.db'}"
+    engine = make_engine(url)
+    init_db(engine)
+    paths = sorted(SAMPLE_DIR.glob("*.xlsx"))
+    if not paths:                                  # installed without the repository: make the sample here
+        from etl.sample import generate
+        paths = generate(folder / "sample_data")
+    with click.progressbar(paths, label="loading the sample returns") as bar:
+        for path in bar:
+            ingest_path(engine, path, uploaded_by="demo")
+    password = secrets.token_urlsafe(9)
+    from etl.users import get_user, set_password
+    if get_user(engine, "admin"):
+        set_password(engine, "admin", password)
+    else:
+        add_user(engine, "admin", password, "admin")
+    click.echo(f"\n  shequ demo: http://{host}:{port}\n  login: admin / {password}\n  database: {url}\n")
+    run(url, host=host, port=port)
+
+
+def main() -> None:
+    etl_main()

@@ -1,0 +1,64 @@
+"""`shequ demo` and `shequ serve` as users start them: a real process, a real port, a real HTTP answer."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, seconds: float = 90) -> int:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return response.status
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError(f"{url} did not answer within {seconds} s")
+
+
+def test_demo_loads_the_sample_prints_a_login_and_serves(tmp_path):
+    port = free_port()
+    log = tmp_path / "demo.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([str(BIN / "shequ"), "demo", "--port", str(port), "--dir", str(tmp_path / "d")],
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        try:
+            wait_for(f"http://127.0.0.1:{port}/health")
+        except AssertionError:
+            raise AssertionError(log.read_text()) from None
+        text = log.read_text()
+        assert "login: admin / " in text and f"http://127.0.0.1:{port}" in text
+        from etl.db import make_engine
+        from etl import queries
+        values = queries.indicator_values(make_engine(f"sqlite:///{tmp_path / 'd' / 'demo.db'}"), period="2015",
+                                          level="city").set_index("indicator")["value"]
+        assert values["area_ge_500"] == 127
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(20)
+
+
+def test_serve_answers_health_on_the_given_port(sample_db_url):
+    port = free_port()
+    proc = subprocess.Popen([str(BIN / "shequ"), "--db", sample_db_url, "serve", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        assert wait_for(f"http://127.0.0.1:{port}/health") == 200
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(20)
