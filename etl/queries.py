@@ -8,6 +8,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Connection, Engine
 
 from .db import COMMUNITY_VALUE_FIELDS, community_return, indicator_value, leader_link, place, submission
+from .config import indicators
 from .periods import period_sort_key
 
 BASES = ("current", "approved")
@@ -74,7 +75,9 @@ def indicator_values(engine: Engine, basis: str = "current", period: str | None 
     if indicator:
         query = query.where(iv.c.indicator == indicator)
     df = _frame(engine, query)
-    return sort_periods(df, ["level", "area_code"])
+    order = {i.id: n for n, i in enumerate(indicators())}     # the indicator table's order, not the database's
+    df["_order"] = df["indicator"].map(order)
+    return sort_periods(df, ["level", "area_code", "_order"]).drop(columns="_order")
 
 
 def sort_periods(df: pd.DataFrame, then: list[str] | None = None) -> pd.DataFrame:
