@@ -93,7 +93,7 @@ def match_community(record: dict, county_code: str, registry: Registry, report: 
     if code:
         community = by_code.get(code)
         if community is None:
-            report.add(unknown_code, sheet=sheet, row=row, column=cols.get(code_field), value=code)
+            report.add(unknown_code, sheet=sheet, row=row, column=cols.get(code_field), value=_show(code))
             return None
         if community.county_code != county_code:
             report.add("community-in-other-county", sheet=sheet, row=row, column=cols.get(code_field),
@@ -101,7 +101,7 @@ def match_community(record: dict, county_code: str, registry: Registry, report: 
             return None
         if name and community_key(name) != community_key(community.name):
             report.add("code-name-mismatch", sheet=sheet, row=row, column=cols.get(name_field),
-                       value=name, detail=community.name)
+                       value=_show(name), detail=community.name)
         return community
     if not name:
         return None   # already reported as a missing value
@@ -112,10 +112,10 @@ def match_community(record: dict, county_code: str, registry: Registry, report: 
     if len(here) == 1:
         return here[0]
     if elsewhere and not here:
-        report.add("community-in-other-county", sheet=sheet, row=row, column=cols.get(name_field), value=name,
+        report.add("community-in-other-county", sheet=sheet, row=row, column=cols.get(name_field), value=_show(name),
                    detail="、".join(sorted({c.county_name for c in elsewhere})))
     else:
-        report.add(unknown_code, sheet=sheet, row=row, column=cols.get(name_field), value=name)
+        report.add(unknown_code, sheet=sheet, row=row, column=cols.get(name_field), value=_show(name))
     return None
 
 

@@ -5,17 +5,22 @@ frames and problems, so a parser that aborts or runs out of memory takes only th
 """
 from __future__ import annotations
 
+import html
 import io
 import multiprocessing
 import os
 import pickle
+import posixpath
+import re
 import resource
 import signal
+import zipfile
 from dataclasses import dataclass
 
 import python_calamine
 
 from .locate import Sheet
+from .safety import MAX_CELLS, MAX_COLUMNS
 
 DEFAULT_MEMORY_MB = int(os.environ.get("SHEQU_PARSE_MEMORY_MB", "3072"))
 DEFAULT_TIMEOUT_S = float(os.environ.get("SHEQU_PARSE_TIMEOUT_S", "120"))
@@ -30,8 +35,22 @@ class WorkbookError(Exception):
         self.detail = detail
 
 
+MAX_TEXT = 32_767      # characters in one cell: Excel's own limit, so a longer one was not written by Excel
+# Characters that show nothing but change what is shown: C0/C1 controls (tab, CR and LF aside), soft hyphen,
+# bidirectional marks, embeddings, overrides and isolates (U+202E 'Trojan source'), zero-width characters, BOM.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f"
+                        "\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]")
+
+
 def read_sheets(content: bytes) -> list[Sheet]:
-    """Every worksheet's cells from Excel's A1 (so list indices map to Excel rows), with its merged ranges."""
+    """Every worksheet's cells from Excel's A1 (so list indices map to Excel rows), with its merged ranges.
+
+    Before the reader allocates a sheet's grid, the real extent of an OOXML sheet's cells is measured (a 5 KB
+    sheet with cells at A1 and XFD1048576 makes the reader abort); error cells (#REF!, #DIV/0!, which the reader
+    turns into blanks) keep their text, so that a number column reports them; text is cleaned of invisible
+    control and direction characters, and a cell longer than Excel allows is refused.
+    """
+    errors = scan_ooxml_sheets(content)
     try:
         book = python_calamine.load_workbook(io.BytesIO(content))
     except python_calamine.PasswordError:
@@ -48,8 +67,168 @@ def read_sheets(content: bytes) -> list[Sheet]:
             merged = list(sheet.merged_cell_ranges or [])
         except Exception as exc:
             raise WorkbookError("damaged-workbook", f"{meta.name}: {_short(exc)}") from None
-        sheets.append(Sheet(meta.name, rows, merged, hidden=meta.visible != python_calamine.SheetVisibleEnum.Visible))
+        _restore_errors(rows, errors.get(meta.name, ()))
+        name = _INVISIBLE.sub("", meta.name)
+        _clean_text(name, rows)
+        sheets.append(Sheet(name, rows, merged, hidden=meta.visible != python_calamine.SheetVisibleEnum.Visible))
     return sheets
+
+
+def _clean_text(sheet: str, rows: list[list]) -> None:
+    for i, row in enumerate(rows):
+        for j, value in enumerate(row):
+            if value.__class__ is str and value:
+                if len(value) > MAX_TEXT:
+                    raise WorkbookError("oversize-file", f"{sheet}!{_letters(j + 1)}{i + 1}: a cell of {len(value):,} "
+                                        f"characters (Excel allows {MAX_TEXT:,})")
+                if _INVISIBLE.search(value):
+                    row[j] = _INVISIBLE.sub("", value)
+
+
+def _restore_errors(rows: list[list], errors) -> None:
+    for r, c, text in errors:
+        if r < len(rows) and c < len(rows[r]) and rows[r][c] in ("", None):
+            rows[r][c] = text
+
+
+# --- measuring OOXML worksheets before the reader does ------------------------------------------------------
+
+# A cell with a value: its start tag is not self-closing (<c r="A1" s="1"/> holds only a style).
+_VALUED_CELL = re.compile(rb'\sr="[A-Z]{1,3}[0-9]{1,7}"[^>/]*>')
+_VALUED_WIDE_COLUMN = re.compile(rb'\sr="([A-Z]{2,3})[0-9]{1,7}"[^>/]*>')     # beyond Z
+_VALUED_ROW = re.compile(rb'\sr="[A-Z]{1,3}([0-9]{1,7})"[^>/]*>')
+_ROW_NUMBER = re.compile(rb'row\s[^>]*?\br="([0-9]{1,7})"')
+_ERROR_TYPE = re.compile(rb'\st="e"')
+_REF = re.compile(rb'\sr="([A-Z]{1,3})([0-9]{1,7})"')
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]{0,64})</(?:\w+:)?v>")
+_SHEET = re.compile(rb"<(?:\w+:)?sheet\s([^>]*?)/?>")
+_RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\s([^>]*?)/?>")
+_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
+_CHUNK = 4 * 2**20
+
+
+def _letters(index: int) -> str:
+    out = ""
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def _number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _attrs(text: bytes) -> dict[str, str]:
+    return {k.decode().split(":")[-1]: html.unescape(v.decode("utf-8", "replace")) for k, v in _ATTR.findall(text)}
+
+
+def _worksheet_parts(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
+    """part name → sheet name, from the workbook part and its relationships (empty when they cannot be read)."""
+    try:
+        rels = archive.read("_rels/.rels")
+        main = next(a["Target"] for a in map(_attrs, _RELATIONSHIP.findall(rels))
+                    if a.get("Type", "").endswith("/officeDocument"))
+        main = posixpath.normpath(main.lstrip("/"))
+        base = posixpath.dirname(main)
+        main_rels = posixpath.join(base, "_rels", posixpath.basename(main) + ".rels")
+        targets = {}
+        for a in map(_attrs, _RELATIONSHIP.findall(archive.read(main_rels))):
+            target = a.get("Target", "")
+            path = target.lstrip("/") if target.startswith("/") else posixpath.join(base, target)
+            targets[a.get("Id")] = posixpath.normpath(path)
+        out = {}
+        for a in map(_attrs, _SHEET.findall(archive.read(main))):
+            part = targets.get(a.get("id"))
+            if part in names and "name" in a:
+                out[part] = a["name"]
+        return out
+    except (KeyError, StopIteration, zipfile.BadZipFile, OSError, ValueError):
+        return {}
+
+
+def scan_ooxml_sheets(content: bytes) -> dict[str, list[tuple[int, int, str]]]:
+    """Each OOXML worksheet's real extent (refused when absurd) and its error cells: sheet → [(row, col, text)].
+
+    Streams each worksheet part once (about a second per 70 MB of XML); other formats return {}.
+    """
+    if not content.startswith(b"PK"):
+        return {}
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        names = set(archive.namelist())
+    except (zipfile.BadZipFile, ValueError, EOFError):
+        return {}
+    parts = _worksheet_parts(archive, names)
+    for name in names:
+        if name not in parts and re.match(r"xl/worksheets/[^/]+\.xml$", name):
+            parts[name] = ""
+    out: dict[str, list[tuple[int, int, str]]] = {}
+    for part, sheet in parts.items():
+        try:
+            errors = _scan_part(archive, part, sheet or part)
+        except (zipfile.BadZipFile, EOFError, OSError, RuntimeError) as exc:
+            raise WorkbookError("damaged-workbook", f"{part}: {_short(exc)}") from None
+        except WorkbookError:
+            raise
+        except Exception as exc:  # zlib.error from a corrupt stream
+            raise WorkbookError("damaged-workbook", f"{part}: {_short(exc)}") from None
+        if sheet and errors:
+            out[sheet] = errors
+    return out
+
+
+def _scan_part(archive: zipfile.ZipFile, part: str, label: str) -> list[tuple[int, int, str]]:
+    """Two regular-expression passes per chunk (no Python loop per cell): the columns and rows holding values."""
+    max_row = max_col = 0
+    errors: list[tuple[int, int, str]] = []
+    buffer = bytearray()
+    with archive.open(part) as stream:
+        while True:
+            chunk = stream.read(_CHUNK)
+            buffer += chunk
+            cut = len(buffer) if not chunk else buffer.rfind(b"row>") + 4
+            if cut < 4:
+                continue
+            view = bytes(buffer[:cut])
+            del buffer[:cut]
+            wide = set(_VALUED_WIDE_COLUMN.findall(view))
+            # Columns A–Z are not told apart (26 bounds them): one pass finds only the cells beyond Z.
+            columns = max(map(_number, wide)) if wide else 26 if _VALUED_CELL.search(view) else 0
+            if columns:
+                max_col = max(max_col, columns)
+                # The rows' numbers bound the cells' rows (cheap); only when that bound is too big, the exact
+                # rows of cells with values are taken (rows of styled blanks do not count: the reader skips them).
+                numbers = _ROW_NUMBER.findall(view)
+                bound = max(map(int, numbers)) if numbers else 0
+                if not numbers or max(bound, max_row) * max_col > MAX_CELLS:
+                    bound = max(map(int, set(_VALUED_ROW.findall(view))))
+                max_row = max(max_row, bound)
+            for m in _ERROR_TYPE.finditer(view):
+                error = _error_cell(view, m.start())
+                if error:
+                    errors.append(error)
+            if max_col > MAX_COLUMNS or max_row * max_col > MAX_CELLS:
+                raise WorkbookError("oversize-file", f"{label}: cells up to {_letters(max_col)}{max_row:,} "
+                                    f"({max_row:,} rows × {max_col:,} columns)")
+            if not chunk:
+                return errors
+
+
+def _error_cell(view: bytes, at: int) -> tuple[int, int, str] | None:
+    """The cell whose start tag holds t="e" at `at`: (row, column, its error text such as '#REF!'), 0-based."""
+    start, end = view.rfind(b"<", 0, at), view.find(b">", at)
+    if start < 0 or end < 0 or not re.match(rb"<(?:\w+:)?c\s", view[start:start + 24]):
+        return None
+    ref = _REF.search(view, start, end)
+    if ref is None:
+        return None
+    value = _VALUE.search(view, end, end + 4096)
+    text = value.group(1).decode("utf-8", "replace") if value else "#ERROR"
+    return int(ref.group(2)) - 1, _number(ref.group(1)) - 1, html.unescape(text)
 
 
 def _short(exc: Exception) -> str:
