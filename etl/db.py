@@ -90,7 +90,19 @@ leader_link = Table(
     Index("ix_leader_link_community", "community_code"),
 )
 
-# Computed on write, read by key: (basis, period, area) → value. basis 'current' counts the newest submitted or
+# What each submission's community rows add to every community-table indicator (the sums of its numerator and
+# denominator terms, etl/indicators.py): written at load, so recomputing a period adds up a few numbers per
+# county instead of reading every community row again.
+submission_term = Table(
+    "submission_term", metadata,
+    Column("submission_id", Integer, ForeignKey("submission.id", ondelete="CASCADE"), primary_key=True),
+    Column("indicator", String(40), primary_key=True),
+    Column("a", Float, nullable=False),
+    Column("b", Float, nullable=False),
+)
+
+# Computed on write, read by key: (basis, period, area) → value, for the city and the counties (a community's own
+# values are computed when read, from its row). basis 'current' counts the newest submitted or
 # approved return of each county and period; 'approved' only approved ones.
 indicator_value = Table(
     "indicator_value", metadata,
@@ -197,11 +209,14 @@ def registry_rows(registry: Registry) -> list[dict]:
 def init_db(engine: Engine, registry: Registry | None = None) -> int:
     """Create or upgrade the schema (etl/migrate.py) and (re)load the registry; returns the number of communities."""
     from .migrate import upgrade
+    from .recompute import backfill_terms, recompute
     registry = registry or default_registry()
     upgrade(engine)
     with engine.begin() as conn:
         conn.execute(delete(place))
         conn.execute(insert(place), registry_rows(registry))
+        if backfill_terms(conn):                # a database upgraded from before the terms were kept
+            recompute(conn)
     return len(registry.communities)
 
 

@@ -125,6 +125,50 @@ def _value(ind: Indicator, a, b):
         return np.where(b > 0, 100.0 * a / b, np.nan)
 
 
+TERM_COLUMNS = ["period", "county_code", "indicator", "a", "b"]
+
+
+def community_terms(rows: pd.DataFrame, links: pd.DataFrame, table: tuple[Indicator, ...] | None = None
+                    ) -> pd.DataFrame:
+    """Per period and county, the sums of each community-table indicator's terms (TERM_COLUMNS).
+
+    These sums are all a county's community rows contribute, so they are stored with each submission at load
+    (etl/load.py) and a recompute adds them up instead of reading the rows again.
+    """
+    table = [i for i in (table or indicators()) if i.table == "community"]
+    if not table or not len(rows):
+        return pd.DataFrame(columns=TERM_COLUMNS)
+    df = prepare_communities(rows, links)
+    data = _Rows(df)
+    terms = {}
+    for n, ind in enumerate(table):
+        terms[f"a{n}"], terms[f"b{n}"] = _terms(ind, data)
+    keys = ["period", "county_code"]
+    sums = pd.DataFrame({**{k: df[k].to_numpy() for k in keys}, **terms}).groupby(keys, sort=False).sum()
+    index = sums.index.to_frame(index=False)
+    return pd.concat([index.assign(indicator=ind.id, a=sums[f"a{n}"].to_numpy(), b=sums[f"b{n}"].to_numpy())
+                      for n, ind in enumerate(table)], ignore_index=True)[TERM_COLUMNS]
+
+
+def values_from_terms(terms: pd.DataFrame, table: tuple[Indicator, ...] | None = None) -> pd.DataFrame:
+    """County values from their term sums, and the city's from the counties' sums added up."""
+    by_id = {i.id: i for i in (table or indicators())}
+    if terms.empty:
+        return pd.DataFrame(columns=RESULT_COLUMNS)
+    county = terms.assign(level="county", area_code=terms["county_code"])
+    city = (terms.groupby(["period", "indicator"], sort=False)[["a", "b"]].sum().reset_index()
+            .assign(level="city", area_code=CITY_CODE))
+    parts = []
+    for frame, level in ((county, "county"), (city, "city")):
+        for ind_id, group in frame.groupby("indicator", sort=False):
+            ind = by_id.get(ind_id)
+            if ind is None or level not in ind.levels:
+                continue
+            parts.append(group.assign(value=_value(ind, group["a"].to_numpy(), group["b"].to_numpy()))[
+                RESULT_COLUMNS])
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=RESULT_COLUMNS)
+
+
 def _grouped(table: list[Indicator], df: pd.DataFrame, keys: list[str], level: str,
              area: str | None) -> list[pd.DataFrame]:
     """Every indicator of one table at one level, from a single group-by over all their terms."""
@@ -145,40 +189,53 @@ def _grouped(table: list[Indicator], df: pd.DataFrame, keys: list[str], level: s
             for n, ind in enumerate(table)]
 
 
-def _per_community(table: list[Indicator], df: pd.DataFrame) -> list[pd.DataFrame]:
-    table = [i for i in table if "community" in i.levels]
-    if not table or not len(df):
-        return []
-    rows = _Rows(df)
+def leader_and_reporting_values(links: pd.DataFrame, reported: pd.DataFrame, expected_counties: list[str],
+                                periods: list[str], table: tuple[Indicator, ...] | None = None) -> pd.DataFrame:
+    """The indicators over leaders (distinct across counties) and over the counties expected to report.
+
+    reported: (period, county_code) of the counties with a counted return.
+    """
+    table = table or indicators()
+    leaders = prepare_leaders(links)
+    city_leaders = leaders.drop_duplicates(["period", "leader_name", "level"])
+    counties = prepare_counties(reported, expected_counties, periods)
+    parts = []
+    for name, df, city_df in (("leader", leaders, city_leaders), ("county", counties, counties)):
+        own = [i for i in table if i.table == name]
+        parts += _grouped(own, df, ["period", "county_code"], "county", "county_code")
+        parts += _grouped(own, city_df, ["period"], "city", None)
+    return pd.concat(parts, ignore_index=True)[RESULT_COLUMNS] if parts else pd.DataFrame(columns=RESULT_COLUMNS)
+
+
+def community_values(rows: pd.DataFrame, links: pd.DataFrame, table: tuple[Indicator, ...] | None = None
+                     ) -> pd.DataFrame:
+    """Each community's own values (area ≥ 500 → 0/1, its share 100/0 …), computed when read, not stored."""
+    table = [i for i in (table or indicators()) if i.table == "community" and "community" in i.levels]
+    if not table or not len(rows):
+        return pd.DataFrame(columns=RESULT_COLUMNS)
+    df = prepare_communities(rows, links)
+    data = _Rows(df)
     period, codes = df["period"].to_numpy(), df["community_code"].to_numpy()
-    return [pd.DataFrame({"period": period, "level": "community", "area_code": codes, "indicator": ind.id,
-                          "value": _value(ind, *_terms(ind, rows))}) for ind in table]
+    return pd.concat([pd.DataFrame({"period": period, "level": "community", "area_code": codes, "indicator": ind.id,
+                                    "value": _value(ind, *_terms(ind, data))}) for ind in table],
+                     ignore_index=True)
 
 
 def compute(rows: pd.DataFrame, links: pd.DataFrame, expected_counties: list[str],
             periods: list[str] | None = None, table: tuple[Indicator, ...] | None = None) -> pd.DataFrame:
-    """All indicator values for the periods in `rows` (plus `periods`, which may have no returns at all).
+    """All city and county values for the periods in `rows` (plus `periods`, which may have no returns at all).
 
     rows: one row per community and period (period, county_code, community_code and the return's fields).
     links: one row per leader link (period, county_code, leader_name, leader_level, community_code).
-    Returns RESULT_COLUMNS; undefined values (a share of nothing) are NaN.
+    Returns RESULT_COLUMNS; undefined values (a share of nothing) are NaN. The reference for what recompute
+    stores (which adds up stored term sums instead of reading every row).
     """
     periods = sorted(set(rows["period"]) | set(periods or ()))
-    table = table or indicators()
-    by_table = {name: [i for i in table if i.table == name] for name in ("community", "leader", "county")}
-    communities = prepare_communities(rows, links)
-    leaders = prepare_leaders(links)
-    city_leaders = leaders.drop_duplicates(["period", "leader_name", "level"])
-    counties = prepare_counties(rows, expected_counties, periods)
-    parts = []
-    for name, df, city_df in (("community", communities, communities), ("leader", leaders, city_leaders),
-                              ("county", counties, counties)):
-        parts += _grouped(by_table[name], df, ["period", "county_code"], "county", "county_code")
-        parts += _grouped(by_table[name], city_df, ["period"], "city", None)
-    parts += _per_community(by_table["community"], communities)
-    if not parts:
-        return pd.DataFrame(columns=RESULT_COLUMNS)
-    return pd.concat(parts, ignore_index=True)[RESULT_COLUMNS]
+    reported = rows[["period", "county_code"]].drop_duplicates()
+    parts = [values_from_terms(community_terms(rows, links, table), table),
+             leader_and_reporting_values(links, reported, expected_counties, periods, table)]
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True)[RESULT_COLUMNS] if parts else pd.DataFrame(columns=RESULT_COLUMNS)
 
 
 def with_changes(values: pd.DataFrame, baseline: str, previous: dict[str, str]) -> pd.DataFrame:

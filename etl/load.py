@@ -12,7 +12,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from .db import COMMUNITY_VALUE_FIELDS, community_return, leader_link, submission
 from .problems import Problem
-from .recompute import recompute
+from .indicators import community_terms
+from .recompute import recompute, store_terms
 
 LINK_FIELDS = ("leader_name", "leader_level", "leader_post", "community_code", "sheet", "source_row")
 
@@ -95,6 +96,9 @@ def load_return(engine: Engine, parsed: ParsedReturn, file_name: str, content: b
         links = _records(parsed.links, LINK_FIELDS, submission_id=submission_id)
         if links:
             conn.execute(insert(leader_link), links)
+        where = {"period": parsed.period, "county_code": parsed.county_code}
+        store_terms(conn, submission_id, community_terms(parsed.communities.assign(**where),
+                                                         parsed.links.assign(**where)))
         if older:
             conn.execute(update(submission).where(submission.c.id.in_(older)).values(status="superseded", status_changed_at=now))
         recompute(conn, [parsed.period])

@@ -19,6 +19,7 @@ BASIS_STATUSES = {"current": ("submitted", "approved"), "approved": ("approved",
 def counted_submissions(basis: str = "current", periods: list[str] | None = None):
     """A subquery of the submission ids that count: the newest of each county and period on the basis."""
     statuses = BASIS_STATUSES[basis]
+    # 'any' is only meaningful with explicit submission ids (see _restrict)
     cond = submission.c.status.in_(statuses)
     if periods is not None:
         cond = and_(cond, submission.c.period.in_(periods))
@@ -26,24 +27,32 @@ def counted_submissions(basis: str = "current", periods: list[str] | None = None
             .group_by(submission.c.county_code, submission.c.period).subquery())
 
 
-def community_rows(conn: Connection | Engine, basis: str = "current", periods: list[str] | None = None) -> pd.DataFrame:
-    """The counted community rows with their lineage (submission, file, sheet, row)."""
+def _restrict(query, basis: str, periods: list[str] | None, submission_ids: list[int] | None):
+    """Only the counted submissions of the basis (and periods), or the given submissions (basis 'any')."""
+    if submission_ids is not None:
+        return query.where(submission.c.id.in_(submission_ids))
     ids = counted_submissions(basis, periods)
+    return query.join(ids, ids.c.id == submission.c.id)
+
+
+def community_rows(conn: Connection | Engine, basis: str = "current", periods: list[str] | None = None,
+                   submission_ids: list[int] | None = None) -> pd.DataFrame:
+    """The counted community rows with their lineage (submission, file, sheet, row)."""
     s, r = submission, community_return
     query = (select(s.c.period, s.c.county_code, r.c.community_code, *[r.c[f] for f in COMMUNITY_VALUE_FIELDS],
                     r.c.submission_id, s.c.file_name, r.c.sheet, r.c.source_row, s.c.status)
-             .select_from(r.join(s, s.c.id == r.c.submission_id).join(ids, ids.c.id == s.c.id)))
-    return _frame(conn, query)
+             .select_from(r.join(s, s.c.id == r.c.submission_id)))
+    return _frame(conn, _restrict(query, basis, periods, submission_ids))
 
 
-def link_rows(conn: Connection | Engine, basis: str = "current", periods: list[str] | None = None) -> pd.DataFrame:
+def link_rows(conn: Connection | Engine, basis: str = "current", periods: list[str] | None = None,
+              submission_ids: list[int] | None = None) -> pd.DataFrame:
     """The counted leader links, with the county of the return they came in."""
-    ids = counted_submissions(basis, periods)
     s, k = submission, leader_link
     query = (select(s.c.period, s.c.county_code, k.c.leader_name, k.c.leader_level, k.c.leader_post,
                     k.c.community_code, k.c.submission_id, s.c.file_name, k.c.sheet, k.c.source_row)
-             .select_from(k.join(s, s.c.id == k.c.submission_id).join(ids, ids.c.id == s.c.id)))
-    return _frame(conn, query)
+             .select_from(k.join(s, s.c.id == k.c.submission_id)))
+    return _frame(conn, _restrict(query, basis, periods, submission_ids))
 
 
 def _frame(conn, query) -> pd.DataFrame:
@@ -63,21 +72,44 @@ def places(engine: Engine, level: str | None = None) -> pd.DataFrame:
 
 def indicator_values(engine: Engine, basis: str = "current", period: str | None = None, level: str | None = None,
                      indicator: str | None = None) -> pd.DataFrame:
-    """The stored indicator table with area names: period, level, area_code, area_name, area_name_en, indicator, value."""
+    """The indicator table with area names: period, level, area_code, area_name, area_name_en, indicator, value.
+
+    City and county values are stored; a community's own values are computed from its counted row when asked.
+    """
     iv = indicator_value
-    query = (select(iv.c.period, iv.c.level, iv.c.area_code, place.c.name.label("area_name"),
-                    place.c.name_en.label("area_name_en"), iv.c.indicator, iv.c.value)
-             .select_from(iv.outerjoin(place, place.c.code == iv.c.area_code)).where(iv.c.basis == basis))
-    if period:
-        query = query.where(iv.c.period == period)
-    if level:
-        query = query.where(iv.c.level == level)
-    if indicator:
-        query = query.where(iv.c.indicator == indicator)
-    df = _frame(engine, query)
+    parts = []
+    if level != "community":
+        query = (select(iv.c.period, iv.c.level, iv.c.area_code, iv.c.indicator, iv.c.value)
+                 .where(iv.c.basis == basis))
+        if period:
+            query = query.where(iv.c.period == period)
+        if level:
+            query = query.where(iv.c.level == level)
+        if indicator:
+            query = query.where(iv.c.indicator == indicator)
+        parts.append(_frame(engine, query))
+    if level in (None, "community"):
+        from .indicators import community_values
+        with engine.connect() as conn:
+            periods = [period] if period else None
+            values = community_values(community_rows(conn, basis, periods), link_rows(conn, basis, periods))
+        if indicator:
+            values = values[values["indicator"] == indicator]
+        parts.append(values[["period", "level", "area_code", "indicator", "value"]])
+    parts = [p for p in parts if len(p)]
+    df = (pd.concat(parts, ignore_index=True) if parts
+          else pd.DataFrame(columns=["period", "level", "area_code", "indicator", "value"]))
+    names = _place_names(engine)
+    df.insert(3, "area_name", df["area_code"].map(names["name"]))
+    df.insert(4, "area_name_en", df["area_code"].map(names["name_en"]))
+    df["value"] = df["value"].astype(float)
     order = {i.id: n for n, i in enumerate(indicators())}     # the indicator table's order, not the database's
     df["_order"] = df["indicator"].map(order)
     return sort_periods(df, ["level", "area_code", "_order"]).drop(columns="_order")
+
+
+def _place_names(engine: Engine) -> pd.DataFrame:
+    return _frame(engine, select(place.c.code, place.c.name, place.c.name_en)).set_index("code")
 
 
 def sort_periods(df: pd.DataFrame, then: list[str] | None = None) -> pd.DataFrame:

@@ -1,18 +1,81 @@
-"""Keeps the stored indicator table equal to what the counted submissions give, period by period."""
+"""Keeps the stored indicator table equal to what the counted submissions give, period by period.
+
+Community-table indicators are added up from each counted submission's stored term sums (`submission_term`,
+written at load), so a recompute reads a few numbers per county, not every community row; leader and reporting
+indicators are computed from the counted leader links and submissions. `indicators.compute` over the rows is
+the reference it must equal (tests/test_load.py).
+"""
 from __future__ import annotations
 
 import math
 
+import pandas as pd
 from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
 
 from . import indicators
-from .db import indicator_value, place, submission
-from .queries import BASES, community_rows, link_rows
+from .db import indicator_value, leader_link, place, submission, submission_term
+from .queries import BASES, _frame, community_rows, counted_submissions, link_rows
 
 
 def expected_counties(conn: Connection) -> list[str]:
     return [c for (c,) in conn.execute(select(place.c.code).where(place.c.level == "county").order_by(place.c.code))]
+
+
+def store_terms(conn: Connection, submission_id: int, terms: pd.DataFrame) -> None:
+    """Record a submission's term sums (one row per community-table indicator)."""
+    records = [{"submission_id": submission_id, "indicator": i, "a": float(a), "b": float(b)}
+               for i, a, b in terms[["indicator", "a", "b"]].itertuples(index=False)]
+    if records:
+        conn.execute(insert(submission_term), records)
+
+
+def backfill_terms(conn: Connection) -> int:
+    """Compute the term sums of submissions stored before they were kept (an upgraded database)."""
+    have = select(submission_term.c.submission_id).distinct()
+    missing = [i for (i,) in conn.execute(select(submission.c.id).where(submission.c.id.not_in(have)))]
+    for submission_id in missing:
+        rows = community_rows(conn, "any", submission_ids=[submission_id])
+        links = link_rows(conn, "any", submission_ids=[submission_id])
+        store_terms(conn, submission_id, indicators.community_terms(rows, links))
+    return len(missing)
+
+
+def _counted(conn: Connection, basis: str, periods: list[str]) -> pd.DataFrame:
+    ids = counted_submissions(basis, periods)
+    query = (select(submission.c.id, submission.c.period, submission.c.county_code)
+             .join(ids, ids.c.id == submission.c.id))
+    return _frame(conn, query)
+
+
+def _terms_of(conn: Connection, counted: pd.DataFrame) -> pd.DataFrame:
+    if counted.empty:
+        return pd.DataFrame(columns=indicators.TERM_COLUMNS)
+    query = select(submission_term).where(submission_term.c.submission_id.in_(counted["id"].tolist()))
+    terms = _frame(conn, query)
+    return terms.merge(counted, left_on="submission_id", right_on="id")[indicators.TERM_COLUMNS]
+
+
+def _links_of(conn: Connection, counted: pd.DataFrame) -> pd.DataFrame:
+    cols = ["period", "county_code", "leader_name", "leader_level", "community_code"]
+    if counted.empty:
+        return pd.DataFrame(columns=cols)
+    query = (select(leader_link.c.submission_id, leader_link.c.leader_name, leader_link.c.leader_level,
+                    leader_link.c.community_code)
+             .where(leader_link.c.submission_id.in_(counted["id"].tolist())))
+    links = _frame(conn, query)
+    return links.merge(counted, left_on="submission_id", right_on="id")[cols]
+
+
+def values_for(conn: Connection, basis: str, periods: list[str]) -> pd.DataFrame:
+    """The city and county values of the periods on a basis, from the stored terms and links."""
+    counted = _counted(conn, basis, periods)
+    reported_periods = sorted(set(counted["period"]))
+    parts = [indicators.values_from_terms(_terms_of(conn, counted)),
+             indicators.leader_and_reporting_values(_links_of(conn, counted), counted[["period", "county_code"]],
+                                                    expected_counties(conn), reported_periods)]
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=indicators.RESULT_COLUMNS)
 
 
 def recompute(conn: Connection, periods: list[str] | None = None) -> int:
@@ -22,12 +85,9 @@ def recompute(conn: Connection, periods: list[str] | None = None) -> int:
     """
     if periods is None:
         periods = [p for (p,) in conn.execute(select(submission.c.period).distinct())]
-    counties = expected_counties(conn)
     written = 0
     for basis in BASES:
-        rows = community_rows(conn, basis, periods)
-        links = link_rows(conn, basis, periods)
-        values = indicators.compute(rows, links, counties, [p for p in periods if p in set(rows["period"])])
+        values = values_for(conn, basis, periods)
         conn.execute(delete(indicator_value).where(indicator_value.c.basis == basis,
                                                    indicator_value.c.period.in_(periods)))
         records = [{"basis": basis, "period": p, "level": lv, "area_code": a, "indicator": i,

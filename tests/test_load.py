@@ -75,6 +75,7 @@ def test_a_returned_submission_stops_counting(engine, tmp_path):
 
 def test_stored_indicators_equal_a_recomputation_from_the_final_submissions(sample_engine):
     stored = queries.indicator_values(sample_engine)
+    stored = stored[stored["level"] != "community"]            # a community's own values are not stored
     with sample_engine.connect() as conn:
         fresh = compute(queries.community_rows(conn), queries.link_rows(conn), expected_counties(conn))
     merged = stored.merge(fresh, on=["period", "level", "area_code", "indicator"], suffixes=("_stored", "_fresh"))
