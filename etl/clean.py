@@ -6,6 +6,9 @@ import re
 import unicodedata
 from functools import lru_cache
 
+import numpy as np
+import pandas as pd
+
 from .schema import IGNORED_HEADERS, Field
 
 _SPACE = re.compile(r"[\s\u3000\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]+")
@@ -70,7 +73,11 @@ def is_blank(value: object) -> bool:
         return True
     if isinstance(value, float) and value != value:
         return True
-    return isinstance(value, str) and squash(value) in _BLANKS
+    if value.__class__ is not str:
+        return False
+    text = value.strip()
+    # every spelling of "nothing here" is at most 4 characters once trimmed; longer text is never blank
+    return not text or (len(text) <= 6 and squash(text) in _BLANKS)
 
 
 def to_number(value: object) -> float:
@@ -120,6 +127,8 @@ def to_code(value: object) -> str:
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise BadValue("code")
+    if value.__class__ is str and value.isdigit() and value.isascii():
+        return value
     s = squash(value)
     if not s.isdigit() or not s.isascii():
         raise BadValue("code")
@@ -157,3 +166,96 @@ def clean_value(value: object, f: Field):
     if f.type == "choice":
         return to_choice(value, f.choices)
     return to_text(value)
+
+
+_TYPE_NAMES = {"number": "数字", "integer": "整数", "yes/no": "是/否", "code": "12位代码", "choice": "可选值"}
+
+
+def _range_text(f: Field) -> str:
+    if f.min is not None and f.max is not None:
+        return f"{f.min:g}–{f.max:g}"
+    if f.min is not None:
+        return f"≥ {f.min:g}"
+    return f"≤ {f.max:g}"
+
+
+def _show(raw) -> str:
+    text = str(raw)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def clean_one(raw: object, f: Field) -> tuple[object, tuple[str, str | None, str] | None]:
+    """(value, problem): the clean value (None when blank or bad) and (code, value shown, detail) when bad."""
+    try:
+        value = clean_value(raw, f)
+    except BadValue as exc:
+        if exc.what == "choice":
+            return None, ("not-a-choice", _show(raw), "、".join(f.choices))
+        return None, ("wrong-type", _show(raw), f"{_TYPE_NAMES.get(exc.what, exc.what)} ({exc.what})")
+    if value is None:
+        return None, (("missing-value", None, f.header) if f.required else None)
+    if value.__class__ in (int, float) and ((f.min is not None and value < f.min) or
+                                           (f.max is not None and value > f.max)):
+        return None, ("out-of-range", f"{value:g}", f"{f.header}: {_range_text(f)}")
+    return value, None
+
+
+def _already_clean(value, f: Field):
+    """(value, None) for the common cells that cleaning would leave as they are; None when they need a look.
+
+    A code of ASCII digits, or a text longer than any blank spelling with no surrounding space, already in NFC:
+    most of a big return's distinct cells, which then skip the general path.
+    """
+    if value.__class__ is not str:
+        return None
+    if f.type == "code":
+        return (value, None) if value.isdigit() and value.isascii() else None
+    if f.type == "text" and len(value) > 6 and not value[0].isspace() and not value[-1].isspace() \
+            and unicodedata.is_normalized("NFC", value):
+        return value, None
+    return None
+
+
+def _numbers(uniques: list, f: Field) -> list | None:
+    """A number column whose distinct cells are all numbers already: checked at once with numpy."""
+    if f.type not in ("number", "int") or not uniques or not set(map(type, uniques)) <= {float, int}:
+        return None
+    values = np.asarray(uniques, dtype=float)
+    ok = np.isfinite(values)
+    if f.type == "int":
+        ok &= np.abs(values - np.round(values)) <= 1e-9
+    low = values < f.min if f.min is not None else np.zeros(len(values), dtype=bool)
+    high = values > f.max if f.max is not None else np.zeros(len(values), dtype=bool)
+    if ok.all() and not low.any() and not high.any():
+        if f.type == "int":
+            return [(v, None) for v in np.round(values).astype(np.int64).tolist()]
+        return [(v, None) for v in values.tolist()]
+    return None      # something to report: the general path says exactly what
+
+
+def clean_column(raw, f: Field) -> tuple[list, list[tuple[int, str, str | None, str]]]:
+    """A whole column at once: each distinct cell is cleaned once (pandas factorize), then mapped back.
+
+    Returns the clean values and the bad cells as (position, code, value shown, detail).
+    """
+    cells = np.empty(len(raw), dtype=object)
+    cells[:] = raw
+    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    if f.type in ("number", "int", "code") and any(u.__class__ is bool for u in uniques):
+        # True == 1 == 1.0 for hashing, but a yes/no in a number column is not a number: go cell by cell
+        results = [clean_one(v, f) for v in raw]
+        return [r[0] for r in results], [(k, *r[1]) for k, r in enumerate(results) if r[1]]
+    uniques = np.asarray(uniques, dtype=object).tolist()
+    cleaned = (_numbers(uniques, f) or [_already_clean(u, f) or clean_one(u, f) for u in uniques]) + [
+        clean_one(None, f)]                                                   # the last: blank (code -1)
+    values = np.empty(len(cleaned), dtype=object)
+    values[:] = [c[0] for c in cleaned]
+    out = values[codes].tolist()
+    problems = [c[1] for c in cleaned]
+    if not any(problems):
+        return out, []
+    bad_codes = np.array([p is not None for p in problems])
+    bad = []
+    for k in np.flatnonzero(bad_codes[codes]).tolist():
+        bad.append((k, *problems[codes[k]]))
+    return out, bad

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 
 from sqlalchemy import (Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
-                        Table, Text, create_engine, event, insert, select, delete)
+                        Table, Text, create_engine, delete, event, func, insert, select)
 from sqlalchemy.engine import Engine
 
 from .registry import CITY_CODE, CITY_NAME, CITY_NAME_EN, COUNTY_NAMES_EN, Registry, default_registry
@@ -221,7 +221,28 @@ def init_db(engine: Engine, registry: Registry | None = None) -> int:
 
 
 def registry_from_db(engine: Engine) -> Registry:
-    """The registry as loaded by `shequ init` (so a newer registry loaded there is the one validated against)."""
+    """The registry as loaded by `shequ init` (so a newer registry loaded there is the one validated against).
+
+    Cached per database while its place table is unchanged (a national registry takes a second to build).
+    """
+    with engine.connect() as conn:
+        fingerprint = tuple(conn.execute(select(func.count(), func.min(place.c.code), func.max(place.c.code),
+                                                func.sum(func.length(place.c.name)))).one())
+    return _registry_from_db(str(engine.url), fingerprint, engine)
+
+
+_REGISTRY_CACHE: dict = {}
+
+
+def _registry_from_db(url: str, fingerprint: tuple, engine: Engine) -> Registry:
+    key = (url, fingerprint)
+    if key not in _REGISTRY_CACHE:
+        _REGISTRY_CACHE.clear()          # one database at a time is the common case; keep memory bounded
+        _REGISTRY_CACHE[key] = _read_registry(engine)
+    return _REGISTRY_CACHE[key]
+
+
+def _read_registry(engine: Engine) -> Registry:
     from .registry import Community
     with engine.connect() as conn:
         rows = conn.execute(select(place)).mappings().all()

@@ -17,7 +17,7 @@ from .registry import Registry
 from .safety import UnsafeWorkbook, check_workbook
 from .schema import COMMUNITY_FIELDS, LEADER_FIELDS
 from .validate import check_columns, clean_table, validate_communities, validate_links
-from .workbook import WorkbookError, read_sheets, run_isolated
+from .workbook import Isolated, WorkbookError, read_sheets, run_isolated, scan_ooxml_sheets
 
 
 @dataclass
@@ -71,11 +71,11 @@ def parse_sheets(sheets: list[Sheet], file_name: str, registry: Registry, county
                                         period_hint, report)
     if not columns_ok or county is None or period is None:
         return None, report
-    records = clean_table(community_table, COMMUNITY_FIELDS, report)
-    communities = validate_communities(records, county, registry, report, sheet_name)
+    cleaned = clean_table(community_table, COMMUNITY_FIELDS, report)
+    communities = validate_communities(cleaned, county, registry, report, sheet_name)
     if leader_table is None:
         report.add("no-leader-sheet")
-        links = validate_links([], county, registry, report, "", set())
+        links = validate_links(None, county, registry, report, "", set())
     else:
         check_columns(leader_table, LEADER_FIELDS, report)
         link_records = clean_table(leader_table, LEADER_FIELDS, report)
@@ -122,22 +122,36 @@ def _county_and_period(table: Table, leader_table: Table | None, registry: Regis
 
 
 def parse_content(content: bytes, file_name: str, registry: Registry, county_hint: str | None = None,
-                  period_hint: str | None = None) -> tuple[ParsedReturn | None, Report]:
+                  period_hint: str | None = None, errors: dict | None = None) -> tuple[ParsedReturn | None, Report]:
     """Read and validate a workbook's bytes in this process (trusted input, tests); see parse_untrusted."""
-    return parse_sheets(read_sheets(content), file_name, registry, county_hint, period_hint)
+    return parse_sheets(read_sheets(content, errors), file_name, registry, county_hint, period_hint)
 
 
 def parse_untrusted(content: bytes, file_name: str, registry: Registry, county_hint: str | None = None,
                     period_hint: str | None = None, max_bytes: int | None = None,
                     isolate: bool = True) -> tuple[ParsedReturn | None, Report]:
-    """The cheap checks, then the parse in a worker process with a memory limit and a timeout."""
+    """The cheap checks, then the parse in a worker process with a memory limit and a timeout.
+
+    While the worker parses, this process scans the sheets' XML for their real extent and error cells (the
+    second core does it for free); an absurd extent stops the worker, and the rare file with error cells
+    (#REF!) is parsed again with them, so that they are reported where they are.
+    """
     if max_bytes is None:
         max_bytes = int(load_settings().max_file_mb * 2**20)
     try:
         check_workbook(content, max_bytes)
-        if isolate:
-            return run_isolated(parse_content, content, file_name, registry, county_hint, period_hint)
-        return parse_content(content, file_name, registry, county_hint, period_hint)
+        if not isolate:
+            return parse_content(content, file_name, registry, county_hint, period_hint)
+        worker = Isolated(parse_content, content, file_name, registry, county_hint, period_hint, {})
+        try:
+            errors = scan_ooxml_sheets(content)
+        except WorkbookError:
+            worker.kill()
+            raise
+        if errors:
+            worker.kill()
+            return run_isolated(parse_content, content, file_name, registry, county_hint, period_hint, errors)
+        return worker.result()
     except (UnsafeWorkbook, WorkbookError) as exc:
         report = Report(file_name)
         report.add(exc.code, detail=exc.detail)

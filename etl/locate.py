@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from .clean import is_ignored_header, match_header, squash
@@ -133,25 +134,44 @@ def _header_text(sheet: Sheet, header_rows: tuple[int, ...], j: int) -> str:
 
 def _first_text(row: list) -> str:
     for cell in row[:4]:
-        if isinstance(cell, str) and cell.strip():
+        if cell.__class__ is str and cell.strip():
             return squash(cell)
     return ""
 
 
+_NOTES = tuple(squash(m) for m in NOTE_MARKERS)
+_TOTALS = tuple(squash(m) for m in TOTAL_MARKERS)
+# A row can only be a totals or notes row if its first text starts like one of the markers (after NFKC, spaces
+# and case): checking that first character avoids normalising every community name.
+_MARKER_STARTS = frozenset(m[0] for m in _NOTES + _TOTALS) | frozenset(m[0].upper() for m in _NOTES + _TOTALS) | {
+    "合", "计", "备", "说"}
+
+
+def _marker_candidate(row: list) -> bool:
+    for cell in row[:4]:
+        if cell.__class__ is str:
+            text = cell.strip()
+            if text:
+                first = text[0]
+                return first in _MARKER_STARTS or not first.isascii() and unicodedata.normalize(
+                    "NFKC", first).lower() in _MARKER_STARTS
+    return False
+
+
 def _data_rows(sheet: Sheet, start: int) -> list[int]:
     """Rows holding data: blank rows and totals rows skipped; reading stops at the notes under the table."""
-    notes = tuple(squash(m) for m in NOTE_MARKERS)
-    totals = tuple(squash(m) for m in TOTAL_MARKERS)
     out = []
     for i in range(start, len(sheet.rows)):
         row = sheet.rows[i]
-        if all(c is None or c == "" or (isinstance(c, str) and not c.strip()) for c in row):
+        if row.count("") + row.count(None) == len(row) or all(
+                c is None or (c.__class__ is str and not c.strip()) for c in row):
             continue
-        first = _first_text(row)
-        if first.startswith(notes):
-            break
-        if first.startswith(totals) or first in ("合", "计"):
-            continue
+        if _marker_candidate(row):
+            first = _first_text(row)
+            if first.startswith(_NOTES):
+                break
+            if first.startswith(_TOTALS) or first in ("合", "计"):
+                continue
         out.append(i)
     return out
 

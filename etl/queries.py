@@ -60,7 +60,12 @@ def _frame(conn, query) -> pd.DataFrame:
         with conn.connect() as c:
             return _frame(c, query)
     result = conn.execute(query)
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    keys = list(result.keys())
+    rows = result.fetchall()
+    if not rows:
+        return pd.DataFrame(columns=keys)
+    # column by column: handing pandas the Row objects makes it probe each one's attributes (slow at 100k rows)
+    return pd.DataFrame({k: list(v) for k, v in zip(keys, zip(*rows))}, columns=keys)
 
 
 def places(engine: Engine, level: str | None = None) -> pd.DataFrame:

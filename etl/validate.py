@@ -1,62 +1,60 @@
 """Validating a located table row by row against the schema and the registry; every problem is collected."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
+
 import pandas as pd
 
-from .clean import BadValue, clean_value
+from .clean import clean_column
 from .locate import Table
-from .problems import Report, column_letter
+from .problems import Problem, Report, column_letter
 from .registry import Registry, community_key, township_key
 from .schema import COMMUNITY_FIELDS, LEADER_FIELDS, Field
 
-_TYPE_NAMES = {  # for 'wrong-type' messages: (zh, en) — the message templates take one language each
-    "number": "数字", "integer": "整数", "yes/no": "是/否", "code": "12位代码", "choice": "可选值",
-}
+@dataclass
+class Cleaned:
+    """A table's clean values by column: columns[field][k] belongs to Excel row rows[k]."""
+
+    sheet: str
+    rows: list[int]
+    columns: dict[str, list]
+    letters: dict[str, str]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def record(self, k: int) -> dict:
+        """Row k as a dict (with '_row' and '_cols'), for the rare rows that need a closer look."""
+        return {**{name: values[k] for name, values in self.columns.items()}, "_row": self.rows[k],
+                "_cols": self.letters}
 
 
-def _range_text(f: Field) -> str:
-    if f.min is not None and f.max is not None:
-        return f"{f.min:g}–{f.max:g}"
-    if f.min is not None:
-        return f"≥ {f.min:g}"
-    return f"≤ {f.max:g}"
-
-
-def clean_table(table: Table, fields: tuple[Field, ...], report: Report) -> list[dict]:
-    """Each data row as {field: clean value, '_row': Excel row, '_cols': {field: column letter}}."""
+def clean_table(table: Table, fields: tuple[Field, ...], report: Report) -> Cleaned:
+    """Every field's column cleaned at once; the problems are reported in the order of the sheet's cells."""
     sheet = table.sheet
-    out = []
-    for i in table.data_rows:
-        cells = sheet.rows[i]
-        record: dict = {"_row": i + 1, "_cols": {}}
-        for f in fields:
-            j = table.columns.get(f.name)
-            if j is None:
-                record[f.name] = None
-                continue
-            letter = column_letter(j)
-            record["_cols"][f.name] = letter
-            raw = cells[j] if j < len(cells) else None
-            where = dict(sheet=sheet.name, row=i + 1, column=letter)
-            try:
-                value = clean_value(raw, f)
-            except BadValue as exc:
-                what = _TYPE_NAMES.get(exc.what, exc.what)
-                if exc.what == "choice":
-                    report.add("not-a-choice", value=_show(raw), detail="、".join(f.choices), **where)
-                else:
-                    report.add("wrong-type", value=_show(raw), detail=f"{what} ({exc.what})", **where)
-                value = None
-            else:
-                if value is None and f.required:
-                    report.add("missing-value", detail=f.header, **where)
-                elif isinstance(value, (int, float)) and not isinstance(value, bool) and (
-                        (f.min is not None and value < f.min) or (f.max is not None and value > f.max)):
-                    report.add("out-of-range", value=f"{value:g}", detail=f"{f.header}: {_range_text(f)}", **where)
-                    value = None
-            record[f.name] = value
-        out.append(record)
-    return out
+    grid, data_rows = sheet.rows, table.data_rows
+    found: list[tuple[int, int, str, dict]] = []
+    columns: dict[str, list] = {}
+    letters: dict[str, str] = {}
+    width = max((len(grid[i]) for i in data_rows), default=0)
+    data = [grid[i] if len(grid[i]) == width else grid[i] + [None] * (width - len(grid[i])) for i in data_rows]
+    by_column = list(zip(*data)) if data else []          # one transpose, in C, instead of a pass per column
+    for f in fields:
+        j = table.columns.get(f.name)
+        if j is None or j >= width:
+            columns[f.name] = [None] * len(data_rows)
+            if j is not None:
+                letters[f.name] = column_letter(j)
+            continue
+        letters[f.name] = column_letter(j)
+        values, bad = clean_column(by_column[j], f)
+        for k, code, value, detail in bad:
+            found.append((data_rows[k], j, code, dict(value=value, detail=detail)))
+        columns[f.name] = values
+    for i, j, code, extra in sorted(found, key=lambda x: (x[0], x[1])):
+        report.add(code, sheet=sheet.name, row=i + 1, column=column_letter(j), **extra)
+    return Cleaned(sheet.name, [i + 1 for i in data_rows], columns, letters)
 
 
 def _show(raw) -> str:
@@ -119,75 +117,110 @@ def match_community(record: dict, county_code: str, registry: Registry, report: 
     return None
 
 
-def validate_communities(records: list[dict], county_code: str, registry: Registry, report: Report,
+_community_key = lru_cache(maxsize=65536)(community_key)
+_township_key = lru_cache(maxsize=4096)(township_key)
+COMMUNITY_COLUMNS = ["community_code", *(f.name for f in COMMUNITY_FIELDS if f.name not in (
+    "county", "township", "community_code")), "township_name", "sheet", "source_row"]
+
+
+def validate_communities(cleaned: Cleaned, county_code: str, registry: Registry, report: Report,
                          sheet: str) -> pd.DataFrame:
-    """Registry matching, the county column, duplicates, cross-field rules → one clean row per community."""
-    rows, seen = [], {}
-    for rec in records:
-        cols, row = rec["_cols"], rec["_row"]
-        if rec.get("county"):
-            given = registry.county_code_for(rec["county"])
-            if given != county_code:
-                report.add("county-mismatch", sheet=sheet, row=row, column=cols.get("county"),
-                           detail=f"{rec['county']} ≠ {registry.counties.get(county_code, county_code)}")
-        community = match_community(rec, county_code, registry, report, sheet)
-        if rec.get("grid_managed") and rec.get("grid_count") is not None and rec["grid_count"] < 1:
-            report.add("grid-count-required", sheet=sheet, row=row, column=cols.get("grid_count"))
+    """Registry matching, the county column, duplicates, cross-field rules → one clean row per community.
+
+    Rows that name a community of this county by its code (and the registry's name, or none) take the fast
+    path; the others go through match_community, which says what is wrong.
+    """
+    cols, letters, rows = cleaned.columns, cleaned.letters, cleaned.rows
+    found: list[tuple[int, int, str, dict]] = []
+
+    def add(k: int, order: int, code: str, field: str | None, **extra) -> None:
+        found.append((rows[k], order, code, dict(sheet=sheet, row=rows[k], column=letters.get(field), **extra)))
+
+    county_name = registry.counties.get(county_code, county_code)
+    wrong_county = {t for t in set(cols["county"]) if t and registry.county_code_for(t) != county_code}
+    by_code = registry.by_code()
+    matched: list = [None] * len(rows)
+    seen: dict[str, int] = {}
+    codes, names, towns, kinds = cols["community_code"], cols["community_name"], cols["township"], cols["community_kind"]
+    grid, grid_count = cols["grid_managed"], cols["grid_count"]
+    for k in range(len(rows)):
+        if wrong_county and cols["county"][k] in wrong_county:
+            add(k, 0, "county-mismatch", "county", detail=f"{cols['county'][k]} ≠ {county_name}")
+        community = by_code.get(codes[k]) if codes[k] else None
+        if community is None or community.county_code != county_code or (
+                names[k] and names[k] != community.name
+                and _community_key(names[k]) != _community_key(community.name)):
+            sub = Report(report.file)
+            community = match_community(cleaned.record(k), county_code, registry, sub, sheet)
+            found += [(rows[k], 1, p.code, dict(sheet=p.sheet, row=p.row, column=p.column, value=p.value,
+                                                detail=p.detail)) for p in sub.problems]
+        if grid[k] and grid_count[k] is not None and grid_count[k] < 1:
+            add(k, 2, "grid-count-required", "grid_count")
         if community is None:
             continue
         if community.code in seen:
-            report.add("duplicate-community", sheet=sheet, row=row, column=cols.get("community_name"),
-                       value=community.name, detail=str(seen[community.code]))
+            add(k, 3, "duplicate-community", "community_name", value=community.name, detail=str(seen[community.code]))
             continue
-        seen[community.code] = row
-        if rec.get("township") and township_key(rec["township"]) != township_key(community.township_name):
-            report.add("township-mismatch", sheet=sheet, row=row, column=cols.get("township"),
-                       value=rec["township"], detail=community.township_name)
-        if rec.get("community_kind") and rec["community_kind"] != community.kind:
-            report.add("kind-mismatch", sheet=sheet, row=row, column=cols.get("community_kind"),
-                       value=rec["community_kind"], detail=community.kind)
-        values = {f.name: rec.get(f.name) for f in COMMUNITY_FIELDS if f.name not in ("county", "township")}
-        values.update(community_code=community.code, community_name=community.name,
-                      township_name=community.township_name, community_kind=community.kind,
-                      sheet=sheet, source_row=row)
-        rows.append(values)
-    if not rows and not report.errors:
+        seen[community.code] = rows[k]
+        if towns[k] and towns[k] != community.township_name and \
+                _township_key(towns[k]) != _township_key(community.township_name):
+            add(k, 4, "township-mismatch", "township", value=towns[k], detail=community.township_name)
+        if kinds[k] and kinds[k] != community.kind:
+            add(k, 5, "kind-mismatch", "community_kind", value=kinds[k], detail=community.kind)
+        matched[k] = community
+    for _row, _order, code, where in sorted(found, key=lambda x: (x[0], x[1])):
+        report.problems.append(Problem(code, file=report.file, **where))
+    keep = [k for k, c in enumerate(matched) if c is not None]
+    if not keep and not report.errors:
         report.add("empty-return", sheet=sheet)
-    columns = ["community_code", *(f.name for f in COMMUNITY_FIELDS if f.name not in ("county", "township",
-               "community_code")), "township_name", "sheet", "source_row"]
-    return pd.DataFrame(rows, columns=columns)
+    chosen = [matched[k] for k in keep]
+    data = {f.name: [cols[f.name][k] for k in keep] for f in COMMUNITY_FIELDS
+            if f.name not in ("county", "township", "community_code", "community_name", "community_kind")}
+    data.update(community_code=[c.code for c in chosen], community_name=[c.name for c in chosen],
+                township_name=[c.township_name for c in chosen], community_kind=[c.kind for c in chosen],
+                sheet=sheet, source_row=[rows[k] for k in keep])
+    return pd.DataFrame(data, columns=COMMUNITY_COLUMNS)
 
 
-def validate_links(records: list[dict], county_code: str, registry: Registry, report: Report, sheet: str,
+def validate_links(cleaned: Cleaned | None, county_code: str, registry: Registry, report: Report, sheet: str,
                    reported: set[str]) -> pd.DataFrame:
     """Leader links: a registry community of this county each, no duplicates, 1–3 communities per leader."""
-    rows, seen, load = [], set(), {}
-    for rec in records:
-        row, cols = rec["_row"], rec["_cols"]
-        if not rec.get("leader_name") or not rec.get("leader_level"):
+    columns = ["leader_name", "leader_level", "leader_post", "community_code", "sheet", "source_row"]
+    if cleaned is None or not len(cleaned):
+        return pd.DataFrame(columns=columns)
+    cols, letters, rows = cleaned.columns, cleaned.letters, cleaned.rows
+    by_code = registry.by_code()
+    names, levels, codes, community_names = (cols["leader_name"], cols["leader_level"], cols["community_code"],
+                                             cols["community_name"])
+    keep, matched, seen, load = [], [], set(), {}
+    for k in range(len(rows)):
+        if not names[k] or not levels[k]:
             continue   # reported as missing values
-        community = match_community(rec, county_code, registry, report, sheet,
-                                    unknown_code="leader-unknown-community")
+        community = by_code.get(codes[k]) if codes[k] else None
+        if community is None or community.county_code != county_code or (
+                community_names[k] and community_names[k] != community.name
+                and _community_key(community_names[k]) != _community_key(community.name)):
+            community = match_community(cleaned.record(k), county_code, registry, report, sheet,
+                                        unknown_code="leader-unknown-community")
         if community is None:
             continue
-        key = (rec["leader_name"], rec["leader_level"], community.code)
+        key = (names[k], levels[k], community.code)
         if key in seen:
-            report.add("duplicate-link", sheet=sheet, row=row, column=cols.get("leader_name"),
-                       value=rec["leader_name"])
+            report.add("duplicate-link", sheet=sheet, row=rows[k], column=letters.get("leader_name"), value=names[k])
             continue
         seen.add(key)
         if community.code not in reported:
-            report.add("leader-community-not-reported", sheet=sheet, row=row,
-                       column=cols.get("community_name") or cols.get("community_code"), value=community.name)
-        load.setdefault((rec["leader_name"], rec["leader_level"]), []).append(row)
-        rows.append({"leader_name": rec["leader_name"], "leader_level": rec["leader_level"],
-                     "leader_post": rec.get("leader_post"), "community_code": community.code,
-                     "sheet": sheet, "source_row": row})
+            report.add("leader-community-not-reported", sheet=sheet, row=rows[k],
+                       column=letters.get("community_name") or letters.get("community_code"), value=community.name)
+        load.setdefault((names[k], levels[k]), []).append(rows[k])
+        keep.append(k)
+        matched.append(community.code)
     for (name, _level), link_rows in load.items():
         if len(link_rows) > 3:
             report.add("leader-overload", sheet=sheet, row=link_rows[3], value=name, detail=str(len(link_rows)))
-    return pd.DataFrame(rows, columns=["leader_name", "leader_level", "leader_post", "community_code", "sheet",
-                                       "source_row"])
+    return pd.DataFrame({"leader_name": [names[k] for k in keep], "leader_level": [levels[k] for k in keep],
+                         "leader_post": [cols["leader_post"][k] for k in keep], "community_code": matched,
+                         "sheet": sheet, "source_row": [rows[k] for k in keep]}, columns=columns)
 
 
 __all__ = ["clean_table", "check_columns", "validate_communities", "validate_links", "LEADER_FIELDS"]

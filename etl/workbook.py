@@ -42,15 +42,17 @@ _INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\
                         "\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]")
 
 
-def read_sheets(content: bytes) -> list[Sheet]:
+def read_sheets(content: bytes, errors: dict | None = None) -> list[Sheet]:
     """Every worksheet's cells from Excel's A1 (so list indices map to Excel rows), with its merged ranges.
 
     Before the reader allocates a sheet's grid, the real extent of an OOXML sheet's cells is measured (a 5 KB
     sheet with cells at A1 and XFD1048576 makes the reader abort); error cells (#REF!, #DIV/0!, which the reader
     turns into blanks) keep their text, so that a number column reports them; text is cleaned of invisible
-    control and direction characters, and a cell longer than Excel allows is refused.
+    control and direction characters, and a cell longer than Excel allows is refused. `errors` is the scan's
+    result when the caller has already made it (etl/ingest.py scans on the other core while this parses).
     """
-    errors = scan_ooxml_sheets(content)
+    if errors is None:
+        errors = scan_ooxml_sheets(content)
     try:
         book = python_calamine.load_workbook(io.BytesIO(content))
     except python_calamine.PasswordError:
@@ -276,29 +278,42 @@ def _context():
     return ctx
 
 
+class Isolated:
+    """func(*args) running in a child process with an address-space limit; `.result()` waits with a timeout."""
+
+    def __init__(self, func, *args, memory_mb: int = DEFAULT_MEMORY_MB):
+        ctx = _context()
+        self._receiver, sender = ctx.Pipe(duplex=False)
+        self._process = ctx.Process(target=_child, args=(sender, _Job(func, args, memory_mb)), daemon=True)
+        self._process.start()
+        sender.close()
+
+    def result(self, timeout_s: float = DEFAULT_TIMEOUT_S):
+        """The function's value, or WorkbookError (what it raised, a timeout, or the child dying)."""
+        try:
+            if not self._receiver.poll(timeout_s):
+                raise WorkbookError("oversize-file", f"reading took longer than {timeout_s:.0f} s")
+            try:
+                status, value = pickle.loads(self._receiver.recv_bytes())
+            except EOFError:
+                self._process.join(5)
+                code = self._process.exitcode
+                why = (f"the reader was killed by signal {signal.Signals(-code).name}" if code and code < 0
+                       else f"the reader stopped (exit {code})")
+                raise WorkbookError("parse-failed", why) from None
+        finally:
+            self.kill()
+        if status == "error":
+            raise value
+        return value
+
+    def kill(self) -> None:
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join(5)
+        self._receiver.close()
+
+
 def run_isolated(func, *args, memory_mb: int = DEFAULT_MEMORY_MB, timeout_s: float = DEFAULT_TIMEOUT_S):
     """func(*args) in a child process with an address-space limit and a timeout; WorkbookError when it fails."""
-    ctx = _context()
-    receiver, sender = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_child, args=(sender, _Job(func, args, memory_mb)), daemon=True)
-    process.start()
-    sender.close()
-    try:
-        if not receiver.poll(timeout_s):
-            raise WorkbookError("oversize-file", f"reading took longer than {timeout_s:.0f} s")
-        try:
-            status, value = pickle.loads(receiver.recv_bytes())
-        except EOFError:
-            process.join(5)
-            code = process.exitcode
-            why = (f"the reader was killed by signal {signal.Signals(-code).name}" if code and code < 0
-                   else f"the reader stopped (exit {code})")
-            raise WorkbookError("parse-failed", why) from None
-    finally:
-        if process.is_alive():
-            process.kill()
-        process.join(5)
-        receiver.close()
-    if status == "error":
-        raise value
-    return value
+    return Isolated(func, *args, memory_mb=memory_mb).result(timeout_s)
