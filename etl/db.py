@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import os
 
+import pandas as pd
+
 from sqlalchemy import (Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
                         Table, Text, create_engine, delete, event, func, insert, select)
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from .registry import CITY_CODE, CITY_NAME, CITY_NAME_EN, COUNTY_NAMES_EN, Registry, default_registry
 
@@ -159,6 +161,42 @@ publication_value = Table(
     Column("level", String(10), nullable=False),
     Column("value", Float),
 )
+
+
+def _column(df: pd.DataFrame, name: str) -> list:
+    """A column as Python values, NaN and NA as None (vectorised: numpy turns its scalars into Python ones)."""
+    values = df[name].to_numpy(dtype=object)
+    missing = pd.isna(values)
+    if missing.any():
+        values = values.copy()
+        values[missing] = None
+    return values.tolist()
+
+
+def _tuples(df: pd.DataFrame, columns: list[str], extra: tuple) -> list[tuple]:
+    """The frame's rows as tuples of Python values."""
+    by_column = [_column(df, c) if c in df.columns else [None] * len(df) for c in columns]
+    return [extra + row for row in zip(*by_column)]
+
+
+def bulk_insert(conn: Connection, table, df: pd.DataFrame, columns: list[str], **constant) -> int:
+    """Insert a frame's rows fast: COPY on PostgreSQL, the driver's executemany elsewhere.
+
+    Bypasses SQLAlchemy's per-row parameter processing, which dominated the load of a 100,000-row return.
+    """
+    if df.empty:
+        return 0
+    names = list(constant) + columns
+    rows = _tuples(df, columns, tuple(constant.values()))
+    if conn.dialect.name == "postgresql":
+        cursor = conn.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return len(rows)
+    placeholders = ", ".join("?" if conn.dialect.paramstyle == "qmark" else "%s" for _ in names)
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({placeholders})", rows)
+    return len(rows)
 
 
 def database_url(url: str | None = None) -> str:

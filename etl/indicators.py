@@ -189,14 +189,14 @@ def _grouped(table: list[Indicator], df: pd.DataFrame, keys: list[str], level: s
             for n, ind in enumerate(table)]
 
 
-def leader_and_reporting_values(links: pd.DataFrame, reported: pd.DataFrame, expected_counties: list[str],
+def leader_and_reporting_values(leaders: pd.DataFrame, reported: pd.DataFrame, expected_counties: list[str],
                                 periods: list[str], table: tuple[Indicator, ...] | None = None) -> pd.DataFrame:
     """The indicators over leaders (distinct across counties) and over the counties expected to report.
 
+    leaders: prepare_leaders' frame (one row per leader and county, with city-wide `links`);
     reported: (period, county_code) of the counties with a counted return.
     """
     table = table or indicators()
-    leaders = prepare_leaders(links)
     city_leaders = leaders.drop_duplicates(["period", "leader_name", "level"])
     counties = prepare_counties(reported, expected_counties, periods)
     parts = []
@@ -233,7 +233,7 @@ def compute(rows: pd.DataFrame, links: pd.DataFrame, expected_counties: list[str
     periods = sorted(set(rows["period"]) | set(periods or ()))
     reported = rows[["period", "county_code"]].drop_duplicates()
     parts = [values_from_terms(community_terms(rows, links, table), table),
-             leader_and_reporting_values(links, reported, expected_counties, periods, table)]
+             leader_and_reporting_values(prepare_leaders(links), reported, expected_counties, periods, table)]
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True)[RESULT_COLUMNS] if parts else pd.DataFrame(columns=RESULT_COLUMNS)
 

@@ -10,7 +10,7 @@ import pandas as pd
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from .db import COMMUNITY_VALUE_FIELDS, community_return, leader_link, submission
+from .db import COMMUNITY_VALUE_FIELDS, bulk_insert, community_return, leader_link, submission
 from .problems import Problem
 from .indicators import community_terms
 from .recompute import recompute, store_terms
@@ -46,42 +46,6 @@ def _lock_for_write(conn: Connection) -> None:
         conn.exec_driver_sql("UPDATE submission SET id = id WHERE 0")
     elif conn.dialect.name == "postgresql":
         conn.exec_driver_sql("LOCK TABLE submission IN SHARE ROW EXCLUSIVE MODE")
-
-
-def _column(df: pd.DataFrame, name: str) -> list:
-    """A column as Python values, NaN and NA as None (vectorised: numpy turns its scalars into Python ones)."""
-    values = df[name].to_numpy(dtype=object)
-    missing = pd.isna(values)
-    if missing.any():
-        values = values.copy()
-        values[missing] = None
-    return values.tolist()
-
-
-def _tuples(df: pd.DataFrame, columns: list[str], extra: tuple) -> list[tuple]:
-    """The frame's rows as tuples of Python values."""
-    by_column = [_column(df, c) if c in df.columns else [None] * len(df) for c in columns]
-    return [extra + row for row in zip(*by_column)]
-
-
-def bulk_insert(conn: Connection, table, df: pd.DataFrame, columns: list[str], **constant) -> int:
-    """Insert a frame's rows fast: COPY on PostgreSQL, the driver's executemany elsewhere.
-
-    Bypasses SQLAlchemy's per-row parameter processing, which dominated the load of a 100,000-row return.
-    """
-    if df.empty:
-        return 0
-    names = list(constant) + columns
-    rows = _tuples(df, columns, tuple(constant.values()))
-    if conn.dialect.name == "postgresql":
-        cursor = conn.connection.driver_connection.cursor()
-        with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return len(rows)
-    placeholders = ", ".join("?" if conn.dialect.paramstyle == "qmark" else "%s" for _ in names)
-    conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({placeholders})", rows)
-    return len(rows)
 
 
 def load_return(engine: Engine, parsed: ParsedReturn, file_name: str, content: bytes,

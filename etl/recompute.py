@@ -7,14 +7,12 @@ the reference it must equal (tests/test_load.py).
 """
 from __future__ import annotations
 
-import math
-
 import pandas as pd
-from sqlalchemy import delete, insert, select
+from sqlalchemy import and_, delete, func, insert, select
 from sqlalchemy.engine import Connection
 
 from . import indicators
-from .db import indicator_value, leader_link, place, submission, submission_term
+from .db import bulk_insert, indicator_value, leader_link, place, submission, submission_term
 from .queries import BASES, _frame, community_rows, counted_submissions, link_rows
 
 
@@ -56,15 +54,23 @@ def _terms_of(conn: Connection, counted: pd.DataFrame) -> pd.DataFrame:
     return terms.merge(counted, left_on="submission_id", right_on="id")[indicators.TERM_COLUMNS]
 
 
-def _links_of(conn: Connection, counted: pd.DataFrame) -> pd.DataFrame:
-    cols = ["period", "county_code", "leader_name", "leader_level", "community_code"]
-    if counted.empty:
-        return pd.DataFrame(columns=cols)
-    query = (select(leader_link.c.submission_id, leader_link.c.leader_name, leader_link.c.leader_level,
-                    leader_link.c.community_code)
-             .where(leader_link.c.submission_id.in_(counted["id"].tolist())))
-    links = _frame(conn, query)
-    return links.merge(counted, left_on="submission_id", right_on="id")[cols]
+def _leaders_of(conn: Connection, basis: str, periods: list[str]) -> pd.DataFrame:
+    """indicators.prepare_leaders' frame, grouped in the database: one row per leader and county they link in,
+    with the leader's distinct communities city-wide (reading every link row back was most of a recompute)."""
+    ids = counted_submissions(basis, periods)
+    s, k = submission, leader_link
+    counted_links = (select(s.c.period, s.c.county_code, k.c.leader_name, k.c.leader_level, k.c.community_code)
+                     .select_from(k.join(s, s.c.id == k.c.submission_id).join(ids, ids.c.id == s.c.id))
+                     .subquery())
+    c = counted_links.c
+    totals = (select(c.period, c.leader_name, c.leader_level,
+                     func.count(func.distinct(c.community_code)).label("links"))
+              .group_by(c.period, c.leader_name, c.leader_level).subquery())
+    query = (select(c.period, c.leader_name, c.leader_level.label("level"), c.county_code, totals.c.links)
+             .join(totals, and_(totals.c.period == c.period, totals.c.leader_name == c.leader_name,
+                                totals.c.leader_level == c.leader_level))
+             .group_by(c.period, c.leader_name, c.leader_level, c.county_code, totals.c.links))
+    return _frame(conn, query)
 
 
 def values_for(conn: Connection, basis: str, periods: list[str]) -> pd.DataFrame:
@@ -72,7 +78,8 @@ def values_for(conn: Connection, basis: str, periods: list[str]) -> pd.DataFrame
     counted = _counted(conn, basis, periods)
     reported_periods = sorted(set(counted["period"]))
     parts = [indicators.values_from_terms(_terms_of(conn, counted)),
-             indicators.leader_and_reporting_values(_links_of(conn, counted), counted[["period", "county_code"]],
+             indicators.leader_and_reporting_values(_leaders_of(conn, basis, periods),
+                                                    counted[["period", "county_code"]],
                                                     expected_counties(conn), reported_periods)]
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=indicators.RESULT_COLUMNS)
@@ -90,10 +97,5 @@ def recompute(conn: Connection, periods: list[str] | None = None) -> int:
         values = values_for(conn, basis, periods)
         conn.execute(delete(indicator_value).where(indicator_value.c.basis == basis,
                                                    indicator_value.c.period.in_(periods)))
-        records = [{"basis": basis, "period": p, "level": lv, "area_code": a, "indicator": i,
-                    "value": None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)}
-                   for p, lv, a, i, v in values[indicators.RESULT_COLUMNS].itertuples(index=False)]
-        if records:
-            conn.execute(insert(indicator_value), records)
-        written += len(records)
+        written += bulk_insert(conn, indicator_value, values, indicators.RESULT_COLUMNS, basis=basis)
     return written

@@ -1,0 +1,201 @@
+"""The dashboard's benchmarks: each callback's server time (p50/p95), the empty-callback floor, first render.
+
+Callbacks are timed through the real request path (Flask test client → login guard → Dash → the page's code),
+so a figure is what a user's click costs on the server. Officials' views are URL-driven: changing the period,
+the indicator, the county or the grid's filter re-renders the page through Dash Pages' routing callback.
+"""
+from __future__ import annotations
+
+import json
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from dash import Input, Output
+
+from etl.db import make_engine
+from etl.queries import periods as stored_periods, places
+from etl.users import add_user, get_user
+
+from . import scale as S
+from .measure import percentiles_ms, tree_rss_mb
+
+USER, PASSWORD = "bench", "bench-password-1"
+CALLS = 60
+
+
+def _ensure_user(url: str) -> None:
+    engine = make_engine(url)
+    if get_user(engine, USER) is None:
+        add_user(engine, USER, PASSWORD, "admin")
+    engine.dispose()
+
+
+def _login(client) -> str:
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', page)
+    response = client.post("/login", data={"username": USER, "password": PASSWORD,
+                                           "csrf_token": token.group(1) if token else ""})
+    assert response.status_code in (302, 303), response.status_code
+    cookie = client.get_cookie("_csrf_token")
+    return cookie.value if cookie else ""
+
+
+def _routing_callback(client) -> dict:
+    deps = client.get("/_dash-dependencies").get_json()
+    return next(d for d in deps if "_pages_content" in d["output"])
+
+
+def _payload(spec: dict, path: str, search: str) -> dict:
+    values = {("_pages_location", "pathname"): path, ("_pages_location", "search"): search,
+              ("_pages_location", "href"): f"http://127.0.0.1{path}{search}"}
+
+    def items(deps):
+        return [{"id": d["id"], "property": d["property"], "value": values.get((d["id"], d["property"]))}
+                for d in deps]
+
+    return {"output": spec["output"], "outputs": _outputs(spec["output"]), "inputs": items(spec["inputs"]),
+            "changedPropIds": ["_pages_location.search"], "state": items(spec.get("state", []))}
+
+
+def _outputs(output: str):
+    """Dash's output string ('a.children' or '..a.children...b.data..') as the request's outputs field."""
+    def one(text):
+        component, prop = text.rsplit(".", 1)
+        return {"id": component, "property": prop}
+    if output.startswith(".."):
+        return [one(o) for o in output[2:-2].split("...")]
+    return one(output)
+
+
+def _time_calls(client, token: str, payload: dict, calls: int = CALLS) -> list[float]:
+    headers = {"X-CSRFToken": token, "Content-Type": "application/json"}
+    body = json.dumps(payload)
+    times = []
+    for _ in range(calls + 3):
+        start = time.perf_counter()
+        response = client.post("/_dash-update-component", data=body, headers=headers)
+        times.append(time.perf_counter() - start)
+        assert response.status_code in (200, 204), (response.status_code, response.get_data(as_text=True)[:300])
+    return times[3:]                                   # the first calls warm caches
+
+
+def views(url: str) -> dict[str, tuple[str, str]]:
+    """The clicks officials make, as the URL each one leads to."""
+    engine = make_engine(url)
+    period_list = stored_periods(engine, "approved") or stored_periods(engine, "current")
+    counties = places(engine, "county")["code"].tolist()
+    engine.dispose()
+    last, first = period_list[-1], period_list[0]
+    county = counties[len(counties) // 2]
+    return {
+        "period_change": ("/", f"?period={first}&basis=current"),
+        "indicator_change": ("/", f"?period={last}&indicator=services_mean&basis=current"),
+        "county_drilldown": ("/counties", f"?county={county}&period={last}&basis=current"),
+        "community_grid_page": ("/communities", f"?county={county}&period={last}&basis=current"),
+        "community_grid_filter": ("/communities", f"?county={county}&period={last}&q=00&basis=current"),
+        "scorecard_sort": ("/scorecard", f"?period={last}&sort=score&basis=current"),
+    }
+
+
+def callbacks(sc: S.Scale, url: str, log) -> dict:
+    """Server time of each view's callback at this scale, and an empty callback's (the framework's floor)."""
+    from dashboard.app import create_app
+    _ensure_user(url)
+    app = create_app(url)
+    app.callback(Output("bench-empty-out", "children"), Input("bench-empty-in", "n_clicks"))(lambda n: n)
+    client = app.server.test_client()
+    token = _login(client)
+    spec = _routing_callback(client)
+    out = {}
+    for name, (path, search) in views(url).items():
+        out[name] = percentiles_ms(_time_calls(client, token, _payload(spec, path, search)))
+        log(f"  {name}: {out[name]}")
+    empty = {"output": "bench-empty-out.children", "outputs": {"id": "bench-empty-out", "property": "children"},
+             "inputs": [{"id": "bench-empty-in", "property": "n_clicks", "value": 1}],
+             "changedPropIds": ["bench-empty-in.n_clicks"], "state": []}
+    floor = percentiles_ms(_time_calls(client, token, empty))["p50_ms"]
+    key = "callbacks_city" if sc.communities <= 184 else "callbacks_nation"
+    return {key: out, "callback_floor_ms": floor}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def first_render(sc: S.Scale, url: str, log) -> dict:
+    """Seconds from navigation to a page fully drawn, in headless Chromium, against `shequ serve`; its memory."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    _ensure_user(url)
+    port = _free_port()
+    server = subprocess.Popen([str(Path(sys.executable).parent / "shequ"), "--db", url, "serve", "--port",
+                               str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    options = Options()
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--no-first-run", "--window-size=1280,1000"):
+        options.add_argument(flag)
+    driver = None
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_http(f"{base}/health")
+        driver = webdriver.Chrome(options=options)
+        driver.get(f"{base}/login")
+        driver.find_element("name", "username").send_keys(USER)
+        driver.find_element("name", "password").send_keys(PASSWORD)
+        driver.find_element("css selector", "form button, form [type=submit]").click()
+        time.sleep(1)
+        out = {}
+        for name, (path, search) in {"overview": ("/", ""), **{k: v for k, v in _pages().items()}}.items():
+            start = time.perf_counter()
+            driver.get(f"{base}{path}{search}")
+            _wait_drawn(driver)
+            out[name] = round(time.perf_counter() - start, 3)
+            log(f"  {name}: {out[name]} s")
+        return {"first_render_s": out, "server_rss_mb": round(tree_rss_mb(server.pid), 1)}
+    finally:
+        if driver:
+            driver.quit()
+        server.terminate()
+        server.wait(20)
+
+
+def _pages() -> dict[str, tuple[str, str]]:
+    return {"scorecard": ("/scorecard", ""), "counties": ("/counties", ""), "communities": ("/communities", ""),
+            "leaders": ("/leaders", ""), "reporting": ("/reporting", "")}
+
+
+def _wait_http(url: str, seconds: float = 120) -> None:
+    import urllib.request
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer")
+
+
+def _wait_drawn(driver, seconds: float = 60) -> None:
+    """The page's content is in, nothing is loading, and every graph has drawn."""
+    script = """
+      const content = document.getElementById('_pages_content');
+      if (!content || !content.children.length) return false;
+      if (document.querySelector('[data-dash-is-loading="true"], ._dash-loading, .dash-spinner')) return false;
+      const graphs = document.querySelectorAll('.js-plotly-plot');
+      for (const g of graphs) { if (!g._fullLayout) return false; }
+      return true;"""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if driver.execute_script(script):
+            return
+        time.sleep(0.02)
+    raise RuntimeError("the page did not finish drawing")
+
