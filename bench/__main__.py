@@ -33,6 +33,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default=str(HERE / "results.json"))
     parser.add_argument("--work", default=str(HERE / "out"), help="where generated workbooks and databases go")
     parser.add_argument("--only", nargs="*", help="ingest recompute callbacks render export")
+    parser.add_argument("--calls", type=int, default=60, help="calls per callback for its p50/p95")
     args = parser.parse_args(argv)
     sc = SCALES[args.scale]
     work = Path(args.work)
@@ -55,7 +56,14 @@ def main(argv=None) -> int:
         from . import web_bench
         if "callbacks" in only:
             log("dashboard callbacks …")
-            results.update(web_bench.callbacks(sc, url, log))
+            results.update(web_bench.callbacks(sc, url, log, args.calls))
+            if sc.communities > 184:             # the city-scale ratio to the floor is a goal of its own
+                city = SCALES["city"]
+                log("dashboard callbacks at city scale …")
+                city_url = etl_bench.scaled_database(city, work, log)
+                city_results = web_bench.callbacks(city, city_url, log, args.calls)
+                results["callbacks_city"] = city_results["callbacks_city"]
+                results["callback_floor_city_ms"] = city_results["callback_floor_ms"]
         if "render" in only:
             log("first render in headless Chromium …")
             results.update(web_bench.first_render(sc, url, log))
