@@ -2,16 +2,22 @@
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 import sys
+import tempfile
 from pathlib import Path
 
 import dash
+import dash_bootstrap_components as dbc
+import diskcache
 from dash import ALL, Input, Output, State, dcc, html
 from flask import jsonify, request
 
+from etl.config import load_settings
 from etl.db import database_url as resolve_url, make_engine
 
-from . import data, ids
+from . import auth, data, ids, security
 from .i18n import LANGS, t
 from .urls import search_with
 
@@ -19,19 +25,38 @@ HERE = Path(__file__).parent
 log = logging.getLogger(__name__)
 
 
-def create_app(database_url: str | None = None, *, basis: str = "current") -> dash.Dash:
-    """A new Dash app reading `database_url` (or SHEQU_DATABASE_URL, or ./shequ.db) on the given basis.
+# Files of one drop: each at most max_file_mb; the request (base64, a third larger) at most this many of them.
+MAX_FILES_PER_REQUEST = 3
 
-    All state lives in the Flask config (SHEQU_ENGINE, SHEQU_BASIS) and in the URL; several apps or workers can
-    run side by side. Issue 4 adds its login guard as a `before_request` on `app.server`.
+
+def create_app(database_url: str | None = None, *, basis: str = "approved", secret_key: str | None = None,
+               cache_dir: str | os.PathLike | None = None, secure_cookies: bool | None = None) -> dash.Dash:
+    """A new Dash app reading `database_url` (or SHEQU_DATABASE_URL, or ./shequ.db), approved data by default.
+
+    All state lives in the Flask config (SHEQU_ENGINE, SHEQU_BASIS), the signed session cookie, the URL and the
+    job cache folder (`cache_dir`, SHEQU_CACHE_DIR: shared by the workers of one machine); several apps or workers
+    can run side by side. `secret_key` (or SHEQU_SECRET_KEY) must be the same on every worker.
     """
     url = resolve_url(database_url)
+    cache = Path(cache_dir or os.environ.get("SHEQU_CACHE_DIR") or Path(tempfile.gettempdir()) / "shequ-cache")
+    manager = dash.DiskcacheManager(diskcache.Cache(str(cache / "jobs")), expire=3600)
     app = dash.Dash(
         "dashboard", use_pages=True, pages_folder=str(HERE / "pages"), assets_folder=str(HERE / "assets"),
         title=t("app_title", "zh"), update_title=None, suppress_callback_exceptions=True, serve_locally=True,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+        background_callback_manager=manager, on_error=_callback_failed,
     )
-    app.server.config.update(SHEQU_ENGINE=make_engine(url), SHEQU_BASIS=basis, SHEQU_DATABASE_URL=url)
+    server = app.server
+    server.config.update(
+        SHEQU_ENGINE=make_engine(url), SHEQU_BASIS=basis, SHEQU_DATABASE_URL=url, SHEQU_CACHE_DIR=str(cache),
+        SECRET_KEY=secret_key or os.environ.get("SHEQU_SECRET_KEY") or _random_key(),
+        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=_secure(secure_cookies), REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax", REMEMBER_COOKIE_SECURE=_secure(secure_cookies),
+        MAX_CONTENT_LENGTH=max_request_bytes(),
+    )
+    security.install(server)
+    auth.install(server)
     app.layout = _layout
     _register_url_callback(app)
     _register_page_callbacks(app)
@@ -39,12 +64,45 @@ def create_app(database_url: str | None = None, *, basis: str = "current") -> da
     return app
 
 
+def max_file_bytes() -> int:
+    """The largest return accepted (settings: upload.max_file_mb)."""
+    return int(load_settings().max_file_mb * 2**20)
+
+
+def max_request_bytes() -> int:
+    """Flask's MAX_CONTENT_LENGTH: a few files' base64 (4/3 of their size) plus room for the rest of the request."""
+    return max_file_bytes() * MAX_FILES_PER_REQUEST * 4 // 3 + 2**20
+
+
+def _secure(flag: bool | None) -> bool:
+    return flag if flag is not None else os.environ.get("SHEQU_SECURE_COOKIES", "") in ("1", "true", "yes")
+
+
+def _random_key() -> str:
+    log.warning("SHEQU_SECRET_KEY is not set: a random key for this process (sessions end when it restarts; "
+                "several workers must share one key)")
+    return secrets.token_hex(32)
+
+
+def _callback_failed(error: Exception):
+    """A callback that fails shows a message in the page (never a traceback); the details go to the log."""
+    log.error("callback failed: %s", error, exc_info=error)
+    from flask import has_request_context
+    lang = request.cookies.get(ids.LANG_COOKIE) if has_request_context() else None
+    dash.set_props(ids.APP_ERROR, {"children": _error_message(lang if lang in LANGS else "zh"), "is_open": True})
+
+
+def _error_message(lang: str):
+    return [html.Strong(t("callback_error_title", lang)), " ", t("callback_error_body", lang)]
+
+
 def _layout():
     # The page (header, navigation and content) comes from the page's layout(**query); the shell only holds the
-    # Locations that keep the view in the URL.
+    # Locations that keep the view in the URL and the message a failed callback shows.
     return html.Div([
         dcc.Location(id=ids.URL, refresh="callback-nav"),
         dcc.Location(id=ids.URL_QUIET, refresh=False),
+        dbc.Alert(id=ids.APP_ERROR, is_open=False, dismissable=True, color="danger", className="app-error"),
         dcc.Loading(dash.page_container, delay_show=250, overlay_style={"visibility": "visible", "opacity": 0.55},
                     type="circle", color="#8c1c13"),
     ])

@@ -49,6 +49,10 @@ def demo(host, port, directory) -> None:
     with click.progressbar(paths, label="loading the sample returns") as bar:
         for path in bar:
             ingest_path(engine, path, uploaded_by="demo")
+    from etl.load import set_status
+    from etl.queries import submissions
+    for sid in sorted(submissions(engine).query("status == 'submitted'")["id"]):
+        set_status(engine, int(sid), "approved")     # the officials' view shows approved figures
     password = secrets.token_urlsafe(9)
     from etl.users import get_user, set_password
     if get_user(engine, "admin"):

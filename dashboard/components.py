@@ -32,7 +32,8 @@ class View:
 
     def link(self, path: str | None = None, **changes) -> str:
         """A link to `path` (this page by default) keeping the language, period and (same page) parameters."""
-        query = {"lang": self.lang if self.lang != "zh" else None, "period": self.period}
+        query = {"lang": self.lang if self.lang != "zh" else None, "period": self.period,
+                 ids.BASIS: self.src.basis if self.src.basis != default_basis() else None}
         if path in (None, self.path):
             query.update(self.params)
         query.update(changes)
@@ -49,9 +50,18 @@ def make_view(path: str, query: dict, *params: str) -> View:
         def _remember(response):
             response.set_cookie(ids.LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax")
             return response
-    src = data.source()
+    src = data.source(parse_basis(text_param(query.get(ids.BASIS))))
     period = data.resolve_period(src, text_param(query.get("period")))
     return View(path, lang, src, period, data.periods(src), {p: text_param(query.get(p)) for p in params})
+
+
+def default_basis() -> str:
+    return flask.current_app.config["SHEQU_BASIS"] if flask.has_app_context() else "approved"
+
+
+def parse_basis(value) -> str:
+    """approved | current from the query; the app's default otherwise."""
+    return value if value in ("approved", "current") else default_basis()
 
 
 def safe_layout(path: str):
@@ -91,18 +101,55 @@ def header(view: View) -> html.Header:
             html.Label(t("period", view.lang), htmlFor="period-select", className="header-label"),
             dcc.Dropdown(id=ids.qparam("period"), options=options, value=view.period, clearable=False,
                          searchable=False, className="period-select", disabled=not options),
+            basis_switch(view),
             dcc.Link("English" if other == "en" else "中文", id="lang-toggle", className="lang-toggle",
                      href=view.link(lang=other), title="Language / 语言"),
+            user_menu(view),
         ], className="header-controls d-print-none"),
     ], fluid="xl", className="header-inner"), className="app-header")
 
 
+def basis_switch(view: View):
+    """Approved figures only (default) or with the submitted ones, provisional; kept in the URL as basis=."""
+    options = [{"label": t("basis_approved", view.lang), "value": "approved"},
+               {"label": t("basis_current", view.lang), "value": "current"}]
+    return html.Div(dcc.RadioItems(id=ids.qparam(ids.BASIS), options=options, value=view.src.basis, inline=True,
+                                   className="basis-switch", inputClassName="me-1", labelClassName="me-2"),
+                    title=t("basis_hint", view.lang), className="basis-box")
+
+
+def user_menu(view: View):
+    """Who is logged in, and a logout form (a POST with the CSRF token)."""
+    from . import auth, security
+    who = auth.user()
+    if who is None:
+        return None
+    return html.Form([
+        html.Span([who.username, html.Span(f" · {t('role_' + who.role, view.lang)}", className="user-role")],
+                  className="user-name", id="user-name"),
+        dcc.Input(type="hidden", name=security.CSRF_FIELD, value=security.csrf_token()),
+        html.Button(t("logout", view.lang), type="submit", className="btn btn-sm btn-outline-light logout-btn",
+                    id="logout-button"),
+    ], action="/logout", method="POST", className="user-menu", id=ids.USER_MENU)
+
+
+def visible_pages(role: str | None) -> list[dict]:
+    """The registered pages this role may open, in menu order (pages declare `roles=` when restricted)."""
+    pages = sorted(dash.page_registry.values(), key=lambda p: p.get("order", 99))
+    return [p for p in pages if p.get("nav") is not False and (not p.get("roles") or role in p["roles"])]
+
+
+def refused(view: View, title: str):
+    """The page a role may not see: a message, not the page (the server refuses the callbacks too)."""
+    return shell(view, title, dbc.Alert(t("forbidden", view.lang), color="warning", id="forbidden"))
+
+
 def navbar(view: View) -> html.Nav:
     """The navigation, built from dash.page_registry (so a page registered later appears by itself)."""
+    from . import auth
+    who = auth.user()
     items = []
-    for page in sorted(dash.page_registry.values(), key=lambda p: p.get("order", 99)):
-        if page.get("nav") is False:
-            continue
+    for page in visible_pages(who.role if who else None):
         label = page.get("name_en", page["name"]) if view.lang == "en" else page["name"]
         active = page["path"] == view.path
         items.append(dcc.Link(label, href=view.link(page["path"]), className="nav-link" + (" active" if active else ""),

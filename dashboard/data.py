@@ -86,7 +86,12 @@ def _values(src: Source, level: str) -> pd.DataFrame:
     if values.empty:
         return values.assign(baseline_value=[], change_baseline=[], ratio_baseline=[], previous_value=[],
                              change_previous=[])
-    return with_changes(values, baseline_period(), queries.previous_periods(list(periods(src))))
+    previous = queries.previous_periods(list(periods(src)))
+    if not previous:
+        # etl.indicators.with_changes cannot merge when no period has a previous one (one period alone): name a
+        # previous period that has no values, which gives the same empty "previous" columns.
+        previous = {p: "0000" for p in values["period"].unique()}
+    return with_changes(values, baseline_period(), previous)
 
 
 def values(src: Source, level: str, period: str | None = None, indicator: str | None = None) -> pd.DataFrame:

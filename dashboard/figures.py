@@ -28,9 +28,10 @@ def graph_config(lang: str) -> dict:
             "displayModeBar": False, "topojsonURL": "/assets/topojson/"}
 
 
-def source_text(period: str | None, lang: str, basis: str = "current") -> str:
+def source_text(period: str | None, lang: str, basis: str = "approved") -> str:
+    """"来源：各县（市、区）报表，2015年，已审核" — or "…，含未审核（临时）" when submitted returns are counted."""
     text = t("source", lang, period=period_label(period, lang))
-    return text + (t("source_approved", lang) if basis == "approved" else "")
+    return text + t("source_approved" if basis == "approved" else "source_current", lang)
 
 
 def _style(fig: go.Figure, title: str, source: str, height: int = 340, legend: bool = False) -> go.Figure:

@@ -39,6 +39,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "error_body": ("请稍后刷新页面；如仍无法显示，请联系系统管理员。", "Reload the page in a moment; if it persists, contact the administrator."),
     "source": ("来源：各县（市、区）报表，{period}", "Source: county returns, {period}"),
     "source_approved": ("，已审核", ", approved"),
+    "source_current": ("，含未审核（临时）", ", including unapproved (provisional)"),
     "light_green": ("达标", "On target"),
     "light_amber": ("接近", "Near target"),
     "light_red": ("未达标", "Behind"),
@@ -136,6 +137,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "trained": ("培训人次", "Training (person-times)"),
     "grid_count": ("网格数（个）", "Grids"),
 }
+
+
+from .i18n_work import WORK_LABELS  # noqa: E402 — the upload, approval, export and login labels
+
+LABELS.update(WORK_LABELS)
 
 
 def t(key: str, lang: str = DEFAULT_LANG, **values) -> str:

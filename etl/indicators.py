@@ -244,7 +244,7 @@ def with_changes(values: pd.DataFrame, baseline: str, previous: dict[str, str]) 
     base = values[values["period"] == baseline][key + ["value"]].rename(columns={"value": "baseline_value"})
     out = values.merge(base, on=key, how="left")
     prev = values[key + ["period", "value"]].rename(columns={"value": "previous_value", "period": "previous_period"})
-    out["previous_period"] = out["period"].map(previous)
+    out["previous_period"] = out["period"].map(previous).astype(object)   # all-missing must not become float
     out = out.merge(prev, on=key + ["previous_period"], how="left")
     out["change_baseline"] = out["value"] - out["baseline_value"]
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -270,12 +270,28 @@ def _child(conn, job: _Job) -> None:
         conn.close()
 
 
+_FORKSERVER_OWNER: list[int] = []      # the pid of the process that started our forkserver
+
+
 def _context():
     # forkserver: children start from a clean, single-threaded process (safe under a threaded web server), and
     # preloading our modules there keeps each start cheap.
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["etl.ingest"])
+    _own_forkserver()
     return ctx
+
+
+def _own_forkserver() -> None:
+    """A process forked after the forkserver started (a web server's background job) inherits a forkserver that
+    is not its child: using it fails with ECHILD. Such a process forgets it and starts its own."""
+    from multiprocessing import forkserver
+    server = forkserver._forkserver
+    if _FORKSERVER_OWNER and _FORKSERVER_OWNER[0] != os.getpid() and server._forkserver_pid is not None:
+        server._forkserver_pid = None
+        server._forkserver_address = None
+        server._forkserver_alive_fd = None
+    _FORKSERVER_OWNER[:] = [os.getpid()]
 
 
 class Isolated:

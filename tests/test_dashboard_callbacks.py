@@ -11,7 +11,8 @@ from dashboard.app import create_app
 
 @pytest.fixture(scope="module")
 def app(sample_db_url):
-    return create_app(sample_db_url)
+    # The sample database holds submitted returns only: read them on the provisional basis.
+    return create_app(sample_db_url, basis="current", secret_key="callbacks")
 
 
 def page(name: str):
@@ -33,7 +34,8 @@ def render(app, name: str, cookies: dict | None = None, **query) -> str:
 def test_pages_are_registered_with_both_names(app):
     import dash
     pages = sorted(dash.page_registry.values(), key=lambda p: p["order"])
-    assert [p["path"] for p in pages] == ["/", "/scorecard", "/counties", "/communities", "/leaders", "/reporting"]
+    assert [p["path"] for p in pages] == ["/", "/scorecard", "/counties", "/communities", "/leaders", "/reporting",
+                                          "/upload", "/export", "/admin", "/briefing"]
     assert all(p["name"] and p["name_en"] for p in pages)
 
 

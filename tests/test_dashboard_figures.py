@@ -57,7 +57,7 @@ def test_trend_marks_target_and_baseline(src):
     assert fig.data[1].name == "基期" and list(fig.data[1].x) == ["2013年"]
     dashed = [s for s in fig.layout.shapes if s.line.dash == "dash"]
     assert len(dashed) == 1 and dashed[0].y0 == 59
-    assert any(a.text == "来源：各县（市、区）报表，2015年" for a in fig.layout.annotations)
+    assert any(a.text == "来源：各县（市、区）报表，2015年，已审核" for a in fig.layout.annotations)
     assert "Noto Sans CJK SC" in fig.layout.font.family
 
 

@@ -7,9 +7,9 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from dashboard import data, ids
-from dashboard.components import View, card, empty_state, make_view, safe_layout, shell, table
+from dashboard.components import View, card, empty_state, make_view, parse_basis, safe_layout, shell, table
 from dashboard.i18n import county_name, fmt_value, period_label, t
-from dashboard.urls import search_with
+from dashboard.urls import parse_search, search_with
 
 PATH = "/communities"
 dash.register_page(__name__, path=PATH, name="社区", name_en="Communities", order=3, title="社区 · 玉林市社区")
@@ -17,6 +17,7 @@ dash.register_page(__name__, path=PATH, name="社区", name_en="Communities", or
 KINDS = {"urban": "城市社区", "township": "乡镇社区"}
 LANG_STORE = "communities-lang"
 EXPORT = "communities-export"
+DOWNLOAD = "communities-download"
 
 
 def filtered(rows: pd.DataFrame, county: str | None, kind: str | None, q: str | None) -> pd.DataFrame:
@@ -130,7 +131,7 @@ def layout(**query):
                                    className="row-count d-flex align-items-center"),
                       grid, html.P(t("click_hint", view.lang), className="hint mt-2")),
                  card("", html.Div(history_panel(view.src, p.get("community"), view.lang), id=ids.COMMUNITY_HISTORY)),
-                 dcc.Store(id=LANG_STORE, data=view.lang), controls=filters(view))
+                 dcc.Store(id=LANG_STORE, data=view.lang), dcc.Download(id=DOWNLOAD), controls=filters(view))
 
 
 def show_history(cell, lang, search):
@@ -138,11 +139,35 @@ def show_history(cell, lang, search):
     code = (cell or {}).get("rowId")
     if not code:
         return dash.no_update, dash.no_update
-    return history_panel(data.source(), code, lang), search_with(search, "community", code)
+    src = data.source(parse_basis(parse_search(search).get(ids.BASIS)))
+    return history_panel(src, code, lang), search_with(search, "community", code)
 
 
-def export_csv(_clicks):
-    return True
+def rows_csv(rows: list[dict] | None, lang: str) -> bytes:
+    """The grid's rows as shown (after its filters and sort) as CSV for Excel: UTF-8 with BOM, formulas made inert."""
+    import csv
+    import io
+    from etl.export import neutralise
+    cols = column_defs(lang)
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow([c["headerName"] for c in cols])
+    for row in rows or []:
+        writer.writerow([neutralise("" if row.get(c["field"]) is None else row.get(c["field"])) for c in cols])
+    return ("\ufeff" + text.getvalue()).encode("utf-8")
+
+
+def export_csv(_clicks, rows, lang, search):
+    """Download the rows the grid shows now; audited."""
+    import flask
+    from etl import audit
+    from dashboard import auth
+    who = auth.user()
+    if who is None:
+        raise dash.exceptions.PreventUpdate
+    audit.record(flask.current_app.config["SHEQU_ENGINE"], "export", who.username, flask.request.remote_addr,
+                 what="communities", rows=len(rows or []), filters=search or "")
+    return dcc.send_bytes(rows_csv(rows, lang), "communities.csv")
 
 
 def register_callbacks(app: dash.Dash) -> None:
@@ -150,5 +175,5 @@ def register_callbacks(app: dash.Dash) -> None:
     app.callback(Output(ids.COMMUNITY_HISTORY, "children"), Output(ids.URL_QUIET, "search"),
                  Input(ids.COMMUNITY_GRID, "cellClicked"), State(LANG_STORE, "data"), State(ids.URL, "search"),
                  prevent_initial_call=True)(show_history)
-    app.callback(Output(ids.COMMUNITY_GRID, "exportDataAsCsv"), Input(EXPORT, "n_clicks"),
-                 prevent_initial_call=True)(export_csv)
+    app.callback(Output(DOWNLOAD, "data"), Input(EXPORT, "n_clicks"), State(ids.COMMUNITY_GRID, "virtualRowData"),
+                 State(LANG_STORE, "data"), State(ids.URL, "search"), prevent_initial_call=True)(export_csv)

@@ -25,17 +25,74 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
+PASSWORD = "browser-pass-1"
+USERS = {"admin": ("admin", None), "viewer": ("viewer", None), "analyst": ("analyst", "450981")}
+
+
+def add_users(url: str) -> None:
+    """An admin, a viewer and an analyst of 北流市 (450981), all with PASSWORD."""
+    from etl.db import make_engine
+    from etl.users import add_user
+    engine = make_engine(url)
+    for name, (role, county) in USERS.items():
+        add_user(engine, name, PASSWORD, role, county)
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
-def dashboard_app(sample_db_url):
+def approved_db_url(sample_db_url, tmp_path_factory) -> str:
+    """A copy of the sample database with every return approved (the officials' view shows approved figures)."""
+    import shutil
+    from etl.db import make_engine
+    from etl.load import set_status
+    from etl.queries import submissions
+    source = sample_db_url.removeprefix("sqlite:///")
+    target = tmp_path_factory.mktemp("approved") / "approved.db"
+    shutil.copy(source, target)
+    url = f"sqlite:///{target}"
+    engine = make_engine(url)
+    for sid in sorted(submissions(engine)["id"]):
+        set_status(engine, int(sid), "approved")
+    engine.dispose()
+    add_users(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def dashboard_app(approved_db_url, tmp_path_factory):
     """One app for the session: page modules register their callbacks once per process."""
     from dashboard.app import create_app
-    return create_app(sample_db_url)
+    return create_app(approved_db_url, secret_key="browser-tests", cache_dir=tmp_path_factory.mktemp("cache"))
 
 
 @pytest.fixture
 def dash(dash_duo, dashboard_app):
-    dash_duo.start_server(dashboard_app)
+    start(dash_duo, dashboard_app)
+    login(dash_duo, "admin")
     return dash_duo
+
+
+def start(dash_duo, app) -> None:
+    """Start the server without opening "/" (which asks for a login first)."""
+    dash_duo.start_server(app, navigate=False)
+    dash_duo._url = dash_duo.server.url.rstrip("/")
+
+
+def login(dash_duo, username: str, password: str = PASSWORD, next_path: str = "/") -> None:
+    """Through the plain login form, as a person does."""
+    from urllib.parse import quote
+    driver = dash_duo.driver
+    driver.get(f"{dash_duo.server_url}/login?next={quote(next_path)}")
+    dash_duo.wait_for_element("#username", timeout=20)
+    driver.find_element("css selector", "#username").send_keys(username)
+    driver.find_element("css selector", "#password").send_keys(password)
+    driver.find_element("css selector", "#login-submit").click()
+    dash_duo.wait_for_element("#react-entry-point, #login-error", timeout=20)
+
+
+def logout(dash_duo) -> None:
+    dash_duo.find_element("#logout-button").click()
+    dash_duo.wait_for_element("#login-form", timeout=20)
 
 
 def visit(dash_duo, path: str, wait_for: str = ".page-title", timeout: int = 20):

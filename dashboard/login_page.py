@@ -1,0 +1,71 @@
+"""The plain HTML login and logout pages (no JavaScript needed), in the visitor's language."""
+from __future__ import annotations
+
+import flask
+
+from . import ids
+from .i18n import parse_lang
+
+TEXT = {
+    "zh": {"title": "登录 · 玉林市社区标准化建设监测", "heading": "玉林市社区标准化建设监测", "sub": "请登录",
+           "username": "用户名", "password": "密码", "submit": "登录", "logout": "退出登录",
+           "logout_q": "确定要退出登录吗？", "other": "English", "other_lang": "en",
+           "errors": {"locked": "连续5次密码错误，账号已锁定15分钟，请稍后再试或联系系统管理员。",
+                      "disabled": "该账号已停用，请联系系统管理员。",
+                      "unknown": "用户名或密码不正确。", "password": "用户名或密码不正确。"}},
+    "en": {"title": "Log in · Yulin Community Standardisation Monitor",
+           "heading": "Yulin Community Standardisation Monitor", "sub": "Please log in",
+           "username": "User name", "password": "Password", "submit": "Log in", "logout": "Log out",
+           "logout_q": "Log out now?", "other": "中文", "other_lang": "zh",
+           "errors": {"locked": "Five wrong passwords in a row: the account is locked for 15 minutes.",
+                      "disabled": "This account is disabled; contact the administrator.",
+                      "unknown": "Wrong user name or password.", "password": "Wrong user name or password."}},
+}
+
+PAGE = """<!doctype html>
+<html lang="{{ 'zh-CN' if lang == 'zh' else 'en' }}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ x.title }}</title>
+<link rel="stylesheet" href="/assets/00_bootstrap.min.css"><link rel="stylesheet" href="/assets/app.css"></head>
+<body class="login-body"><header class="app-header"><div class="container header-inner"><div class="brand">
+<div class="brand-title">{{ x.heading }}</div></div>
+<a class="lang-toggle" href="{{ url }}">{{ x.other }}</a></div></header>
+<main class="container login-box">
+{% if logout %}
+<form method="post" action="/logout" class="card card-body">
+<p>{{ x.logout_q }}</p><input type="hidden" name="csrf_token" value="{{ token }}">
+<button type="submit" class="btn btn-primary" id="logout-confirm">{{ x.logout }}</button></form>
+{% else %}
+<form method="post" action="/login" class="card card-body" id="login-form" autocomplete="on">
+<h1 class="h5">{{ x.sub }}</h1>
+{% if error %}<div class="alert alert-danger" role="alert" id="login-error">{{ x.errors[error] }}</div>{% endif %}
+<input type="hidden" name="csrf_token" value="{{ token }}"><input type="hidden" name="next" value="{{ next }}">
+<label class="form-label" for="username">{{ x.username }}</label>
+<input class="form-control mb-3" id="username" name="username" value="{{ username }}" required maxlength="64"
+ autocomplete="username" autofocus>
+<label class="form-label" for="password">{{ x.password }}</label>
+<input class="form-control mb-3" id="password" name="password" type="password" required autocomplete="current-password">
+<button type="submit" class="btn btn-primary" id="login-submit">{{ x.submit }}</button></form>
+{% endif %}</main></body></html>"""
+
+
+def language(request: flask.Request) -> str:
+    return parse_lang(request.args.get("lang"), request.cookies.get(ids.LANG_COOKIE))
+
+
+def _page(lang: str, **values) -> str:
+    x = TEXT[lang]
+    query = {"lang": x["other_lang"]}
+    if values.get("next") and values["next"] != "/":
+        query["next"] = values["next"]
+    from urllib.parse import urlencode
+    url = flask.request.path + "?" + urlencode(query)
+    return flask.render_template_string(PAGE, x=x, lang=lang, url=url, **values)
+
+
+def render(lang: str, next_path: str, token: str, error: str | None = None, username: str = "") -> str:
+    return _page(lang, next=next_path, token=token, error=error, username=username, logout=False)
+
+
+def render_logout(lang: str, token: str) -> str:
+    return _page(lang, next="/", token=token, error=None, username="", logout=True)

@@ -1,0 +1,44 @@
+"""简报 Briefing: one printable page of a period for the leadership meeting — KPIs, the map, the scorecard."""
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import html
+
+from etl.config import indicator_map
+
+from dashboard import data, figures
+from dashboard.components import card, empty_state, graph, make_view, safe_layout, shell
+from dashboard.geo import attribution, counties_geojson
+from dashboard.i18n import period_label, t
+from dashboard.kpi import kpi_strip
+from dashboard.pages.overview import headline
+from dashboard.pages.scorecard import scorecard_table, weights_note
+
+PATH = "/briefing"
+dash.register_page(__name__, path=PATH, name="简报", name_en="Briefing", order=9, title="简报 · 玉林市社区")
+
+
+@safe_layout(PATH)
+def layout(**query):
+    view = make_view(PATH, query)
+    period = period_label(view.period, view.lang)
+    title = t("briefing_title", view.lang, period=period)
+    if view.period is None:
+        return shell(view, title, empty_state(view.lang))
+    ind = indicator_map()[headline()[0].id]
+    source = figures.source_text(view.period, view.lang, view.src.basis)
+    the_map = figures.county_map(data.values(view.src, "county", view.period, ind.id), counties_geojson(), ind,
+                                 view.lang, t("map_title", view.lang, indicator=ind.name(view.lang), period=period),
+                                 source)
+    card_df = data.scorecard(view.src, view.period)
+    return html.Div(shell(
+        view, title,
+        kpi_strip(view, headline()),
+        dbc.Row([
+            dbc.Col(card("", graph(the_map, view.lang, "briefing-map"),
+                         html.Div(attribution(view.lang), className="attribution")), md=5, className="briefing-map"),
+            dbc.Col(card("", scorecard_table(view, card_df, "rank") if not card_df.empty else empty_state(view.lang),
+                         weights_note(view)), md=7),
+        ]),
+        html.Div(source, className="page-source")), className="briefing")

@@ -1,0 +1,87 @@
+"""导出 Export: indicator tables for chosen periods, levels and indicators, as a workbook or CSV (every role)."""
+from __future__ import annotations
+
+import io
+
+import dash
+import flask
+from dash import Input, Output, State, dcc, html
+
+from etl import audit
+from etl.config import indicators
+from etl.export import LEVEL_SHEETS, write_csv, write_xlsx
+
+from dashboard import auth
+from dashboard.components import card, make_view, safe_layout, shell
+from dashboard.i18n import period_label, t
+
+PATH = "/export"
+dash.register_page(__name__, path=PATH, name="导出", name_en="Export", order=7, title="导出 · 玉林市社区")
+
+PERIODS, LEVELS, INDICATORS, FORMAT = "export-periods", "export-levels", "export-indicators", "export-format"
+BUTTON, DOWNLOAD, BASIS, MESSAGE = "export-button", "export-download", "export-basis", "export-message"
+LANG = "export-lang"
+
+
+def _field(label: str, control) -> html.Div:
+    return html.Div([html.Label(label, className="control-label"), control], className="control")
+
+
+@safe_layout(PATH)
+def layout(**query):
+    view = make_view(PATH, query)
+    lang = view.lang
+    periods = [{"label": period_label(p, lang), "value": p} for p in view.periods]
+    levels = [{"label": t(f"level_{lv}", lang), "value": lv} for lv in LEVEL_SHEETS]
+    inds = [{"label": i.name(lang), "value": i.id} for i in indicators()]
+    form = html.Div([
+        html.Div([
+            _field(t("periods", lang), dcc.Checklist(id=PERIODS, options=periods, value=[view.period] if view.period
+                                                     else [], inline=True, inputClassName="me-1",
+                                                     labelClassName="me-3")),
+            _field(t("levels", lang), dcc.Checklist(id=LEVELS, options=levels, value=["city", "county"], inline=True,
+                                                    inputClassName="me-1", labelClassName="me-3")),
+        ], className="control-bar"),
+        _field(t("indicators", lang), dcc.Dropdown(id=INDICATORS, options=inds, multi=True,
+                                                   className="control-select wide")),
+        html.Div([
+            _field(t("format", lang), dcc.RadioItems(id=FORMAT, value="xlsx", inline=True, inputClassName="me-1",
+                                                     labelClassName="me-3", options=[
+                                                         {"label": "Excel (.xlsx)", "value": "xlsx"},
+                                                         {"label": "CSV", "value": "csv"}])),
+            html.Div(html.Button(t("export_button", lang), id=BUTTON, className="btn btn-primary"), className="control"),
+            html.Div(dcc.Link(t("briefing_link", lang), href=view.link("/briefing"),
+                              className="btn btn-outline-secondary"), className="control"),
+        ], className="control-bar"),
+        html.P(t("export_hint", lang), className="hint"), html.Div(id=MESSAGE),
+        dcc.Download(id=DOWNLOAD), dcc.Store(id=BASIS, data=view.src.basis), dcc.Store(id=LANG, data=lang)])
+    return shell(view, t("export_title", lang), card("", form))
+
+
+def export_file(engine, who, periods, levels, indicator_ids, fmt, basis, remote=None):
+    """The chosen indicator tables as a download (a dict for dcc.Download), audited; None when there is nothing."""
+    if who is None:
+        raise dash.exceptions.PreventUpdate
+    basis = basis if basis in ("approved", "current") else "approved"
+    fmt = "csv" if fmt == "csv" else "xlsx"
+    options = dict(periods=list(periods or []) or None, basis=basis, levels=list(levels or []) or None,
+                   indicator_ids=list(indicator_ids or []) or None)
+    buffer = io.BytesIO()
+    n = (write_csv if fmt == "csv" else write_xlsx)(engine, buffer, **options)
+    if not n:
+        return None
+    audit.record(engine, "export", who.username, remote, format=fmt, **options, values=n)
+    stem = "指标_" + "_".join(options["periods"] or ["全部"])
+    return dcc.send_bytes(buffer.getvalue(), f"{stem}.{fmt}")
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    @app.callback(Output(DOWNLOAD, "data"), Output(MESSAGE, "children"), Input(BUTTON, "n_clicks"),
+                  State(PERIODS, "value"), State(LEVELS, "value"), State(INDICATORS, "value"), State(FORMAT, "value"),
+                  State(BASIS, "data"), State(LANG, "data"), prevent_initial_call=True)
+    def export(_clicks, periods, levels, indicator_ids, fmt, basis, lang):
+        sent = export_file(flask.current_app.config["SHEQU_ENGINE"], auth.user(), periods, levels, indicator_ids,
+                           fmt, basis, flask.request.remote_addr)
+        if sent is None:
+            return dash.no_update, html.P(t("nothing_to_export", lang or "zh"), className="hint")
+        return sent, None

@@ -1,0 +1,144 @@
+"""上传报表 Upload: drop returns, see the dry run (county, period, problems, preview, changes), submit; the template.
+
+Analysts and admins only: the navigation hides it from viewers, the layout refuses them, the server's guard
+refuses their requests to these callbacks (ids `upload-…`), and the submission checks the county again.
+"""
+from __future__ import annotations
+
+import io
+import os
+from datetime import date
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import MATCH, Input, Output, State, dcc, html
+
+from etl.db import registry_from_db
+from etl.periods import is_period, parse_period
+from etl.template import write_template
+
+from dashboard import auth, data
+from dashboard.jobs import in_forked_job
+from dashboard.components import card, make_view, refused, safe_layout, shell
+from dashboard.i18n import county_name, t
+from dashboard.upload_view import check_files, limits, my_returns, render_submitted
+from dashboard.uploads import submit_file
+
+PATH = "/upload"
+dash.register_page(__name__, path=PATH, name="上传报表", name_en="Upload", order=6, title="上传报表 · 玉林市社区",
+                   roles=auth.UPLOADERS)
+
+FILES = "upload-files"
+RESULTS = "upload-results"
+PROGRESS = "upload-progress"
+LANG = "upload-lang"
+TEMPLATE_COUNTY = "upload-template-county"
+TEMPLATE_PERIOD = "upload-template-period"
+TEMPLATE_BUTTON = "upload-template-button"
+TEMPLATE_DOWNLOAD = "upload-template-download"
+SUBMIT = "upload-submit"                  # pattern {"type": SUBMIT, "token": t}
+OUTCOME = "upload-outcome"                # pattern {"type": OUTCOME, "token": t}
+
+
+def template_controls(view, who) -> html.Div:
+    counties = data.counties(view.src)
+    options = [{"label": county_name(c, n, view.lang), "value": c} for c, n in zip(counties["code"], counties["name"])
+               if who.is_admin or c == who.county_code]
+    value = who.county_code if who.county_code in {o["value"] for o in options} else (options[0]["value"] if options else None)
+    return html.Div([
+        html.Div([html.Label(t("county", view.lang), className="control-label"),
+                  dcc.Dropdown(id=TEMPLATE_COUNTY, options=options, value=value, clearable=False,
+                               disabled=not who.is_admin, className="control-select")], className="control"),
+        html.Div([html.Label(t("period", view.lang), className="control-label"),
+                  dcc.Input(id=TEMPLATE_PERIOD, value=str(date.today().year), type="text", maxLength=8,
+                            className="form-control", style={"width": "8rem"})], className="control"),
+        html.Div(html.Button(t("template_download", view.lang), id=TEMPLATE_BUTTON,
+                             className="btn btn-outline-primary"), className="control"),
+        dcc.Download(id=TEMPLATE_DOWNLOAD),
+    ], className="control-bar")
+
+
+def drop_zone(view) -> html.Div:
+    mb, n = limits()
+    return html.Div([
+        dcc.Upload(id=FILES, multiple=True, accept=".xlsx", max_size=mb * 2**20,
+                   children=html.Div([html.Div("⇪", className="drop-icon"), t("upload_drop", view.lang)]),
+                   className="drop-zone"),
+        html.P(t("upload_limit", view.lang, mb=mb, n=n), className="hint mt-2", id="upload-limit"),
+        html.P(t("upload_steps", view.lang), className="hint"),
+        dbc.Progress(id=PROGRESS, value=0, striped=True, animated=True, style={"display": "none"},
+                     className="mb-3"),
+        html.Div(id=RESULTS),
+    ])
+
+
+@safe_layout(PATH)
+def layout(**query):
+    view = make_view(PATH, query)
+    title = t("upload_title", view.lang)
+    who = auth.user()
+    if who is None or not who.may(auth.UPLOADERS):
+        return refused(view, title)
+    return shell(view, title,
+                 card(t("template", view.lang), template_controls(view, who)),
+                 card("", drop_zone(view)),
+                 card(t("my_submissions", view.lang), my_returns(view, who)),
+                 dcc.Store(id=LANG, data=view.lang))
+
+
+def template_file(engine, who, county: str | None, period: str | None):
+    """The blank return of the county (an analyst's own only) and period, as a download."""
+    if who is None or not who.may(auth.UPLOADERS) or not county:
+        raise dash.exceptions.PreventUpdate
+    county = county if who.is_admin else who.county_code
+    period = parse_period(period) if period else None
+    if not period or not is_period(period):
+        raise dash.exceptions.PreventUpdate
+    registry = registry_from_db(engine)
+    buffer = io.BytesIO()
+    write_template(buffer, county, period, registry)
+    return dcc.send_bytes(buffer.getvalue(), f"报表模板_{registry.counties.get(county, county)}_{period}.xlsx")
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    """Bound to this app. The checks and the submission run as background jobs (another process): the user comes
+    from the job's session cookie, the database through a fresh connection pool."""
+    server = app.server
+    web_server_pid = os.getpid()
+
+    def job_context():
+        engine = server.config["SHEQU_ENGINE"]
+        if os.getpid() == web_server_pid:        # run in the request itself (no job manager in between)
+            return engine, auth.user()
+        in_forked_job(engine)
+        return engine, auth.user_from_cookies(server, dash.ctx.cookies)
+
+    @app.callback(Output(TEMPLATE_DOWNLOAD, "data"), Input(TEMPLATE_BUTTON, "n_clicks"),
+                  State(TEMPLATE_COUNTY, "value"), State(TEMPLATE_PERIOD, "value"), prevent_initial_call=True)
+    def download_template(_clicks, county, period):
+        return template_file(server.config["SHEQU_ENGINE"], auth.user(), county, period)
+
+    @app.callback(Output(RESULTS, "children"), Input(FILES, "contents"), State(FILES, "filename"),
+                  State(LANG, "data"), background=True, prevent_initial_call=True,
+                  progress=[Output(PROGRESS, "value"), Output(PROGRESS, "label")],
+                  running=[(Output(FILES, "disabled"), True, False),
+                           (Output(PROGRESS, "style"), {"display": "flex"}, {"display": "none"})])
+    def check(set_progress, contents, names, lang):
+        if not contents:
+            raise dash.exceptions.PreventUpdate
+        engine, who = job_context()
+        return check_files(engine, server.config["SHEQU_CACHE_DIR"], who, contents, names, lang or "zh",
+                           set_progress, getattr(dash.ctx, "remote", None))
+
+    @app.callback(Output({"type": OUTCOME, "token": MATCH}, "children"),
+                  Input({"type": SUBMIT, "token": MATCH}, "n_clicks"), State(LANG, "data"),
+                  background=True, prevent_initial_call=True,
+                  running=[(Output({"type": SUBMIT, "token": MATCH}, "disabled"), True, True)])
+    def submit(clicks, lang):
+        if not clicks:
+            raise dash.exceptions.PreventUpdate
+        engine, who = job_context()
+        token = dash.ctx.triggered_id["token"]
+        done = submit_file(engine, server.config["SHEQU_CACHE_DIR"], who, token, getattr(dash.ctx, "remote", None))
+        return render_submitted(done, lang or "zh")
+

@@ -1,0 +1,176 @@
+"""How the upload page shows a checked file, a submission's outcome and the county's returns."""
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import html
+
+from etl.registry import default_registry
+
+from . import data
+from .components import table
+from .i18n import MISSING, county_name, period_label, t
+from .auth import UPLOADERS
+from .uploads import Checked, Submitted, check_file, decode
+
+def limits() -> tuple[int, int]:
+    """(MB per file, files per drop) — stated on the page, enforced by the server."""
+    from .app import MAX_FILES_PER_REQUEST, max_file_bytes
+    return max_file_bytes() // 2**20, MAX_FILES_PER_REQUEST
+
+
+
+PREVIEW_FIELDS = ("community_code", "community_name", "township_name", "community_kind", "service_area_m2",
+                  "service_items", "grid_managed", "weak")
+FIELD_LABELS = {"community_code": ("社区代码", "Code"), "community_name": ("社区名称", "Community"),
+                "township_name": ("乡镇（街道）", "Township"), "community_kind": ("社区类型", "Kind"),
+                "service_area_m2": ("服务用房面积（平方米）", "Premises (m²)"),
+                "service_items": ("服务项目数（项）", "Service items"), "grid_managed": ("网格化管理", "Grid"),
+                "weak": ("基础薄弱", "Weak")}
+
+
+def _label(field: str, lang: str) -> str:
+    from etl.schema import COMMUNITY_FIELDS
+    if field in FIELD_LABELS:
+        return FIELD_LABELS[field][1 if lang == "en" else 0]
+    for f in COMMUNITY_FIELDS:
+        if f.name == field:
+            return f.label_en if lang == "en" else f.header
+    return field
+
+
+def _cell(value, lang: str) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return MISSING
+    if isinstance(value, bool):
+        return t("yes" if value else "no", lang)
+    if isinstance(value, float) and value.is_integer():
+        return f"{int(value):,}"
+    return str(value)
+
+
+def _county(code: str | None, lang: str) -> str:
+    return county_name(code, default_registry().counties.get(code), lang) if code else MISSING
+
+
+def problems_table(checked: Checked, lang: str):
+    rows = [[p.get("sheet") or "", "" if p.get("row") is None else str(p["row"]), p.get("column") or "",
+             t("error" if p["severity"] == "error" else "warning", lang),
+             p["message_en"] if lang == "en" else p["message_zh"]] for p in checked.problems]
+    cols = [(t("sheet", lang), "text"), (t("row", lang), "num"), (t("column", lang), "text"),
+            (t("severity", lang), "text"), (t("message", lang), "text")]
+    return html.Div([html.H3(t("problems", lang), className="h6 section-title"),
+                     table(cols, rows, className="problems-table")])
+
+
+def preview_table(checked: Checked, lang: str):
+    fields = [f for f in PREVIEW_FIELDS if checked.preview and f in checked.preview[0]]
+    rows = [[_cell(r.get(f), lang) for f in fields] for r in checked.preview]
+    cols = [(_label(f, lang), "num" if f in ("service_area_m2", "service_items") else "text") for f in fields]
+    return html.Div([html.H3(t("preview", lang, n=len(rows)), className="h6 section-title"),
+                     table(cols, rows, className="preview-table")])
+
+
+def diff_table(checked: Checked, lang: str):
+    if checked.diff is None:
+        return None
+    if not checked.diff:
+        return html.P(t("diff_none", lang), className="hint diff-none")
+    rows = [[t(f"diff_{d['change']}", lang), d["community_code"], d["community_name"] or "",
+             _label(d["field"], lang) if d["field"] else "",
+             f"{_cell(d['old'], lang)} → {_cell(d['new'], lang)}" if d["change"] == "changed" else ""]
+            for d in checked.diff]
+    cols = [(t("change", lang), "text"), ("代码" if lang == "zh" else "Code", "text"), (t("community", lang), "text"),
+            (t("field", lang), "text"), (t("old_new", lang), "text")]
+    return html.Div([html.H3(t("diff_title", lang), className="h6 section-title"),
+                     table(cols, rows, className="diff-table")])
+
+
+def render_checked(checked: Checked, who, lang: str) -> html.Div:
+    """One file's dry run: where it is from, what was found, the problems, the changes, the preview, Submit."""
+    errors = sum(p["severity"] == "error" for p in checked.problems)
+    warnings = len(checked.problems) - errors
+    where = (t("county_period", lang, county=_county(checked.county_code, lang),
+               period=period_label(checked.period, lang))
+             if checked.county_code and checked.period else t("unknown_county_period", lang))
+    body = [html.Div(where, className="upload-where")]
+    if checked.status == "not-xlsx":
+        body.append(dbc.Alert(t("not_xlsx", lang), color="danger"))
+    elif checked.status == "too-big":
+        body.append(dbc.Alert(t("too_big", lang, mb=limits()[0]), color="danger"))
+    else:
+        counts = checked.counts
+        if counts:
+            body.append(html.Div(t("found", lang, n=counts.get("communities", 0), matched=checked.matched,
+                                   links=counts.get("links", 0)), className="upload-found"))
+        body.append(html.Div([html.Span(t("n_errors", lang, n=errors), className="light light-red me-2" if errors
+                                        else "light light-none me-2"),
+                              html.Span(t("n_warnings", lang, n=warnings), className="light light-amber" if warnings
+                                        else "light light-none")], className="upload-counts"))
+        if checked.status == "forbidden":
+            body.append(dbc.Alert(t("not_your_county", lang, county=_county(who.county_code, lang)),
+                                  color="danger", className="upload-forbidden"))
+        elif errors:
+            body.append(dbc.Alert(t("errors_block", lang), color="danger", className="upload-blocked"))
+        else:
+            body.append(dbc.Alert(t("ready", lang), color="success", className="upload-ready"))
+        if checked.problems:
+            body.append(problems_table(checked, lang))
+        body.append(diff_table(checked, lang))
+        if checked.preview:
+            body.append(preview_table(checked, lang))
+    if checked.token:
+        body.append(html.Div([
+            html.Button(t("submit", lang), id={"type": "upload-submit", "token": checked.token},
+                        className="btn btn-primary upload-submit", disabled=not checked.can_submit),
+            html.Div(id={"type": "upload-outcome", "token": checked.token}, className="upload-outcome mt-2")],
+            className="mt-3"))
+    return html.Div(dbc.Card([dbc.CardHeader(html.Strong(checked.file, className="upload-file-name")),
+                              dbc.CardBody(body)], className="panel"),
+                    className="upload-file", **{"data-status": checked.status})
+
+
+def render_submitted(done: Submitted, lang: str):
+    if done.status == "loaded":
+        return dbc.Alert(t("submitted_ok", lang, id=done.submission_id), color="success", className="upload-loaded")
+    if done.status == "unchanged":
+        return dbc.Alert(t("unchanged", lang, id=done.submission_id), color="info", className="upload-unchanged")
+    if done.status == "expired":
+        return dbc.Alert(t("expired", lang), color="warning")
+    if done.status == "forbidden":
+        return dbc.Alert(t("forbidden", lang), color="danger", className="upload-refused")
+    return dbc.Alert(t("errors_block", lang), color="danger")
+
+
+def my_returns(view, who) -> html.Div:
+    """The county's returns (every county's for an admin), with status and the city's comment."""
+    subs = data.submissions(view.src)
+    if not who.is_admin:
+        subs = subs[subs["county_code"] == who.county_code]
+    subs = subs.head(30)
+    if subs.empty:
+        return html.P(t("none_found", view.lang), className="hint")
+    rows = [[f"#{r['id']}", _county(r["county_code"], view.lang), period_label(r["period"], view.lang),
+             r["file_name"], t(f"status_{r['status']}", view.lang), r["comment"] or ""]
+            for _, r in subs.iterrows()]
+    cols = [(t("submission", view.lang), "text"), (t("county", view.lang), "text"), (t("period", view.lang), "text"),
+            (t("file", view.lang), "text"), (t("status", view.lang), "text"), (t("comment", view.lang), "text")]
+    return html.Div(table(cols, rows, className="my-returns"), id="upload-my-returns")
+
+
+def check_files(engine, cache_dir, who, contents, names, lang, set_progress=None, remote=None) -> list:
+    """The dry run of every dropped file, rendered; progress after each file."""
+    if who is None or not who.may(UPLOADERS):
+        return [dbc.Alert(t("forbidden", lang), color="warning")]
+    from .app import max_file_bytes
+    contents = contents if isinstance(contents, list) else [contents]
+    names = names if isinstance(names, list) else [names] * len(contents)
+    shown = []
+    for i, (content, name) in enumerate(zip(contents, names)):
+        if set_progress:
+            set_progress((int(100 * i / len(contents)), f"{i}/{len(contents)}"))
+        checked = check_file(engine, cache_dir, who, name, decode(content), max_file_bytes(), remote)
+        shown.append(render_checked(checked, who, lang))
+    if set_progress:
+        set_progress((100, f"{len(contents)}/{len(contents)}"))
+    return shown

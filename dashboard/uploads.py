@@ -1,0 +1,151 @@
+"""The upload's work, as plain functions: keep a file server-side, check it (dry run), submit it.
+
+Between the check and the submission the file's bytes wait in a disk cache shared by the workers of one machine,
+under a random token and the id of the user who uploaded it; the browser only ever holds the token. File names
+are shown and stored, never used as paths.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import diskcache
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from etl import audit
+from etl.db import registry_from_db
+from etl.diff import diff_against_current
+from etl.ingest import ingest_bytes
+from etl.load import load_return
+
+STASH_SECONDS = 2 * 3600
+PREVIEW_ROWS = 10
+
+
+@dataclass
+class Checked:
+    """What the dry run found in one file, ready to show."""
+
+    token: str | None
+    file: str
+    status: str                                   # valid | rejected | too-big | not-xlsx | forbidden
+    county_code: str | None = None
+    period: str | None = None
+    counts: dict = field(default_factory=dict)
+    problems: list[dict] = field(default_factory=list)
+    preview: list[dict] = field(default_factory=list)
+    diff: list[dict] | None = None                # None: nothing to compare with (a first return)
+    matched: int = 0
+
+    @property
+    def can_submit(self) -> bool:
+        return self.status == "valid" and self.token is not None
+
+
+def _cache(cache_dir: str) -> diskcache.Cache:
+    return diskcache.Cache(str(Path(cache_dir) / "uploads"))
+
+
+def stash(cache_dir: str, user_id: int, file_name: str, content: bytes) -> str:
+    """Keep the bytes for the submission; the token is all the browser gets."""
+    token = secrets.token_urlsafe(24)
+    with _cache(cache_dir) as cache:
+        cache.set(token, {"user_id": int(user_id), "file": file_name, "content": content}, expire=STASH_SECONDS)
+    return token
+
+
+def unstash(cache_dir: str, token: str, user_id: int) -> tuple[str, bytes] | None:
+    """The stashed file, only for the user who uploaded it."""
+    if not isinstance(token, str):
+        return None
+    with _cache(cache_dir) as cache:
+        item = cache.get(token)
+    if not item or item["user_id"] != int(user_id):
+        return None
+    return item["file"], item["content"]
+
+
+def decode(contents: str) -> bytes | None:
+    """dcc.Upload's data URL → bytes (None when it is not base64)."""
+    try:
+        return base64.b64decode(contents.split(",", 1)[1], validate=True)
+    except (IndexError, ValueError, binascii.Error, AttributeError):
+        return None
+
+
+def display_name(name: object) -> str:
+    """A file name to show and store: the last path part, no control characters, at most 200 characters."""
+    text = str(name or "upload.xlsx").replace("\\", "/").rsplit("/", 1)[-1]
+    text = "".join(ch for ch in text if ch.isprintable())
+    return text[:200] or "upload.xlsx"
+
+
+def check_file(engine: Engine, cache_dir: str, user, file_name: str, content: bytes | None,
+               max_bytes: int, remote_addr: str | None = None) -> Checked:
+    """The dry run of one file: read, validate, compare with the current return; nothing is loaded."""
+    name = display_name(file_name)
+    if not name.lower().endswith(".xlsx"):
+        return Checked(None, name, "not-xlsx")
+    if content is None or len(content) > max_bytes:
+        return Checked(None, name, "too-big")
+    outcome = ingest_bytes(engine, content, name, dry_run=True, uploaded_by=user.username)
+    audit.record(engine, "dry-run", user.username, remote_addr, file=name, status=outcome.status,
+                 county=outcome.county_code, period=outcome.period, errors=len(outcome.report.errors))
+    result = Checked(None, name, outcome.status, outcome.county_code, outcome.period, dict(outcome.counts),
+                     [p.to_dict() for p in outcome.report.problems])
+    if outcome.parsed is None:
+        return result
+    registry = registry_from_db(engine)
+    rows = outcome.parsed.communities
+    result.matched = int(rows["community_code"].isin({c.code for c in registry.communities}).sum())
+    result.preview = _records(rows.head(PREVIEW_ROWS))
+    diff = diff_against_current(engine, outcome.parsed)
+    result.diff = _records(diff) if _has_current(engine, outcome.parsed) else None
+    if not user.can_upload_for(outcome.county_code):
+        result.status = "forbidden"
+        return result
+    result.token = stash(cache_dir, int(user.id), name, content)
+    return result
+
+
+def _has_current(engine: Engine, parsed) -> bool:
+    from etl.queries import submissions
+    subs = submissions(engine, parsed.county_code, parsed.period)
+    return bool(len(subs) and subs["status"].isin(["submitted", "approved"]).any())
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    """JSON-safe records (NaN → None)."""
+    out = df.astype(object).where(df.notna(), None)
+    return [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()} for r in out.to_dict("records")]
+
+
+@dataclass
+class Submitted:
+    status: str                                   # loaded | unchanged | rejected | forbidden | expired
+    submission_id: int | None = None
+    county_code: str | None = None
+    period: str | None = None
+
+
+def submit_file(engine: Engine, cache_dir: str, user, token: str, remote_addr: str | None = None) -> Submitted:
+    """Load a checked file: read again, check that this user may submit for its county, load in one transaction."""
+    if user is None or user.role not in ("analyst", "admin"):
+        return Submitted("forbidden")
+    found = unstash(cache_dir, token, int(user.id))
+    if found is None:
+        return Submitted("expired")
+    name, content = found
+    outcome = ingest_bytes(engine, content, name, dry_run=True, uploaded_by=user.username)
+    if outcome.parsed is None:
+        return Submitted("rejected", county_code=outcome.county_code, period=outcome.period)
+    if not user.can_upload_for(outcome.county_code):
+        return Submitted("forbidden", county_code=outcome.county_code, period=outcome.period)
+    loaded = load_return(engine, outcome.parsed, name, content, user.username)
+    audit.record(engine, "upload", user.username, remote_addr, file=name, county=outcome.county_code,
+                 period=outcome.period, submission=loaded.submission_id, status=loaded.status)
+    return Submitted(loaded.status, loaded.submission_id, outcome.county_code, outcome.period)

@@ -1,0 +1,190 @@
+"""Analysts upload returns in a real browser; the city approves them; who may not, cannot (issue 4)."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from selenium.webdriver.common.by import By
+
+from conftest import table_counts
+from returns import SheetSpec, standard_rows, write_workbook
+
+from .conftest import add_users, login, logout, screenshot, start, visit, wait_idle
+from .workbooks import fill_template
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory):
+    """An empty database (registry only) with the three users, and an app over it."""
+    from dashboard.app import create_app
+    from etl.db import init_db, make_engine
+    folder = tmp_path_factory.mktemp("work")
+    url = f"sqlite:///{folder / 'work.db'}"
+    engine = make_engine(url)
+    init_db(engine)
+    add_users(url)
+    app = create_app(url, secret_key="upload-tests", cache_dir=folder / "cache")
+    yield app, engine
+    engine.dispose()
+
+
+def wait_for_file(folder: Path, suffix: str, timeout: float = 20) -> Path:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [p for p in folder.glob(f"*{suffix}") if not p.name.endswith(".crdownload")]
+        if found:
+            return found[0]
+        time.sleep(0.2)
+    raise AssertionError(f"no {suffix} downloaded into {folder}")
+
+
+def click(dash_duo, selector: str) -> None:
+    """Scroll the element into view once the page is idle, then click it."""
+    wait_idle(dash_duo)
+    element = dash_duo.find_element(selector)
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click()", element)
+
+
+def drop(dash_duo, path: Path) -> None:
+    dash_duo.find_element("#upload-files input[type=file]").send_keys(str(path))
+
+
+def test_analyst_uploads_admin_approves_overview_shows_it(dash_duo, work, tmp_path):
+    app, engine = work
+    start(dash_duo, app)
+    login(dash_duo, "analyst", next_path="/upload")
+    dash_duo.wait_for_element("#upload-template-button", timeout=20)
+    assert dash_duo.get_logs() == []
+    assert "40 MB" in dash_duo.find_element("#upload-limit").text
+    # The blank template, one click away, filled in as a clerk would.
+    period = dash_duo.find_element("#upload-template-period")
+    dash_duo.clear_input(period)
+    period.send_keys("2016")
+    dash_duo.find_element("#upload-template-button").click()
+    template = wait_for_file(Path(dash_duo.download_path), ".xlsx")
+    assert "北流市" in template.name and "2016" in template.name
+    filled = fill_template(template, tmp_path / "北流市_2016.xlsx")
+    drop(dash_duo, filled)
+    dash_duo.wait_for_element(".upload-file .upload-ready", timeout=60)
+    card = dash_duo.find_element(".upload-file").text
+    assert "北流市，2016年" in card and "错误 0 个" in card
+    assert table_counts(engine)["submission"] == 0           # the dry run loads nothing
+    screenshot(dash_duo, "upload_dry_run_zh")
+    click(dash_duo, ".upload-submit")
+    dash_duo.wait_for_element(".upload-loaded", timeout=60)
+    assert table_counts(engine)["submission"] == 1
+    assert dash_duo.get_logs() == []
+    # Not approved yet: the officials' overview shows nothing for 2016.
+    visit(dash_duo, "/?period=2016", "#empty-state")
+    logout(dash_duo)
+    # The city approves it in the browser.
+    login(dash_duo, "admin", next_path="/admin")
+    dash_duo.wait_for_element("#admin-submission", timeout=20)
+    dash_duo.select_dcc_dropdown("#admin-submission", index=0)
+    click(dash_duo, "#admin-approve")
+    dash_duo.wait_for_contains_text("#admin-message", "已审核通过", timeout=20)
+    screenshot(dash_duo, "admin_zh")
+    visit(dash_duo, "/?period=2016", "#kpi-area_ge_500")
+    from etl.registry import default_registry
+    n = len(default_registry().in_county("450981"))
+    dash_duo.wait_for_text_to_equal("#kpi-area_ge_500 .kpi-value", f"{n}个", timeout=15)
+    assert "已审核" in dash_duo.find_element(".page-source").text
+    assert dash_duo.get_logs() == []
+
+
+def test_bad_workbook_shows_each_problem_and_loads_nothing(dash_duo, work, tmp_path):
+    app, engine = work
+    before = table_counts(engine)
+    rows = standard_rows("450981", 3)
+    rows[0][5] = "很大"          # F4 (two title lines and the header above): not a number
+    rows[2][6] = -3              # G6: out of range
+    bad = write_workbook(tmp_path / "bad.xlsx", SheetSpec(rows=rows))
+    start(dash_duo, app)
+    login(dash_duo, "analyst", next_path="/upload")
+    dash_duo.wait_for_element("#upload-files", timeout=20)
+    drop(dash_duo, bad)
+    dash_duo.wait_for_element(".upload-file .upload-blocked", timeout=60)
+    problems = dash_duo.find_element(".problems-table").text
+    found = [[c.text for c in r.find_elements(By.TAG_NAME, "td")]
+             for r in dash_duo.driver.find_elements(By.CSS_SELECTOR, ".problems-table tbody tr")]
+    assert ["社区基本情况", "4", "F"] in [f[:3] for f in found] and ["社区基本情况", "6", "G"] in [f[:3] for f in found]
+    assert "很大" in problems and "-3" in problems
+    assert dash_duo.driver.find_elements(By.CSS_SELECTOR, ".upload-submit") == []
+    assert table_counts(engine) == before
+    screenshot(dash_duo, "upload_problems_zh")
+
+
+def test_analyst_cannot_submit_another_countys_return(dash_duo, work, tmp_path):
+    app, engine = work
+    before = table_counts(engine)
+    other = write_workbook(tmp_path / "rong.xlsx", SheetSpec(
+        rows=standard_rows("450921", 3), title=[["填报单位：容县", "报告期：2016年"]]))
+    start(dash_duo, app)
+    login(dash_duo, "analyst", next_path="/upload")
+    dash_duo.wait_for_element("#upload-files", timeout=20)
+    drop(dash_duo, other)
+    dash_duo.wait_for_element(".upload-file .upload-forbidden", timeout=60)
+    assert "容县" in dash_duo.find_element(".upload-file").text
+    assert dash_duo.driver.find_elements(By.CSS_SELECTOR, ".upload-submit") == []
+    assert table_counts(engine) == before
+
+
+def _dash_post(base: str, cookies: dict, body: dict, csrf: bool = True) -> requests.Response:
+    headers = {"Content-Type": "application/json"}
+    if csrf:
+        headers["X-CSRFToken"] = cookies["_csrf_token"]
+    return requests.post(base + "/_dash-update-component", json=body, cookies=cookies, headers=headers, timeout=30)
+
+
+def upload_check_body(content_b64: str) -> dict:
+    return {"output": "upload-results.children", "outputs": {"id": "upload-results", "property": "children"},
+            "inputs": [{"id": "upload-files", "property": "contents", "value": [content_b64]}],
+            "changedPropIds": ["upload-files.contents"],
+            "state": [{"id": "upload-files", "property": "filename", "value": ["x.xlsx"]},
+                      {"id": "upload-lang", "property": "data", "value": "zh"}]}
+
+
+def submit_body(token: str) -> dict:
+    ident = {"type": "upload-outcome", "token": token}
+    return {"output": '{"token":["MATCH"],"type":"upload-outcome"}.children',
+            "outputs": {"id": ident, "property": "children"},
+            "inputs": [{"id": {"type": "upload-submit", "token": token}, "property": "n_clicks", "value": 1}],
+            "changedPropIds": [f'{{"token":"{token}","type":"upload-submit"}}.n_clicks'],
+            "state": [{"id": "upload-lang", "property": "data", "value": "zh"}]}
+
+
+def test_viewer_has_no_upload_page_and_a_direct_post_is_refused(dash_duo, work, tmp_path):
+    import base64
+    app, engine = work
+    before = table_counts(engine)
+    start(dash_duo, app)
+    login(dash_duo, "viewer")
+    dash_duo.wait_for_element("#nav-overview", timeout=20)
+    assert dash_duo.driver.find_elements(By.CSS_SELECTOR, "#nav-upload") == []
+    assert dash_duo.driver.find_elements(By.CSS_SELECTOR, "#nav-admin") == []
+    assert dash_duo.find_element("#user-name").text.startswith("viewer")
+    cookies = {c["name"]: c["value"] for c in dash_duo.driver.get_cookies()}
+    base = dash_duo.server_url
+    assert requests.get(base + "/upload", cookies=cookies, timeout=30).status_code == 403
+    workbook = write_workbook(tmp_path / "v.xlsx", SheetSpec(rows=standard_rows("450981", 3),
+                                                             title=[["填报单位：北流市", "报告期：2016年"]]))
+    payload = "data:application/octet-stream;base64," + base64.b64encode(workbook.read_bytes()).decode()
+    for body in (upload_check_body(payload), submit_body("any-token")):
+        response = _dash_post(base, cookies, body)
+        assert response.status_code == 403, response.text
+        assert "Traceback" not in response.text
+    admin_body = {"output": "admin-message.children", "outputs": {"id": "admin-message", "property": "children"},
+                  "inputs": [{"id": "admin-approve", "property": "n_clicks", "value": 1}],
+                  "changedPropIds": ["admin-approve.n_clicks"], "state": []}
+    assert _dash_post(base, cookies, admin_body).status_code == 403
+    # Without the CSRF header even a permitted request is refused.
+    assert _dash_post(base, cookies, {"output": "x.children", "outputs": {"id": "x", "property": "children"},
+                                      "inputs": [], "changedPropIds": []}, csrf=False).status_code == 400
+    # Without a session: 401.
+    assert _dash_post(base, {"_csrf_token": "x"}, upload_check_body(payload)).status_code in (400, 401)
+    dash_duo.driver.get(base + "/upload")
+    dash_duo.wait_for_element("main h1", timeout=20)
+    assert "403" in dash_duo.find_element("main h1").text and "Traceback" not in dash_duo.driver.page_source
+    assert table_counts(engine) == before

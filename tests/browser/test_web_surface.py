@@ -1,0 +1,122 @@
+"""The web surface in a real browser: hostile names shown as text, the approved/provisional switch, exports, the
+briefing, and a failed callback showing a message — all under the Content-Security-Policy with a clean console."""
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import openpyxl
+import pytest
+from dash.testing.wait import until
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.common.by import By
+
+from .conftest import login, screenshot, start, visit, wait_idle
+
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(2)>"\'=1+2'
+
+
+@pytest.fixture(scope="module")
+def hostile_app(approved_db_url, tmp_path_factory):
+    """The approved sample with one community renamed to markup, quotes and a formula."""
+    from sqlalchemy import text
+    from dashboard.app import create_app
+    from etl.db import make_engine
+    folder = tmp_path_factory.mktemp("hostile")
+    shutil.copy(approved_db_url.removeprefix("sqlite:///"), folder / "h.db")
+    url = f"sqlite:///{folder / 'h.db'}"
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE community_return SET community_name = :n WHERE community_code = '450902001001'"),
+                     {"n": HOSTILE})
+    engine.dispose()
+    return create_app(url, secret_key="surface", cache_dir=folder / "cache")
+
+
+def no_alert(driver) -> bool:
+    try:
+        driver.switch_to.alert
+    except NoAlertPresentException:
+        return True
+    return False
+
+
+def test_a_hostile_community_name_is_shown_as_text(dash_duo, hostile_app):
+    start(dash_duo, hostile_app)
+    login(dash_duo, "admin")
+    visit(dash_duo, "/communities?county=450902&period=2015", "#community-grid .ag-row")
+    until(lambda: HOSTILE in dash_duo.find_element("#community-grid").text, 15)
+    assert no_alert(dash_duo.driver)
+    assert dash_duo.driver.find_elements(By.CSS_SELECTOR, "#community-grid script, #community-grid img") == []
+    visit(dash_duo, "/communities?community=450902001001&period=2015", "#community-history .history-table")
+    assert HOSTILE in dash_duo.find_element("#community-history").text
+    assert no_alert(dash_duo.driver) and dash_duo.get_logs() == []
+    screenshot(dash_duo, "hostile_name_zh")
+
+
+def test_grid_export_downloads_the_filtered_rows_neutralised(dash_duo, hostile_app):
+    start(dash_duo, hostile_app)
+    login(dash_duo, "admin")
+    visit(dash_duo, "/communities?county=450902&period=2015", "#community-grid .ag-row")
+    dash_duo.find_element("#communities-export").click()
+    folder = Path(dash_duo.download_path)
+    until(lambda: any(p.suffix == ".csv" for p in folder.iterdir()), 20)
+    text = next(p for p in folder.iterdir() if p.suffix == ".csv").read_text(encoding="utf-8-sig")
+    lines = text.strip().splitlines()
+    shown = dash_duo.find_element("#community-count").text
+    assert f"共 {len(lines) - 1} 行" == shown
+    assert all("450902" in line for line in lines[1:])
+    assert '<script>alert(""x"")</script>' in text            # CSV quoting, but still the text
+
+
+def test_the_basis_switch_marks_provisional_figures(dash_duo, dashboard_app, sample_db_url):
+    start(dash_duo, dashboard_app)
+    login(dash_duo, "admin")
+    visit(dash_duo, "/", "#kpi-area_ge_500")
+    assert dash_duo.find_element(".page-source").text.endswith("已审核")
+    dash_duo.find_element(".basis-switch input[value=current]").click()
+    until(lambda: "basis=current" in dash_duo.driver.current_url, 10)
+    dash_duo.wait_for_contains_text(".page-source", "含未审核（临时）", timeout=15)
+    dash_duo.find_element("#nav-scorecard").click()
+    until(lambda: "/scorecard" in dash_duo.driver.current_url and "basis=current" in dash_duo.driver.current_url, 10)
+    assert dash_duo.get_logs() == []
+
+
+def test_export_page_and_the_printable_briefing(dash_duo, dashboard_app):
+    start(dash_duo, dashboard_app)
+    login(dash_duo, "viewer")
+    visit(dash_duo, "/export?period=2015", "#export-button")
+    dash_duo.find_element("#export-button").click()
+    folder = Path(dash_duo.download_path)
+    until(lambda: any(p.suffix == ".xlsx" for p in folder.iterdir()), 20)
+    book = openpyxl.load_workbook(next(p for p in folder.iterdir() if p.suffix == ".xlsx"))
+    assert {"全市", "县（市、区）"} <= set(book.sheetnames)
+    visit(dash_duo, "/briefing?period=2015", "#kpi-area_ge_500")
+    until(lambda: dash_duo.driver.execute_script(
+        "return document.querySelectorAll('#briefing-map path.choroplethlocation').length") == 7, 15)
+    assert "score-row-450902" in dash_duo.driver.page_source
+    dash_duo.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    time.sleep(0.3)
+    screenshot(dash_duo, "briefing_print_zh", full_page=False)
+    assert dash_duo.driver.execute_script("return getComputedStyle(document.querySelector('.app-nav')).display") \
+        == "none"
+    dash_duo.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    assert dash_duo.get_logs() == []
+
+
+def test_a_failed_callback_shows_a_message_not_a_blank_page(dash_duo, dashboard_app, monkeypatch):
+    from dashboard import data
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("internal detail that must not reach the page")
+    monkeypatch.setattr(data, "community_history", broken)      # what a click on a row reads
+    start(dash_duo, dashboard_app)
+    login(dash_duo, "admin")
+    visit(dash_duo, "/communities?county=450902&period=2015", "#community-grid .ag-row")
+    cells = dash_duo.driver.find_elements(By.CSS_SELECTOR, "#community-grid .ag-center-cols-container .ag-row .ag-cell")
+    cells[1].click()
+    dash_duo.wait_for_contains_text("#app-error", "操作未完成", timeout=15)
+    assert "internal detail" not in dash_duo.driver.page_source and "Traceback" not in dash_duo.driver.page_source
+    assert dash_duo.find_element("#community-grid")                      # the page is still there
+    wait_idle(dash_duo)

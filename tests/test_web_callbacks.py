@@ -1,0 +1,215 @@
+"""The upload, approval and export callbacks' work as plain functions, on real databases and real workbooks."""
+from __future__ import annotations
+
+import base64
+import io
+import json
+import shutil
+import sys
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from conftest import table_counts
+from returns import SheetSpec, simple_return, standard_rows, write_workbook
+
+from dashboard import admin_actions, auth, figures, uploads
+from dashboard.app import create_app
+from etl import queries
+from etl.audit import events
+from etl.users import add_user
+
+PASSWORD = "web-pass-123"
+
+
+def web_user(engine, name, role, county=None):
+    return auth.WebUser(add_user(engine, name, PASSWORD, role, county))
+
+
+def text_of(component) -> str:
+    return json.dumps(component.to_plotly_json(), ensure_ascii=False,
+                      default=lambda o: o.to_plotly_json() if hasattr(o, "to_plotly_json") else str(o))
+
+
+@pytest.fixture
+def beiliu(tmp_path):
+    return simple_return(tmp_path / "北流市_2015.xlsx").read_bytes()
+
+
+def test_check_then_submit_loads_once_and_audits(engine, tmp_path, beiliu):
+    analyst = web_user(engine, "ana", "analyst", "450981")
+    checked = uploads.check_file(engine, str(tmp_path), analyst, "北流市_2015.xlsx", beiliu, 2**20)
+    assert (checked.status, checked.county_code, checked.period, checked.matched) == ("valid", "450981", "2015", 3)
+    assert checked.can_submit and checked.diff is None and len(checked.preview) == 3
+    assert table_counts(engine)["submission"] == 0
+    done = uploads.submit_file(engine, str(tmp_path), analyst, checked.token)
+    assert done.status == "loaded" and table_counts(engine)["submission"] == 1
+    again = uploads.submit_file(engine, str(tmp_path), analyst, checked.token)
+    assert again.status == "unchanged" and table_counts(engine)["submission"] == 1
+    assert {"dry-run", "upload"} <= set(events(engine)["action"])
+
+
+def test_resubmission_shows_the_changes_first(engine, tmp_path, beiliu):
+    analyst = web_user(engine, "ana", "analyst", "450981")
+    first = uploads.check_file(engine, str(tmp_path), analyst, "a.xlsx", beiliu, 2**20)
+    uploads.submit_file(engine, str(tmp_path), analyst, first.token)
+    rows = standard_rows("450981", 4)
+    rows[0][5] = 900
+    second = write_workbook(tmp_path / "b.xlsx", SheetSpec(rows=rows)).read_bytes()
+    checked = uploads.check_file(engine, str(tmp_path), analyst, "b.xlsx", second, 2**20)
+    changes = {(d["change"], d["field"]) for d in checked.diff}
+    assert ("added", None) in changes and ("changed", "service_area_m2") in changes
+    changed = next(d for d in checked.diff if d["field"] == "service_area_m2")
+    assert (changed["old"], changed["new"]) == (600, 900)
+    from dashboard.upload_view import render_checked
+    shown = text_of(render_checked(checked, analyst, "en"))
+    assert "600 → 900" in shown and "added" in shown
+
+
+def test_an_analyst_cannot_submit_another_countys_return(engine, tmp_path):
+    analyst = web_user(engine, "ana", "analyst", "450981")
+    admin = web_user(engine, "adm", "admin")
+    rong = write_workbook(tmp_path / "rong.xlsx", SheetSpec(rows=standard_rows("450921", 3),
+                                                           title=[["填报单位：容县", "报告期：2015年"]])).read_bytes()
+    checked = uploads.check_file(engine, str(tmp_path), analyst, "rong.xlsx", rong, 2**20)
+    assert checked.status == "forbidden" and checked.token is None and not checked.can_submit
+    before = table_counts(engine)
+    # Even with a token of the file (stashed for this analyst by other means), the submission is refused.
+    token = uploads.stash(str(tmp_path), int(analyst.id), "rong.xlsx", rong)
+    assert uploads.submit_file(engine, str(tmp_path), analyst, token).status == "forbidden"
+    assert table_counts(engine) == before
+    # A token belongs to the user who uploaded: another user's session cannot use it.
+    assert uploads.submit_file(engine, str(tmp_path), admin, token).status == "expired"
+    assert table_counts(engine) == before
+    # An admin may upload for any county.
+    assert uploads.check_file(engine, str(tmp_path), admin, "rong.xlsx", rong, 2**20).status == "valid"
+
+
+def test_viewers_can_neither_check_nor_submit(engine, tmp_path, beiliu):
+    viewer = web_user(engine, "view", "viewer")
+    from dashboard.upload_view import check_files
+    shown = check_files(engine, str(tmp_path), viewer, ["data:;base64," + base64.b64encode(beiliu).decode()],
+                        ["x.xlsx"], "zh")
+    assert "无权" in text_of(shown[0])
+    assert uploads.submit_file(engine, str(tmp_path), viewer, "anything").status == "forbidden"
+    assert table_counts(engine)["submission"] == 0
+
+
+def test_bad_files_are_named_not_loaded(engine, tmp_path):
+    analyst = web_user(engine, "ana", "analyst", "450981")
+    assert uploads.check_file(engine, str(tmp_path), analyst, "notes.pdf", b"%PDF", 2**20).status == "not-xlsx"
+    assert uploads.check_file(engine, str(tmp_path), analyst, "big.xlsx", b"x" * 100, 10).status == "too-big"
+    junk = uploads.check_file(engine, str(tmp_path), analyst, "../../etc/passwd.xlsx", b"not a zip", 2**20)
+    assert junk.status == "rejected" and junk.file == "passwd.xlsx" and junk.problems[0]["code"] == "not-a-workbook"
+    assert uploads.decode("data:x;base64,!!!") is None
+    assert uploads.display_name("C:\\Users\\x\\报表\u202e.xlsx") == "报表.xlsx"
+    assert table_counts(engine)["submission"] == 0
+
+
+def test_admin_approves_returns_publishes_and_manages_users(engine, tmp_path, beiliu):
+    admin = web_user(engine, "adm", "admin")
+    analyst = web_user(engine, "ana", "analyst", "450981")
+    checked = uploads.check_file(engine, str(tmp_path), analyst, "a.xlsx", beiliu, 2**20)
+    sid = uploads.submit_file(engine, str(tmp_path), analyst, checked.token).submission_id
+    assert admin_actions.review(engine, analyst, sid, "approve", None)[1] == "forbidden"
+    assert admin_actions.review(engine, admin, sid, "return", "  ")[1] == "need_comment"
+    assert admin_actions.review(engine, admin, sid, "return", "请补充网格数")[0]
+    subs = queries.submissions(engine)
+    assert subs.loc[0, "status"] == "returned" and subs.loc[0, "comment"] == "请补充网格数"
+    assert admin_actions.review(engine, admin, sid, "approve", None)[:2] == (True, "approved_ok")
+    ok, key, values = admin_actions.publish_period(engine, admin, "2015")
+    assert not ok and key == "publish_missing" and len(values["counties"]) == 6
+    assert admin_actions.create_user(engine, admin, "new", "short", "viewer", None)[0] is False
+    assert admin_actions.create_user(engine, admin, "new", PASSWORD, "viewer", None)[:2] == (True, "user_added")
+    assert admin_actions.set_user_disabled(engine, admin, "adm", True)[1] == "not_self"
+    assert admin_actions.set_user_disabled(engine, admin, "new", True)[0]
+    assert admin_actions.create_user(engine, analyst, "x", PASSWORD, "admin", None)[1] == "forbidden"
+    assert {"approve", "return", "user-add", "user-disable"} <= set(events(engine)["action"])
+
+
+@pytest.fixture
+def sample_copy(sample_db_url, tmp_path):
+    target = tmp_path / "copy.db"
+    shutil.copy(sample_db_url.removeprefix("sqlite:///"), target)
+    return f"sqlite:///{target}"
+
+
+def _download_bytes(sent: dict) -> bytes:
+    return base64.b64decode(sent["content"]) if sent.get("base64") else sent["content"].encode()
+
+
+def test_exported_workbook_holds_the_numbers_of_shequ_indicators(sample_copy, tmp_path):
+    app = create_app(sample_copy, basis="current", secret_key="k", cache_dir=tmp_path)
+    engine = app.server.config["SHEQU_ENGINE"]
+    viewer = web_user(engine, "view", "viewer")
+    export = sys.modules["dashboard.pages.export"]
+    with app.server.test_request_context("/"):
+        sent = export.export_file(engine, viewer, ["2015"], ["city", "county"], None, "xlsx", "current")
+    book = openpyxl.load_workbook(io.BytesIO(_download_bytes(sent)))
+    expected = queries.indicator_values(engine, "current", period="2015")
+    for level, sheet in (("city", "全市"), ("county", "县（市、区）")):
+        ws = book[sheet]
+        head = [c.value for c in ws[1]]
+        from etl.config import indicators
+        names = {f"{i.name_zh}（": i.id for i in indicators()}
+        col = {names[next(k for k in names if h.startswith(k))]: j for j, h in enumerate(head) if j >= 3}
+        got = {(r[1], ind): r[j] for r in ws.iter_rows(min_row=2, values_only=True) for ind, j in col.items()}
+        want = expected[expected["level"] == level]
+        assert len(want) > 10
+        for row in want.itertuples():
+            value = got[(row.area_code, row.indicator)]
+            assert (value is None and pd.isna(row.value)) or value == pytest.approx(row.value), (row.area_code,
+                                                                                                 row.indicator)
+    assert "export" in set(events(engine)["action"])
+
+
+def test_csv_export_and_the_community_grid_neutralise_formulas(sample_copy, tmp_path):
+    app = create_app(sample_copy, basis="current", secret_key="k", cache_dir=tmp_path)
+    engine = app.server.config["SHEQU_ENGINE"]
+    viewer = web_user(engine, "view", "viewer")
+    export = sys.modules["dashboard.pages.export"]
+    with app.server.test_request_context("/"):
+        sent = export.export_file(engine, viewer, ["2015"], ["city"], ["area_ge_500"], "csv", "current")
+    text = _download_bytes(sent).decode("utf-8")
+    assert text.startswith("\ufeff") and ",area_ge_500," in text and "127" in text
+    communities = sys.modules["dashboard.pages.communities"]
+    rows = [{"community_name": "=HYPERLINK(\"http://x\")", "township": "+1", "county": "@SUM(A1)",
+             "leaders": "<script>alert(1)</script>", "community_code": "-450902001001"}]
+    csv_text = communities.rows_csv(rows, "zh").decode("utf-8")
+    assert "'=HYPERLINK" in csv_text and "'+1" in csv_text and "'@SUM" in csv_text and "'-450902001001" in csv_text
+    assert "<script>alert(1)</script>" in csv_text      # text stays text in a CSV
+
+
+def test_viewer_sees_a_refusal_on_upload_and_admin_layouts(engine, db_url, tmp_path):
+    from flask_login import login_user
+    app = create_app(db_url, secret_key="k", cache_dir=tmp_path)
+    viewer = web_user(engine, "view", "viewer")
+    for name in ("upload", "admin"):
+        with app.server.test_request_context("/"):
+            login_user(viewer)
+            shown = text_of(sys.modules[f"dashboard.pages.{name}"].layout())
+        assert "forbidden" in shown and "upload-files" not in shown and "admin-approve" not in shown
+    with app.server.test_request_context("/"):
+        login_user(viewer)
+        nav = text_of(sys.modules["dashboard.pages.overview"].layout())
+    assert "nav-upload" not in nav and "nav-admin" not in nav and "nav-export" in nav and "logout-button" in nav
+
+
+def test_the_source_line_says_approved_or_provisional():
+    assert figures.source_text("2015", "zh", "approved") == "来源：各县（市、区）报表，2015年，已审核"
+    assert figures.source_text("2015", "zh", "current") == "来源：各县（市、区）报表，2015年，含未审核（临时）"
+    assert figures.source_text("2015", "en", "current").endswith("including unapproved (provisional)")
+
+
+def test_basis_comes_from_the_address_and_is_kept_in_links(sample_copy, tmp_path):
+    from dashboard.components import make_view
+    app = create_app(sample_copy, secret_key="k", cache_dir=tmp_path)
+    with app.server.test_request_context("/"):
+        approved = make_view("/", {})
+        provisional = make_view("/", {"basis": "current"})
+        odd = make_view("/", {"basis": "<script>"})
+    assert approved.src.basis == "approved" and approved.period is None      # nothing approved in the sample
+    assert provisional.src.basis == "current" and provisional.period == "2015"
+    assert "basis=current" in provisional.link("/scorecard") and "basis" not in approved.link("/scorecard")
+    assert odd.src.basis == "approved"
