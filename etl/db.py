@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 import pandas as pd
 
@@ -197,6 +198,22 @@ def bulk_insert(conn: Connection, table, df: pd.DataFrame, columns: list[str], *
     placeholders = ", ".join("?" if conn.dialect.paramstyle == "qmark" else "%s" for _ in names)
     conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({placeholders})", rows)
     return len(rows)
+
+
+@contextmanager
+def write_transaction(engine: Engine, serialise_loads: bool = False):
+    """A transaction that will write, holding the database's write lock from its first statement.
+
+    SQLite: a transaction that reads and then writes cannot wait for another writer (SQLITE_BUSY at once, in WAL
+    mode), so the lock is taken before the reads. PostgreSQL locks rows as it goes; loads and approvals, which
+    decide from what they read which submission counts, also lock the submission table (serialise_loads).
+    """
+    with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("UPDATE submission SET id = id WHERE 0")
+        elif conn.dialect.name == "postgresql" and serialise_loads:
+            conn.exec_driver_sql("LOCK TABLE submission IN SHARE ROW EXCLUSIVE MODE")
+        yield conn
 
 
 def database_url(url: str | None = None) -> str:

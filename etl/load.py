@@ -10,7 +10,7 @@ import pandas as pd
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from .db import COMMUNITY_VALUE_FIELDS, bulk_insert, community_return, leader_link, submission
+from .db import COMMUNITY_VALUE_FIELDS, bulk_insert, community_return, leader_link, submission, write_transaction
 from .problems import Problem
 from .indicators import community_terms
 from .recompute import recompute, store_terms
@@ -40,14 +40,6 @@ def sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def _lock_for_write(conn: Connection) -> None:
-    """Take the database's write lock before reading what we will decide on, so two loads cannot interleave."""
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("UPDATE submission SET id = id WHERE 0")
-    elif conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("LOCK TABLE submission IN SHARE ROW EXCLUSIVE MODE")
-
-
 def load_return(engine: Engine, parsed: ParsedReturn, file_name: str, content: bytes,
                 uploaded_by: str = "cli", recompute_indicators: bool = True) -> LoadResult:
     """Store the return; a newer return for the same county and period supersedes the older submitted ones.
@@ -58,8 +50,7 @@ def load_return(engine: Engine, parsed: ParsedReturn, file_name: str, content: b
     """
     digest = sha256(content)
     now = datetime.now(timezone.utc)
-    with engine.begin() as conn:
-        _lock_for_write(conn)
+    with write_transaction(engine, serialise_loads=True) as conn:
         existing = conn.execute(select(submission.c.id).where(submission.c.sha256 == digest,
                                                               submission.c.county_code == parsed.county_code,
                                                               submission.c.period == parsed.period)
@@ -93,8 +84,7 @@ def set_status(engine: Engine, submission_id: int, status: str, comment: str | N
     if status not in ("approved", "returned", "submitted"):
         raise ValueError(f"cannot set status {status!r}")
     now = datetime.now(timezone.utc)
-    with engine.begin() as conn:
-        _lock_for_write(conn)
+    with write_transaction(engine, serialise_loads=True) as conn:
         row = conn.execute(select(submission.c.county_code, submission.c.period)
                            .where(submission.c.id == submission_id)).first()
         if row is None:

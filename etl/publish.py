@@ -8,7 +8,7 @@ import pandas as pd
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
-from .db import indicator_value, publication, publication_value
+from .db import indicator_value, publication, publication_value, write_transaction
 from .problems import ShequError
 from .queries import _frame, counted_submissions
 from .recompute import expected_counties
@@ -25,7 +25,7 @@ def approved_counties(engine: Engine, period: str) -> dict[str, int]:
 
 def publish(engine: Engine, period: str, username: str) -> int:
     """Freeze the approved indicator values of the period as a new version; returns the version number."""
-    with engine.begin() as conn:
+    with write_transaction(engine, serialise_loads=True) as conn:
         counties = expected_counties(conn)
         approved = approved_counties(engine, period)
         missing = [c for c in counties if c not in approved]

@@ -8,7 +8,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .db import app_user
+from .db import app_user, write_transaction
 from .problems import ShequError
 
 ROLES = ("viewer", "analyst", "admin")
@@ -48,7 +48,7 @@ def add_user(engine: Engine, username: str, password: str, role: str, county_cod
         raise ShequError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters", 2)
     if not username or len(username) > 64:
         raise ShequError("the user name must have 1 to 64 characters", 2)
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         if conn.execute(select(app_user.c.id).where(app_user.c.username == username)).first():
             raise ShequError(f"user {username!r} exists already", 1)
         conn.execute(insert(app_user).values(
@@ -77,7 +77,7 @@ def list_users(engine: Engine) -> list[dict]:
 
 
 def set_disabled(engine: Engine, username: str, disabled: bool = True) -> None:
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         changed = conn.execute(update(app_user).where(app_user.c.username == username).values(disabled=disabled))
     if not changed.rowcount:
         raise ShequError(f"no user {username!r}", 1)
@@ -86,7 +86,7 @@ def set_disabled(engine: Engine, username: str, disabled: bool = True) -> None:
 def set_password(engine: Engine, username: str, password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ShequError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters", 2)
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         conn.execute(update(app_user).where(app_user.c.username == username).values(
             password_hash=generate_password_hash(password, method="scrypt"), failed_logins=0, locked_until=None))
 
@@ -97,7 +97,7 @@ def authenticate(engine: Engine, username: str, password: str, now: datetime | N
     Five failures in a row lock the account for 15 minutes; a success resets the count.
     """
     now = now or datetime.now(timezone.utc)
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         row = conn.execute(select(app_user).where(app_user.c.username == username)).first()
         if row is None:
             check_password_hash(generate_password_hash("x", method="pbkdf2"), password)  # same work either way

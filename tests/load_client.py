@@ -1,0 +1,75 @@
+"""A second process that loads the web app: N sessions log in and click through the pages for a while.
+
+python tests/load_client.py BASE_URL USER PASSWORD SESSIONS SECONDS → prints a JSON summary of the responses.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sys
+import threading
+import time
+from collections import Counter
+
+import requests
+
+PAGES = ["/", "/scorecard", "/counties", "/communities", "/leaders", "/reporting"]
+QUERIES = ["?period=2013", "?period=2015", "?period=2015&indicator=services_mean", "?basis=current"]
+
+
+def session_loop(base: str, user: str, password: str, until: float, counts: Counter, lock: threading.Lock,
+                 failures: list) -> None:
+    s = requests.Session()
+    page = s.get(f"{base}/login", timeout=30).text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', page)
+    r = s.post(f"{base}/login", data={"username": user, "password": password, "csrf_token": token.group(1)},
+               timeout=30, allow_redirects=False)
+    record(r, counts, lock, failures)
+    deps = s.get(f"{base}/_dash-dependencies", timeout=30).json()
+    routing = next(d for d in deps if "_pages_content" in d["output"])
+    headers = {"X-CSRFToken": s.cookies.get("_csrf_token", "")}
+    n = 0
+    while time.monotonic() < until:
+        path, query = PAGES[n % len(PAGES)], QUERIES[n % len(QUERIES)]
+        record(s.get(f"{base}{path}{query}", timeout=60), counts, lock, failures)
+        values = {"pathname": path, "search": query, "href": f"{base}{path}{query}"}
+        body = {"output": routing["output"], "outputs": outputs(routing["output"]),
+                "inputs": [{"id": d["id"], "property": d["property"], "value": values.get(d["property"])}
+                           for d in routing["inputs"]],
+                "state": [{"id": d["id"], "property": d["property"], "value": values.get(d["property"])}
+                          for d in routing.get("state", [])],
+                "changedPropIds": ["_pages_location.search"]}
+        record(s.post(f"{base}/_dash-update-component", json=body, headers=headers, timeout=60), counts, lock,
+               failures)
+        n += 1
+
+
+def outputs(output: str):
+    def one(text):
+        component, prop = text.rsplit(".", 1)
+        return {"id": component, "property": prop}
+    return [one(o) for o in output[2:-2].split("...")] if output.startswith("..") else one(output)
+
+
+def record(response, counts: Counter, lock: threading.Lock, failures: list) -> None:
+    with lock:
+        counts[response.status_code] += 1
+        if response.status_code >= 400:
+            failures.append((response.status_code, response.url, response.text[:200]))
+
+
+def main(base: str, user: str, password: str, sessions: int, seconds: float) -> None:
+    counts, lock, failures = Counter(), threading.Lock(), []
+    until = time.monotonic() + seconds
+    threads = [threading.Thread(target=session_loop, args=(base, user, password, until, counts, lock, failures))
+               for _ in range(sessions)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print(json.dumps({"status": {str(k): v for k, v in counts.items()}, "failures": failures[:10]}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]))
