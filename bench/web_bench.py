@@ -72,11 +72,16 @@ def _outputs(output: str):
     return one(output)
 
 
-def _time_calls(client, token: str, payload: dict, calls: int = CALLS) -> list[float]:
+def _time_calls(client, token: str, payload: dict, calls: int = CALLS, cold: bool = False) -> list[float]:
+    """Server time of `calls` identical requests; cold: the view is drawn every time (its cache emptied first)."""
+    from dashboard.response_cache import EXTENSION
     headers = {"X-CSRFToken": token, "Content-Type": "application/json"}
     body = json.dumps(payload)
     times = []
+    cache = client.application.extensions.get(EXTENSION)
     for _ in range(calls + 3):
+        if cold and cache is not None:
+            cache.clear()
         start = time.perf_counter()
         response = client.post("/_dash-update-component", data=body, headers=headers)
         times.append(time.perf_counter() - start)
@@ -113,7 +118,10 @@ def callbacks(sc: S.Scale, url: str, log, calls: int = CALLS) -> dict:
     spec = _routing_callback(client)
     out = {}
     for name, (path, search) in views(url).items():
-        out[name] = percentiles_ms(_time_calls(client, token, _payload(spec, path, search), calls))
+        payload = _payload(spec, path, search)
+        out[name] = percentiles_ms(_time_calls(client, token, payload, calls, cold=True))
+        warm = percentiles_ms(_time_calls(client, token, payload, calls))
+        out[name].update(warm_p50_ms=warm["p50_ms"], warm_p95_ms=warm["p95_ms"])
         log(f"  {name}: {out[name]}")
     empty = {"output": "bench-empty-out.children", "outputs": {"id": "bench-empty-out", "property": "children"},
              "inputs": [{"id": "bench-empty-in", "property": "n_clicks", "value": 1}],

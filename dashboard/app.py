@@ -17,7 +17,7 @@ from flask import jsonify, request
 from etl.config import load_settings
 from etl.db import database_url as resolve_url, make_engine
 
-from . import auth, data, ids, security
+from . import auth, data, ids, response_cache, security
 from .i18n import LANGS, t
 from .urls import search_with
 
@@ -57,6 +57,7 @@ def create_app(database_url: str | None = None, *, basis: str = "approved", secr
     )
     security.install(server)
     auth.install(server)
+    response_cache.install(server)
     app.layout = _layout
     _register_url_callback(app)
     _register_page_callbacks(app)

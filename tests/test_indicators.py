@@ -8,7 +8,7 @@ from etl.config import indicator_map, indicators, load_settings
 from etl.indicators import compute
 from etl.scorecard import light, scorecard
 
-SPEC = "../shared/spec/indicators.md"
+from shared import SPEC  # noqa: E402
 
 
 def frame(**columns) -> pd.DataFrame:
@@ -34,7 +34,7 @@ def test_every_indicator_of_the_spec_is_declared_and_documented():
     assert len(ids) == len(set(ids)) == 21
     for ind in indicators():
         assert ind.name_zh and ind.name_en and ind.definition_zh and ind.definition_en, ind.id
-    with open(__file__.rsplit("/tests/", 1)[0] + "/" + SPEC, encoding="utf-8") as spec:
+    with open(SPEC / "indicators.md", encoding="utf-8") as spec:
         text = spec.read()
     assert all(f"| {i} |" in text for i in ids)
 

@@ -11,7 +11,7 @@ from etl.ingest import ingest_path
 from conftest import table_counts
 from returns import HEADERS, SheetSpec, communities, simple_return, standard_rows, write_workbook
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "calamine-tests"
+from shared import CORPUS  # noqa: E402
 
 
 def rejected(engine, path, **hints):

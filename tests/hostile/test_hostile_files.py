@@ -31,7 +31,7 @@ from hostile.builders import (HEADERS, SheetSpec, csv_bytes, deflated_entry, def
                               write_zip)
 from returns import communities, leader_sheet
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "calamine-tests"
+from shared import CORPUS  # noqa: E402  (tests/shared.py: ../shared, SHEQU_SHARED or /work/shared)
 SECONDS = 60                      # generous: a bound, not a performance goal
 TEST_PROCESS_GROWTH_MB = 300      # the parse runs in a child; this process must not balloon
 SHEET1 = "xl/worksheets/sheet1.xml"

@@ -1,0 +1,48 @@
+"""Cached answers to the read-only views: reused while the data are unchanged, redrawn after a load, per role."""
+from __future__ import annotations
+
+import json
+
+from dashboard.app import create_app
+from dashboard.response_cache import EXTENSION
+from etl.ingest import ingest_path
+from etl.users import add_user
+from returns import simple_return, standard_rows
+from test_web_auth import PASSWORD, login
+
+
+def overview_request(client, search="?period=2015&basis=current"):
+    deps = client.get("/_dash-dependencies").get_json()
+    spec = next(d for d in deps if "_pages_content" in d["output"])
+    values = {"pathname": "/", "search": search, "href": f"http://localhost/{search}"}
+    items = lambda deps: [{"id": d["id"], "property": d["property"], "value": values.get(d["property"])}  # noqa
+                          for d in deps]
+    outputs = [dict(zip(("id", "property"), o.rsplit(".", 1))) for o in spec["output"][2:-2].split("...")] \
+        if spec["output"].startswith("..") else dict(zip(("id", "property"), spec["output"].rsplit(".", 1)))
+    body = {"output": spec["output"], "outputs": outputs, "inputs": items(spec["inputs"]),
+            "state": items(spec.get("state", [])), "changedPropIds": ["_pages_location.search"]}
+    response = client.post("/_dash-update-component", json=body,
+                           headers={"X-CSRFToken": client.get_cookie("_csrf_token").value})
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_a_view_is_drawn_once_per_data_version_and_per_role(engine, db_url, tmp_path):
+    add_user(engine, "adm", PASSWORD, "admin")
+    add_user(engine, "view", PASSWORD, "viewer")
+    ingest_path(engine, simple_return(tmp_path / "a.xlsx", rows=standard_rows(area=432, items=17)))
+    app = create_app(db_url, secret_key="k", cache_dir=tmp_path / "cache")
+    cache = app.server.extensions[EXTENSION]
+    admin = app.server.test_client()
+    login(admin, "adm")
+    first = overview_request(admin)
+    assert len(cache._entries) == 1
+    assert overview_request(admin) == first and len(cache._entries) == 1        # answered from memory
+    viewer = app.server.test_client()
+    login(viewer, "view")
+    overview_request(viewer)
+    assert len(cache._entries) == 2                                            # another role, its own entry
+    ingest_path(engine, simple_return(tmp_path / "b.xlsx", rows=standard_rows(area=876, items=41)))
+    after = overview_request(admin)                                            # a load: drawn again
+    assert after != first and len(cache._entries) == 3
+    json.loads(after)
