@@ -123,35 +123,44 @@ def counties(src: Source) -> pd.DataFrame:
     return places(src, "county")[["code", "name", "name_en"]]
 
 
+# Rows are read one period at a time: at national scale all periods together are over a million rows.
 @lru_cache(maxsize=8)
-def _community_rows(src: Source) -> pd.DataFrame:
-    return queries.community_rows(src.engine, src.basis)
+def _community_rows(src: Source, period: str | None) -> pd.DataFrame:
+    return queries.community_rows(src.engine, src.basis, [period] if period else None)
 
 
 @lru_cache(maxsize=8)
-def _link_rows(src: Source) -> pd.DataFrame:
-    return queries.link_rows(src.engine, src.basis)
+def _link_rows(src: Source, period: str | None) -> pd.DataFrame:
+    return queries.link_rows(src.engine, src.basis, [period] if period else None)
 
 
 def community_rows(src: Source, period: str | None = None) -> pd.DataFrame:
     """The counted community rows (every field and its lineage), for one period or all."""
-    df = _community_rows(src)
-    return (df[df["period"] == period] if period else df).reset_index(drop=True).copy()
+    return _community_rows(src, period).copy()
 
 
 def link_rows(src: Source, period: str | None = None) -> pd.DataFrame:
-    df = _link_rows(src)
-    return (df[df["period"] == period] if period else df).reset_index(drop=True).copy()
+    return _link_rows(src, period).copy()
+
+
+@lru_cache(maxsize=8)
+def _community_values(src: Source, period: str) -> pd.DataFrame:
+    return queries.indicator_values(src.engine, src.basis, period, "community")
 
 
 def community_table(src: Source, period: str) -> pd.DataFrame:
     """One row per community of the period: its fields, township, county, leaders and meets/misses per standard."""
+    return _community_table(src, period).copy()
+
+
+@lru_cache(maxsize=8)
+def _community_table(src: Source, period: str) -> pd.DataFrame:
     rows = community_rows(src, period)
     if rows.empty:
         return rows
     table = indicator_map()
-    stored = values(src, "community", period).pivot_table(index="area_code", columns="indicator", values="value",
-                                                          aggfunc="first")
+    stored = _community_values(src, period).pivot_table(index="area_code", columns="indicator", values="value",
+                                                        aggfunc="first")
     for key, ids in STANDARDS:
         meets = pd.Series(pd.NA, index=stored.index, dtype="boolean")
         for ind in ids:
@@ -160,7 +169,8 @@ def community_table(src: Source, period: str) -> pd.DataFrame:
                 meets[has] = stored.loc[has, ind] >= table[ind].target
         rows[key] = rows["community_code"].map(meets)
     links = link_rows(src, period)
-    names = links.groupby("community_code")["leader_name"].agg(lambda s: "、".join(sorted(set(s))))
+    names = (links.drop_duplicates(["community_code", "leader_name"]).sort_values("leader_name")
+             .groupby("community_code")["leader_name"].agg("、".join))
     rows["leaders"] = rows["community_code"].map(names).fillna("")
     rows["n_leaders"] = rows["community_code"].map(links.groupby("community_code").size()).fillna(0).astype(int)
     names = counties(src).set_index("code")
@@ -171,8 +181,7 @@ def community_table(src: Source, period: str) -> pd.DataFrame:
 
 def community_history(src: Source, code: str) -> pd.DataFrame:
     """One community's rows over the periods, with lineage."""
-    df = community_rows(src)
-    return queries.sort_periods(df[df["community_code"] == code])
+    return queries.community_history(src.engine, code, src.basis)
 
 
 @lru_cache(maxsize=8)

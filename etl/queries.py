@@ -36,12 +36,14 @@ def _restrict(query, basis: str, periods: list[str] | None, submission_ids: list
 
 
 def community_rows(conn: Connection | Engine, basis: str = "current", periods: list[str] | None = None,
-                   submission_ids: list[int] | None = None) -> pd.DataFrame:
+                   submission_ids: list[int] | None = None, community_code: str | None = None) -> pd.DataFrame:
     """The counted community rows with their lineage (submission, file, sheet, row)."""
     s, r = submission, community_return
     query = (select(s.c.period, s.c.county_code, r.c.community_code, *[r.c[f] for f in COMMUNITY_VALUE_FIELDS],
                     r.c.submission_id, s.c.file_name, r.c.sheet, r.c.source_row, s.c.status)
              .select_from(r.join(s, s.c.id == r.c.submission_id)))
+    if community_code is not None:
+        query = query.where(r.c.community_code == community_code)
     return _frame(conn, _restrict(query, basis, periods, submission_ids))
 
 
@@ -149,8 +151,8 @@ def submissions(engine: Engine, county: str | None = None, period: str | None = 
 def community_history(engine: Engine, community_code: str, basis: str = "current") -> pd.DataFrame:
     """One community's counted rows over every period, with where each came from."""
     with engine.connect() as conn:
-        df = community_rows(conn, basis)
-    return sort_periods(df[df["community_code"] == community_code])
+        df = community_rows(conn, basis, community_code=community_code)
+    return sort_periods(df)
 
 
 def previous_periods(all_periods: list[str]) -> dict[str, str]:

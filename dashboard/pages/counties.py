@@ -45,12 +45,13 @@ def kpi_table(view: View, county: str, label: str) -> html.Div:
 
 def county_trends(view: View, county: str, label: str) -> html.Div:
     values = data.values(view.src, "county")
+    values = values[values["area_code"] == county]          # one county of possibly hundreds, filtered once
     city = data.city_values(view.src)
     source = figures.source_text(view.period, view.lang, view.src.basis)
     baseline = data.baseline_period()
     charts = []
     for ind in [i for i in indicators() if i.headline]:
-        series = values[(values["area_code"] == county) & (values["indicator"] == ind.id)][["period", "value"]]
+        series = values[values["indicator"] == ind.id][["period", "value"]]
         series.attrs.update(name=label, color=figures.COUNTY_COLORS.get(county, figures.CITY_COLOR))
         other = city[city["indicator"] == ind.id][["period", "value"]]
         fig = figures.trend(series, ind, view.lang,
