@@ -28,11 +28,19 @@ def neutralise(value):
 
 def _values(engine: Engine, periods: list[str] | None, basis: str, levels: list[str] | None = None,
             indicator_ids: list[str] | None = None) -> pd.DataFrame:
-    df = queries.indicator_values(engine, basis)
-    if periods:
-        df = df[df["period"].isin(periods)]
-    if levels:
-        df = df[df["level"].isin(levels)]
+    """The values asked for, read level by level and (for communities, computed when read) period by period."""
+    parts = []
+    for level in levels or list(LEVEL_SHEETS):
+        if level == "community":
+            for period in periods or queries.periods(engine, basis):
+                parts.append(queries.indicator_values(engine, basis, period, "community"))
+        else:
+            part = queries.indicator_values(engine, basis, level=level)
+            parts.append(part[part["period"].isin(periods)] if periods else part)
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return queries.indicator_values(engine, basis, level="city").head(0)
+    df = pd.concat(parts, ignore_index=True)
     if indicator_ids:
         df = df[df["indicator"].isin(indicator_ids)]
     return df
@@ -66,7 +74,7 @@ def write_xlsx(engine: Engine, target: str | Path | io.BytesIO, periods: list[st
     df = _values(engine, periods, basis, levels, indicator_ids)
     table = [i for i in indicators() if not indicator_ids or i.id in indicator_ids]
     book = xlsxwriter.Workbook(target, {"strings_to_formulas": False, "strings_to_urls": False,
-                                        "strings_to_numbers": False, "constant_memory": False})
+                                        "strings_to_numbers": False, "constant_memory": True})
     fmt = {
         "head": book.add_format({"bold": True, "text_wrap": True, "valign": "vcenter", "border": 1,
                                  "bg_color": "#DDE4EE"}),
