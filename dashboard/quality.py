@@ -78,20 +78,16 @@ def quality_flags(rows: pd.DataFrame, previous_rows: pd.DataFrame | None) -> pd.
 
 def reporting_matrix(subs: pd.DataFrame, county_codes: list[str], periods: list[str]) -> pd.DataFrame:
     """county × period → the newest submission's status and date (None when nothing was received)."""
-    records = []
-    for county in county_codes:
-        for period in periods:
-            mine = subs[(subs["county_code"] == county) & (subs["period"] == period)]
-            if mine.empty:
-                records.append({"county_code": county, "period": period, "status": None, "uploaded_at": None,
-                                "file_name": None, "n_warnings": 0})
-                continue
-            newest = mine.sort_values("id").iloc[-1]
-            records.append({"county_code": county, "period": period, "status": newest["status"],
-                            "uploaded_at": newest["uploaded_at"], "file_name": newest["file_name"],
-                            "n_warnings": len(newest["warnings"])})
-    return pd.DataFrame(records, columns=["county_code", "period", "status", "uploaded_at", "file_name",
-                                          "n_warnings"])
+    columns = ["county_code", "period", "status", "uploaded_at", "file_name", "n_warnings"]
+    grid = pd.DataFrame([(c, p) for c in county_codes for p in periods], columns=["county_code", "period"])
+    if subs.empty:
+        newest = pd.DataFrame(columns=columns)
+    else:
+        newest = (subs.sort_values("id").drop_duplicates(["county_code", "period"], keep="last")
+                  .assign(n_warnings=lambda d: d["warnings"].map(len))[columns])
+    out = grid.merge(newest, on=["county_code", "period"], how="left")
+    out["n_warnings"] = out["n_warnings"].fillna(0).astype(int)
+    return out.astype(object).where(out.notna(), None)[columns]
 
 
 def warning_rows(subs: pd.DataFrame, lang: str) -> pd.DataFrame:

@@ -28,11 +28,12 @@ def matrix(view: View, names: pd.Series) -> html.Div:
     subs = data.submissions(view.src)
     periods = sorted(set(subs["period"]) | set(view.periods), key=period_sort_key)
     grid = reporting_matrix(subs, list(names.index), periods)
+    cell_of = {(r["county_code"], r["period"]): r for r in grid.to_dict("records")}   # one lookup per cell
     rows = []
     for county in names.index:
         cells = [county_name(county, names.get(county), view.lang)]
         for p in periods:
-            cell = grid[(grid["county_code"] == county) & (grid["period"] == p)].iloc[0]
+            cell = cell_of[(county, p)]
             if cell["status"] is None:
                 cells.append(html.Span("✗ " + t("not_received", view.lang), className="light light-red"))
             else:
@@ -58,14 +59,20 @@ def warnings(view: View, names: pd.Series) -> html.Div:
                     id=ids.REPORTING_WARNINGS)
 
 
+MAX_FLAGS_SHOWN = 500
+
+
 def flags(view: View, names: pd.Series) -> html.Div:
     previous = data.previous_period(view.src, view.period)
     found = quality_flags(data.community_rows(view.src, view.period),
                           data.community_rows(view.src, previous) if previous else None)
     if found.empty:
         return html.P(t("no_flags", view.lang), className="hint", id=ids.REPORTING_FLAGS)
+    total = len(found)
+    # A province or the country can raise tens of thousands of flags: show the first ones and say how many.
+    shown = found.head(MAX_FLAGS_SHOWN)
     body = []
-    for _, r in found.iterrows():
+    for _, r in shown.iterrows():
         unit = FIELD_UNITS.get(r["field"], "count")
         what = t(f"flag_{r['flag']}", view.lang)
         if r["flag"] == "threshold":
@@ -78,8 +85,9 @@ def flags(view: View, names: pd.Series) -> html.Div:
     cols = [(t("county", view.lang), "text"), (t("community", view.lang), "text"), (t("flag", view.lang), "text"),
             (t("field", view.lang), "text"), (t("value", view.lang), "num"), (t("previous", view.lang), "num"),
             (t("lineage", view.lang), "text")]
-    return html.Div([html.Div(t("rows", view.lang, n=len(body)), className="row-count"), table(cols, body)],
-                    id=ids.REPORTING_FLAGS)
+    count = t("rows", view.lang, n=total) if total == len(body) else (
+        f"显示前 {len(body):,} 条，共 {total:,} 条" if view.lang == "zh" else f"showing {len(body):,} of {total:,}")
+    return html.Div([html.Div(count, className="row-count"), table(cols, body)], id=ids.REPORTING_FLAGS)
 
 
 @safe_layout(PATH)
