@@ -97,15 +97,23 @@ def export(ctx, out, period, basis) -> None:
 
 @click.command()
 @click.argument("out", type=click.Path(dir_okay=False, writable=True))
-@click.option("--county", required=True, help="county code or name")
-@click.option("--period", required=True)
+@click.option("--county", help="county code or name (default: one template per county, OUT_<code>.xlsx)")
+@click.option("--period", help="the period (default: this year)")
 @click.pass_obj
 def template(ctx, out, county, period) -> None:
     """A blank return for a county and period, the registry's communities pre-filled."""
+    from datetime import date
+
     from .db import registry_from_db
     from .template import write_template
-    write_template(out, _county(ctx, county), _period(period), registry_from_db(ctx.engine))
-    click.echo(f"wrote {out}")
+    registry = registry_from_db(ctx.engine)
+    period = _period(period) or str(date.today().year)
+    path = Path(out)
+    targets = ({_county(ctx, county): path} if county else
+               {code: path.with_name(f"{path.stem}_{code}{path.suffix or '.xlsx'}") for code in sorted(registry.counties)})
+    for code, target in targets.items():
+        write_template(target, code, period, registry)
+        click.echo(f"wrote {target} ({registry.counties[code]}, {period})")
 
 
 @click.command()

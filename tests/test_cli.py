@@ -185,3 +185,15 @@ def test_progress_bar_on_a_terminal(db, tmp_path):
     text = output.decode("utf-8", "replace")
     assert os.waitstatus_to_exitcode(status) == 0, text
     assert "ingesting" in text and "3/3" in text
+
+
+def test_template_without_a_county_writes_one_per_county_for_this_year(db, tmp_path):
+    from datetime import date
+    result = run(db, "template", tmp_path / "模板.xlsx")
+    assert result.exit_code == 0, result.output
+    written = sorted(p.name for p in tmp_path.glob("模板_*.xlsx"))
+    assert written == [f"模板_{c}.xlsx" for c in ("450902", "450903", "450921", "450922", "450923", "450924",
+                                                   "450981")]
+    sheet = openpyxl.load_workbook(tmp_path / "模板_450923.xlsx").worksheets[0]
+    title = " ".join(str(c.value) for row in sheet.iter_rows(max_row=3) for c in row if c.value)
+    assert "博白县" in title and f"{date.today().year}年" in title
