@@ -77,8 +77,8 @@ def quality_flags(rows: pd.DataFrame, previous_rows: pd.DataFrame | None) -> pd.
 
 
 def reporting_matrix(subs: pd.DataFrame, county_codes: list[str], periods: list[str]) -> pd.DataFrame:
-    """county × period → the newest submission's status and date (None when nothing was received)."""
-    columns = ["county_code", "period", "status", "uploaded_at", "file_name", "n_warnings"]
+    """county × period → the newest submission's status, date and the city's comment (None when nothing came)."""
+    columns = ["county_code", "period", "status", "uploaded_at", "file_name", "n_warnings", "comment"]
     grid = pd.DataFrame([(c, p) for c in county_codes for p in periods], columns=["county_code", "period"])
     if subs.empty:
         newest = pd.DataFrame(columns=columns)

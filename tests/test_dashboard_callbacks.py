@@ -128,3 +128,14 @@ def test_an_empty_database_shows_the_upload_hint(engine, db_url):
     shown = render(empty, "overview")
     assert "本期尚无报表 — 请上传" in shown and "/upload" in shown
     assert "No returns for this period yet" in render(empty, "scorecard", lang="en")
+
+
+def test_a_returned_submission_shows_the_citys_comment_on_reporting(db_url, engine, tmp_path):
+    from etl.ingest import ingest_path
+    from etl.load import set_status
+    from returns import simple_return
+    outcome = ingest_path(engine, simple_return(tmp_path / "r.xlsx"))
+    set_status(engine, outcome.load.submission_id, "returned", "请补充经费来源数据")
+    app = create_app(db_url, basis="current", secret_key="comments", cache_dir=tmp_path / "cache")
+    shown = render(app, "reporting")
+    assert "请补充经费来源数据" in shown and "已退回" in shown

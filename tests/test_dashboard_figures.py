@@ -139,3 +139,14 @@ def test_search_with_sets_one_parameter(search, name, value, expected):
 def test_links_keep_only_given_parameters():
     assert href("/counties", county="450921", period="2015", lang=None) == "/counties?county=450921&period=2015"
     assert parse_search("?a=1&a=2") == {"a": "2"}
+
+
+def test_the_reporting_matrix_carries_the_citys_comment_on_a_returned_return():
+    from dashboard.quality import reporting_matrix
+    subs = pd.DataFrame({"id": [1, 2, 3], "county_code": ["450981", "450981", "450902"],
+                         "period": ["2015", "2015", "2015"], "status": ["superseded", "returned", "approved"],
+                         "uploaded_at": [None, None, None], "file_name": ["a", "b", "c"],
+                         "warnings": [[], [{"code": "x"}], []], "comment": [None, "请补充经费数据", None]})
+    grid = reporting_matrix(subs, ["450902", "450981", "450923"], ["2015"]).set_index("county_code")
+    assert grid.loc["450981", "status"] == "returned" and grid.loc["450981", "comment"] == "请补充经费数据"
+    assert grid.loc["450981", "n_warnings"] == 1 and grid.loc["450923", "status"] is None

@@ -38,9 +38,12 @@ def matrix(view: View, names: pd.Series) -> html.Div:
                 cells.append(html.Span("✗ " + t("not_received", view.lang), className="light light-red"))
             else:
                 mark = "✓ " if cell["status"] in ("submitted", "approved") else "! "
+                comment = [html.Div(cell["comment"], className="hint matrix-comment")] \
+                    if cell["status"] == "returned" and cell.get("comment") else []
                 cells.append(html.Div([html.Span(mark + t(f"status_{cell['status']}", view.lang),
                                                  className="light " + ("light-green" if mark == "✓ " else "light-amber")),
-                                       html.Div(_date(cell["uploaded_at"]), className="hint")], className="matrix-cell"))
+                                       html.Div(_date(cell["uploaded_at"]), className="hint"), *comment],
+                                      className="matrix-cell"))
         rows.append(cells)
     cols = [(t("county", view.lang), "text")] + [(period_label(p, view.lang), "text") for p in periods]
     return html.Div(table(cols, rows, className="reporting-matrix"), id=ids.REPORTING_MATRIX)
