@@ -18,6 +18,7 @@ BOOL_FIELDS = ("grid_managed", "party_org_standard", "unified_site", "unified_fu
 NUMBER_FIELDS = ("service_area_m2", "service_items", "facilities", "grid_count", "fund_fiscal", "fund_party_fee",
                  "fund_donation", "staff", "trained")
 RESULT_COLUMNS = ["period", "level", "area_code", "indicator", "value"]
+WEIGHT = "weight"
 KNOWN = "_known_"      # prefix of the columns saying whether a field was reported (blank ≠ no)
 
 
@@ -176,9 +177,12 @@ def _grouped(table: list[Indicator], df: pd.DataFrame, keys: list[str], level: s
     if not table or not len(df):
         return []
     rows = _Rows(df)
+    # A `weight` column means each row stands for that many identical rows (leaders grouped in the database).
+    weight = df["weight"].to_numpy(dtype=float) if WEIGHT in df.columns else 1.0
     terms = {}
     for n, ind in enumerate(table):
-        terms[f"a{n}"], terms[f"b{n}"] = _terms(ind, rows)
+        a, b = _terms(ind, rows)
+        terms[f"a{n}"], terms[f"b{n}"] = a * weight, b * weight
     frame = pd.DataFrame({**{k: df[k].to_numpy() for k in keys}, **terms})
     sums = frame.groupby(keys, sort=False).sum()
     index = sums.index.to_frame(index=False)
@@ -190,14 +194,17 @@ def _grouped(table: list[Indicator], df: pd.DataFrame, keys: list[str], level: s
 
 
 def leader_and_reporting_values(leaders: pd.DataFrame, reported: pd.DataFrame, expected_counties: list[str],
-                                periods: list[str], table: tuple[Indicator, ...] | None = None) -> pd.DataFrame:
+                                periods: list[str], table: tuple[Indicator, ...] | None = None,
+                                city_leaders: pd.DataFrame | None = None) -> pd.DataFrame:
     """The indicators over leaders (distinct across counties) and over the counties expected to report.
 
-    leaders: prepare_leaders' frame (one row per leader and county, with city-wide `links`);
-    reported: (period, county_code) of the counties with a counted return.
+    leaders: prepare_leaders' frame (one row per leader and county, with city-wide `links`), or the same grouped
+    with a `weight` column; city_leaders: one row per leader (or grouped likewise) — by default the leaders
+    de-duplicated; reported: (period, county_code) of the counties with a counted return.
     """
     table = table or indicators()
-    city_leaders = leaders.drop_duplicates(["period", "leader_name", "level"])
+    if city_leaders is None:
+        city_leaders = leaders.drop_duplicates(["period", "leader_name", "level"])
     counties = prepare_counties(reported, expected_counties, periods)
     parts = []
     for name, df, city_df in (("leader", leaders, city_leaders), ("county", counties, counties)):

@@ -54,9 +54,10 @@ def _terms_of(conn: Connection, counted: pd.DataFrame) -> pd.DataFrame:
     return terms.merge(counted, left_on="submission_id", right_on="id")[indicators.TERM_COLUMNS]
 
 
-def _leaders_of(conn: Connection, basis: str, periods: list[str]) -> pd.DataFrame:
-    """indicators.prepare_leaders' frame, grouped in the database: one row per leader and county they link in,
-    with the leader's distinct communities city-wide (reading every link row back was most of a recompute)."""
+def _leaders_of(conn: Connection, basis: str, periods: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The leader frames the leader indicators need, grouped in the database (reading every link back was most
+    of a national recompute): per county, how many leaders of each level have each city-wide link count; and
+    the same over the distinct leaders of the city. Each row carries that count as its `weight`."""
     ids = counted_submissions(basis, periods)
     s, k = submission, leader_link
     counted_links = (select(s.c.period, s.c.county_code, k.c.leader_name, k.c.leader_level, k.c.community_code)
@@ -66,21 +67,29 @@ def _leaders_of(conn: Connection, basis: str, periods: list[str]) -> pd.DataFram
     totals = (select(c.period, c.leader_name, c.leader_level,
                      func.count(func.distinct(c.community_code)).label("links"))
               .group_by(c.period, c.leader_name, c.leader_level).subquery())
-    query = (select(c.period, c.leader_name, c.leader_level.label("level"), c.county_code, totals.c.links)
-             .join(totals, and_(totals.c.period == c.period, totals.c.leader_name == c.leader_name,
-                                totals.c.leader_level == c.leader_level))
-             .group_by(c.period, c.leader_name, c.leader_level, c.county_code, totals.c.links))
-    return _frame(conn, query)
+    per_county = (select(c.period, c.county_code, c.leader_name, c.leader_level).distinct().subquery())
+    county_query = (select(per_county.c.period, per_county.c.county_code, per_county.c.leader_level.label("level"),
+                           totals.c.links, func.count().label("weight"))
+                    .join(totals, and_(totals.c.period == per_county.c.period,
+                                       totals.c.leader_name == per_county.c.leader_name,
+                                       totals.c.leader_level == per_county.c.leader_level))
+                    .group_by(per_county.c.period, per_county.c.county_code, per_county.c.leader_level,
+                              totals.c.links))
+    city_query = (select(totals.c.period, totals.c.leader_level.label("level"), totals.c.links,
+                         func.count().label("weight"))
+                  .group_by(totals.c.period, totals.c.leader_level, totals.c.links))
+    return _frame(conn, county_query), _frame(conn, city_query)
 
 
 def values_for(conn: Connection, basis: str, periods: list[str]) -> pd.DataFrame:
     """The city and county values of the periods on a basis, from the stored terms and links."""
     counted = _counted(conn, basis, periods)
     reported_periods = sorted(set(counted["period"]))
+    county_leaders, city_leaders = _leaders_of(conn, basis, periods)
     parts = [indicators.values_from_terms(_terms_of(conn, counted)),
-             indicators.leader_and_reporting_values(_leaders_of(conn, basis, periods),
-                                                    counted[["period", "county_code"]],
-                                                    expected_counties(conn), reported_periods)]
+             indicators.leader_and_reporting_values(county_leaders, counted[["period", "county_code"]],
+                                                    expected_counties(conn), reported_periods,
+                                                    city_leaders=city_leaders)]
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=indicators.RESULT_COLUMNS)
 
