@@ -6,6 +6,7 @@ import io
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
@@ -113,17 +114,21 @@ def _write_level(book, fmt, sheet_name, part: pd.DataFrame, table) -> None:
     wide = (part.assign(area_name=part["area_name"].fillna(""))
             .set_index(["period", "area_code", "area_name", "indicator"])["value"].unstack("indicator").reset_index())
     wide = queries.sort_periods(wide, ["area_code"])
-    ids = [i.id for i in table]
+    wide = wide.reindex(columns=["period", "area_code", "area_name", *(i.id for i in table)])
     formats = [_number_format(fmt, i.unit) for i in table]
-    for r, row in enumerate(wide.itertuples(index=False), start=1):
-        rec = row._asdict()
-        sheet.write_string(r, 0, format_period(rec["period"]))
-        sheet.write_string(r, 1, rec["area_code"])
-        _write_text(sheet, r, 2, rec["area_name"] or "", fmt)
-        for c, (ind_id, f) in enumerate(zip(ids, formats), start=3):
-            value = rec.get(ind_id)
-            if value is not None and not (isinstance(value, float) and math.isnan(value)):
-                sheet.write_number(r, c, float(value), f)
+    labels = {p: format_period(p) for p in wide["period"].unique()}
+    numbers = wide.iloc[:, 3:].to_numpy(dtype=float)
+    present = ~np.isnan(numbers)
+    write_number = sheet.write_number
+    for r, (period, code, name) in enumerate(wide[["period", "area_code", "area_name"]].itertuples(
+            index=False, name=None), start=1):
+        sheet.write_string(r, 0, labels[period])
+        sheet.write_string(r, 1, code)
+        _write_text(sheet, r, 2, name or "", fmt)
+        values, known = numbers[r - 1].tolist(), present[r - 1].tolist()
+        for c, (value, ok, f) in enumerate(zip(values, known, formats), start=3):
+            if ok:
+                write_number(r, c, value, f)
     sheet.autofilter(0, 0, len(wide), len(heads) - 1)
 
 

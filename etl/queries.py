@@ -122,7 +122,7 @@ def _place_names(engine: Engine) -> pd.DataFrame:
 def sort_periods(df: pd.DataFrame, then: list[str] | None = None) -> pd.DataFrame:
     if df.empty:
         return df.reset_index(drop=True)
-    key = df["period"].map(period_sort_key)
+    key = df["period"].map({p: period_sort_key(p) for p in df["period"].unique()})   # per period, not per row
     return df.assign(_k=key).sort_values(["_k", *(then or [])], kind="stable").drop(columns="_k").reset_index(drop=True)
 
 
