@@ -1,7 +1,6 @@
 """The ETL's benchmarks: ingest of the big workbook beside bare parses, recompute at scale, export beside xlsxwriter."""
 from __future__ import annotations
 
-import io
 import shutil
 import time
 from pathlib import Path
@@ -9,7 +8,6 @@ from pathlib import Path
 import pandas as pd
 import python_calamine
 import xlsxwriter
-from sqlalchemy import select
 
 from etl.db import init_db, make_engine
 from etl.export import write_xlsx

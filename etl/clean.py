@@ -168,9 +168,6 @@ def clean_value(value: object, f: Field):
     return to_text(value)
 
 
-_TYPE_NAMES = {"number": "数字", "integer": "整数", "yes/no": "是/否", "code": "12位代码", "choice": "可选值"}
-
-
 def _range_text(f: Field) -> str:
     if f.min is not None and f.max is not None:
         return f"{f.min:g}–{f.max:g}"
@@ -191,7 +188,7 @@ def clean_one(raw: object, f: Field) -> tuple[object, tuple[str, str | None, str
     except BadValue as exc:
         if exc.what == "choice":
             return None, ("not-a-choice", _show(raw), "、".join(f.choices))
-        return None, ("wrong-type", _show(raw), f"{_TYPE_NAMES.get(exc.what, exc.what)} ({exc.what})")
+        return None, ("wrong-type", _show(raw), exc.what)
     if value is None:
         return None, (("missing-value", None, f.header) if f.required else None)
     if value.__class__ in (int, float) and ((f.min is not None and value < f.min) or

@@ -1,15 +1,12 @@
 """The `shequ` command line: one small function per command — parse options, call the library, render."""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
 import pandas as pd
 
-from . import queries
-from .config import load_settings
 from .db import database_url, init_db, make_engine
 from .periods import is_period, parse_period
 from .problems import ShequError

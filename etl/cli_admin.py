@@ -7,7 +7,6 @@ import click
 
 from . import audit, queries
 from .load import set_status
-from .problems import ShequError
 
 
 def _read_password(password_stdin: bool) -> str:

@@ -1,7 +1,6 @@
 """`shequ submissions | indicators | scorecard | export | template | sample`: reads and files for people."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click

@@ -69,6 +69,7 @@ def parse_sheets(sheets: list[Sheet], file_name: str, registry: Registry, county
     columns_ok = check_columns(community_table, COMMUNITY_FIELDS, report)
     county, period = _county_and_period(community_table, leader_table, registry, file_name, county_hint,
                                         period_hint, report)
+    report.county_code, report.period = county, period
     if not columns_ok or county is None or period is None:
         return None, report
     cleaned = clean_table(community_table, COMMUNITY_FIELDS, report)
@@ -164,7 +165,7 @@ def ingest_bytes(engine: Engine, content: bytes, file_name: str, *, county_hint:
     """Validate one return and, unless it is a dry run or has errors, load it in one transaction."""
     registry = registry or registry_from_db(engine)
     parsed, report = parse_untrusted(content, file_name, registry, county_hint, period_hint, isolate=isolate)
-    outcome = Outcome(file_name, "rejected", report, sha256=sha256(content))
+    outcome = Outcome(file_name, "rejected", report, report.county_code, report.period, sha256=sha256(content))
     if parsed is None:
         return outcome
     outcome.county_code, outcome.period, outcome.parsed = parsed.county_code, parsed.period, parsed

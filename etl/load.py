@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 import pandas as pd
 from sqlalchemy import insert, select, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from .db import COMMUNITY_VALUE_FIELDS, bulk_insert, community_return, leader_link, submission, write_transaction
 from .problems import Problem

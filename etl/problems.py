@@ -23,7 +23,7 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "county-mismatch": (ERROR, "县（市、区）不一致：{detail}", "the county does not match: {detail}"),
     "period-mismatch": (ERROR, "报告期不一致：{detail}", "the period does not match: {detail}"),
     "missing-value": (ERROR, "“{detail}”为必填项", "'{detail}' is required"),
-    "wrong-type": (ERROR, "“{value}”不是有效的{detail}", "'{value}' is not a valid {detail}"),
+    "wrong-type": (ERROR, "“{value}”不是有效的{detail_zh}", "'{value}' is not a valid {detail}"),
     "out-of-range": (ERROR, "{value} 超出允许范围（{detail}）", "{value} is out of range ({detail})"),
     "not-a-choice": (ERROR, "“{value}”不是可选值（{detail}）", "'{value}' is not one of the allowed values ({detail})"),
     "unknown-community": (ERROR, "区划名录中没有社区“{value}”", "there is no community '{value}' in the registry"),
@@ -41,6 +41,10 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "empty-return": (ERROR, "表中没有社区数据", "the table holds no communities"),
     "hidden-sheet": (WARNING, "工作表“{value}”为隐藏状态，已照常读取", "sheet '{value}' is hidden; it was read all the same"),
 }
+
+
+# Details that are words, said in Chinese in the Chinese message ({detail_zh} in a template).
+DETAIL_ZH = {"number": "数字", "integer": "整数", "yes/no": "是/否", "code": "12位代码", "choice": "可选值"}
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,8 @@ class Problem:
 
     @property
     def message_zh(self) -> str:
-        return MESSAGES[self.code][1].format(value=self.value, detail=self.detail)
+        return MESSAGES[self.code][1].format(value=self.value, detail=self.detail,
+                                             detail_zh=DETAIL_ZH.get(self.detail, self.detail))
 
     @property
     def message_en(self) -> str:
@@ -82,6 +87,8 @@ class Report:
 
     file: str
     problems: list[Problem] = field(default_factory=list)
+    county_code: str | None = None      # what the reader found, even when the return is rejected for other reasons
+    period: str | None = None
 
     @property
     def errors(self) -> list[Problem]:
@@ -113,6 +120,14 @@ def column_letter(index: int) -> str:
         index, rem = divmod(index - 1, 26)
         letters = chr(65 + rem) + letters
     return letters
+
+
+def column_number(letters: str | bytes) -> int:
+    """'A' → 1, 'AA' → 27 (b'XFD' → 16384): a cell reference's column, 1-based."""
+    n = 0
+    for ch in letters.encode() if isinstance(letters, str) else letters:
+        n = n * 26 + ch - 64
+    return n
 
 
 class ShequError(Exception):

@@ -12,6 +12,8 @@ import re
 import zipfile
 from dataclasses import dataclass
 
+from .problems import column_number
+
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 MAX_PARTS = 2000
@@ -39,13 +41,6 @@ class UnsafeWorkbook(Exception):
 @dataclass(frozen=True)
 class Checked:
     kind: str                        # xlsx | xls | ods
-
-
-def _column_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n
 
 
 def check_workbook(content: bytes, max_bytes: int) -> Checked:
@@ -207,7 +202,7 @@ def _check_dimension(name: str, head: bytes) -> None:
     m = _DIMENSION.search(head)
     if not m or not m.group(3):
         return
-    columns = _column_number(m.group(3)) - _column_number(m.group(1)) + 1
+    columns = column_number(m.group(3)) - column_number(m.group(1)) + 1
     rows = int(m.group(4)) - int(m.group(2)) + 1
     if columns > MAX_COLUMNS or rows * columns > MAX_CELLS:
         raise UnsafeWorkbook("oversize-file", f"{name}: a declared grid of {rows:,} rows × {columns:,} columns")

@@ -1,7 +1,7 @@
 """The county return's fields, declared once: the template, the reader and the validator derive from these."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 COMMUNITY_SHEET = "社区基本情况"
 LEADER_SHEET = "领导包联"

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import python_calamine
 
 from .locate import Sheet
+from .problems import column_letter, column_number
 from .safety import MAX_CELLS, MAX_COLUMNS
 
 DEFAULT_MEMORY_MB = int(os.environ.get("SHEQU_PARSE_MEMORY_MB", "3072"))
@@ -81,7 +82,7 @@ def _clean_text(sheet: str, rows: list[list]) -> None:
         for j, value in enumerate(row):
             if value.__class__ is str and value:
                 if len(value) > MAX_TEXT:
-                    raise WorkbookError("oversize-file", f"{sheet}!{_letters(j + 1)}{i + 1}: a cell of {len(value):,} "
+                    raise WorkbookError("oversize-file", f"{sheet}!{column_letter(j)}{i + 1}: a cell of {len(value):,} "
                                         f"characters (Excel allows {MAX_TEXT:,})")
                 if _INVISIBLE.search(value):
                     row[j] = _INVISIBLE.sub("", value)
@@ -107,21 +108,6 @@ _SHEET = re.compile(rb"<(?:\w+:)?sheet\s([^>]*?)/?>")
 _RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\s([^>]*?)/?>")
 _ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
 _CHUNK = 4 * 2**20
-
-
-def _letters(index: int) -> str:
-    out = ""
-    while index:
-        index, rem = divmod(index - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
-def _number(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n
 
 
 def _attrs(text: bytes) -> dict[str, str]:
@@ -199,7 +185,7 @@ def _scan_part(archive: zipfile.ZipFile, part: str, label: str) -> list[tuple[in
             del buffer[:cut]
             wide = set(_VALUED_WIDE_COLUMN.findall(view))
             # Columns A–Z are not told apart (26 bounds them): one pass finds only the cells beyond Z.
-            columns = max(map(_number, wide)) if wide else 26 if _VALUED_CELL.search(view) else 0
+            columns = max(map(column_number, wide)) if wide else 26 if _VALUED_CELL.search(view) else 0
             if columns:
                 max_col = max(max_col, columns)
                 # The rows' numbers bound the cells' rows (cheap); only when that bound is too big, the exact
@@ -214,7 +200,7 @@ def _scan_part(archive: zipfile.ZipFile, part: str, label: str) -> list[tuple[in
                 if error:
                     errors.append(error)
             if max_col > MAX_COLUMNS or max_row * max_col > MAX_CELLS:
-                raise WorkbookError("oversize-file", f"{label}: cells up to {_letters(max_col)}{max_row:,} "
+                raise WorkbookError("oversize-file", f"{label}: cells up to {column_letter(max_col - 1)}{max_row:,} "
                                     f"({max_row:,} rows × {max_col:,} columns)")
             if not chunk:
                 return errors
@@ -230,7 +216,7 @@ def _error_cell(view: bytes, at: int) -> tuple[int, int, str] | None:
         return None
     value = _VALUE.search(view, end, end + 4096)
     text = value.group(1).decode("utf-8", "replace") if value else "#ERROR"
-    return int(ref.group(2)) - 1, _number(ref.group(1)) - 1, html.unescape(text)
+    return int(ref.group(2)) - 1, column_number(ref.group(1)) - 1, html.unescape(text)
 
 
 def _short(exc: Exception) -> str:

@@ -13,6 +13,8 @@ from collections import Counter
 
 import requests
 
+from dash_requests import routing_body, routing_spec   # tests/, this script's folder
+
 PAGES = ["/", "/scorecard", "/counties", "/communities", "/leaders", "/reporting"]
 QUERIES = ["?period=2013", "?period=2015", "?period=2015&indicator=services_mean", "?basis=current"]
 
@@ -27,29 +29,16 @@ def session_loop(base: str, user: str, password: str, until: float, counts: Coun
                timeout=30, allow_redirects=False)
     record(r, counts, lock, failures)
     deps = s.get(f"{base}/_dash-dependencies", timeout=30).json()
-    routing = next(d for d in deps if "_pages_content" in d["output"])
+    routing = routing_spec(deps)
     headers = {"X-CSRFToken": s.cookies.get("_csrf_token", "")}
     n = 0
     while time.monotonic() < until:
         path, query = PAGES[n % len(PAGES)], QUERIES[n % len(QUERIES)]
         record(s.get(f"{base}{path}{query}", timeout=60), counts, lock, failures)
-        values = {"pathname": path, "search": query, "href": f"{base}{path}{query}"}
-        body = {"output": routing["output"], "outputs": outputs(routing["output"]),
-                "inputs": [{"id": d["id"], "property": d["property"], "value": values.get(d["property"])}
-                           for d in routing["inputs"]],
-                "state": [{"id": d["id"], "property": d["property"], "value": values.get(d["property"])}
-                          for d in routing.get("state", [])],
-                "changedPropIds": ["_pages_location.search"]}
+        body = routing_body(routing, base, path, query)
         record(s.post(f"{base}/_dash-update-component", json=body, headers=headers, timeout=60), counts, lock,
                failures)
         n += 1
-
-
-def outputs(output: str):
-    def one(text):
-        component, prop = text.rsplit(".", 1)
-        return {"id": component, "property": prop}
-    return [one(o) for o in output[2:-2].split("...")] if output.startswith("..") else one(output)
 
 
 def record(response, counts: Counter, lock: threading.Lock, failures: list) -> None:

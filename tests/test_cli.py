@@ -8,7 +8,6 @@ import os
 import pty
 import subprocess
 import sys
-from pathlib import Path
 
 import openpyxl
 import pytest

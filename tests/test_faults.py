@@ -9,11 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from sqlalchemy import func, select
 
 from etl import queries
-from etl.db import community_return, make_engine, submission
+from etl.db import community_return, submission
 from etl.indicators import compute
 from etl.ingest import ingest_path
 from etl.recompute import expected_counties

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from pathlib import Path
 
 import pytest
 
@@ -188,3 +187,12 @@ def test_an_oversize_file(loaded_first, tmp_path, monkeypatch):
     monkeypatch.setenv("SHEQU_CONFIG", str(tmp_path / "c.toml"))
     (tmp_path / "c.toml").write_text("[upload]\nmax_file_mb = 0.001\n", encoding="utf-8")
     assert errors(rejected(loaded_first, simple_return(tmp_path / "r.xlsx"))) == [(None, None, "oversize-file")]
+
+
+def test_a_rejected_return_still_says_whose_it_is_and_speaks_each_language(engine, tmp_path):
+    rows = standard_rows()
+    rows[0][5] = "很大"
+    outcome = ingest_path(engine, simple_return(tmp_path / "r.xlsx", rows=rows))
+    assert outcome.status == "rejected" and (outcome.county_code, outcome.period) == ("450981", "2015")
+    problem = outcome.report.errors[0]
+    assert problem.message_zh == "“很大”不是有效的数字" and problem.message_en == "'很大' is not a valid number"

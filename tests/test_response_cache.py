@@ -7,20 +7,13 @@ from dashboard.app import create_app
 from dashboard.response_cache import EXTENSION
 from etl.ingest import ingest_path
 from etl.users import add_user
+from dash_requests import routing_body, routing_spec
 from returns import simple_return, standard_rows
 from test_web_auth import PASSWORD, login
 
 
 def overview_request(client, search="?period=2015&basis=current"):
-    deps = client.get("/_dash-dependencies").get_json()
-    spec = next(d for d in deps if "_pages_content" in d["output"])
-    values = {"pathname": "/", "search": search, "href": f"http://localhost/{search}"}
-    items = lambda deps: [{"id": d["id"], "property": d["property"], "value": values.get(d["property"])}  # noqa
-                          for d in deps]
-    outputs = [dict(zip(("id", "property"), o.rsplit(".", 1))) for o in spec["output"][2:-2].split("...")] \
-        if spec["output"].startswith("..") else dict(zip(("id", "property"), spec["output"].rsplit(".", 1)))
-    body = {"output": spec["output"], "outputs": outputs, "inputs": items(spec["inputs"]),
-            "state": items(spec.get("state", [])), "changedPropIds": ["_pages_location.search"]}
+    body = routing_body(routing_spec(client.get("/_dash-dependencies").get_json()), "http://localhost", "/", search)
     response = client.post("/_dash-update-component", json=body,
                            headers={"X-CSRFToken": client.get_cookie("_csrf_token").value})
     assert response.status_code == 200

@@ -14,7 +14,7 @@ import zlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from returns import HEADERS, SheetSpec, simple_return, standard_rows, write_workbook
+from returns import HEADERS, simple_return, standard_rows
 
 Part = bytes | Callable[[], Iterable[bytes]]
 

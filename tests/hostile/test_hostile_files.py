@@ -24,12 +24,11 @@ from conftest import table_counts
 from etl.db import community_return, init_db, leader_link, make_engine, submission
 from etl.ingest import ingest_bytes, ingest_path
 from etl.registry import default_registry
-from hostile.builders import (HEADERS, SheetSpec, csv_bytes, deflated_entry, deflated_part, flip_in_part,
+from hostile.builders import (HEADERS, csv_bytes, deflated_entry, deflated_part, flip_in_part,
                               handmade_zip,
                               ole_encrypted_package, patch_parts, pdf_bytes, png_bytes, random_cjk, raw_xlsx,
-                              return_rows, rows_xml, sheet_xml, standard_rows, valid_return, write_workbook,
-                              write_zip)
-from returns import communities, leader_sheet
+                              return_rows, rows_xml, sheet_xml, standard_rows, valid_return, write_zip)
+from returns import SheetSpec, communities, leader_sheet, write_workbook
 
 from shared import CORPUS  # noqa: E402  (tests/shared.py: ../shared, SHEQU_SHARED or /work/shared)
 SECONDS = 60                      # generous: a bound, not a performance goal
