@@ -158,7 +158,7 @@ def my_returns(view, who) -> html.Div:
     return html.Div(table(cols, rows, className="my-returns"), id="upload-my-returns")
 
 
-def check_files(engine, cache_dir, who, contents, names, lang, set_progress=None, remote=None) -> list:
+def check_files(engine, who, contents, names, lang, set_progress=None, remote=None) -> list:
     """The dry run of every dropped file, rendered; progress after each file."""
     if who is None or not who.may(UPLOADERS):
         return [dbc.Alert(t("forbidden", lang), color="warning")]
@@ -169,7 +169,7 @@ def check_files(engine, cache_dir, who, contents, names, lang, set_progress=None
     for i, (content, name) in enumerate(zip(contents, names)):
         if set_progress:
             set_progress((int(100 * i / len(contents)), f"{i}/{len(contents)}"))
-        checked = check_file(engine, cache_dir, who, name, decode(content), max_file_bytes(), remote)
+        checked = check_file(engine, who, name, decode(content), max_file_bytes(), remote)
         shown.append(render_checked(checked, who, lang))
     if set_progress:
         set_progress((100, f"{len(contents)}/{len(contents)}"))

@@ -1,8 +1,8 @@
 """The upload's work, as plain functions: keep a file server-side, check it (dry run), submit it.
 
-Between the check and the submission the file's bytes wait in a disk cache shared by the workers of one machine,
-under a random token and the id of the user who uploaded it; the browser only ever holds the token. File names
-are shown and stored, never used as paths.
+Between the check and the submission the file's bytes wait in the database (table upload_waiting, shared by every
+server and job worker), under a random token and the id of the user who uploaded it, for two hours; the browser only ever holds the token.
+File names are shown and stored, never used as paths.
 """
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ import base64
 import binascii
 import secrets
 from dataclasses import dataclass, field
-from pathlib import Path
+from datetime import datetime, timedelta, timezone
 
-import diskcache
 import pandas as pd
+from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Engine
 
 from etl import audit
-from etl.db import registry_from_db
+from etl.db import registry_from_db, upload_waiting
 from etl.diff import diff_against_current
 from etl.ingest import ingest_bytes
 from etl.load import load_return
@@ -46,27 +46,27 @@ class Checked:
         return self.status == "valid" and self.token is not None
 
 
-def _cache(cache_dir: str) -> diskcache.Cache:
-    return diskcache.Cache(str(Path(cache_dir) / "uploads"))
-
-
-def stash(cache_dir: str, user_id: int, file_name: str, content: bytes) -> str:
-    """Keep the bytes for the submission; the token is all the browser gets."""
+def stash(engine: Engine, user_id: int, file_name: str, content: bytes) -> str:
+    """Keep the bytes for the submission (and forget expired ones); the token is all the browser gets."""
     token = secrets.token_urlsafe(24)
-    with _cache(cache_dir) as cache:
-        cache.set(token, {"user_id": int(user_id), "file": file_name, "content": content}, expire=STASH_SECONDS)
+    now = datetime.now(timezone.utc)
+    with engine.begin() as conn:
+        conn.execute(delete(upload_waiting).where(upload_waiting.c.expires_at < now))
+        conn.execute(insert(upload_waiting).values(token=token, user_id=int(user_id), file_name=file_name,
+                                                   content=content,
+                                                   expires_at=now + timedelta(seconds=STASH_SECONDS)))
     return token
 
 
-def unstash(cache_dir: str, token: str, user_id: int) -> tuple[str, bytes] | None:
-    """The stashed file, only for the user who uploaded it."""
+def unstash(engine: Engine, token: str, user_id: int) -> tuple[str, bytes] | None:
+    """The waiting file, only for the user who uploaded it and only until it expires."""
     if not isinstance(token, str):
         return None
-    with _cache(cache_dir) as cache:
-        item = cache.get(token)
-    if not item or item["user_id"] != int(user_id):
-        return None
-    return item["file"], item["content"]
+    with engine.connect() as conn:
+        row = conn.execute(select(upload_waiting.c.file_name, upload_waiting.c.content).where(
+            upload_waiting.c.token == token, upload_waiting.c.user_id == int(user_id),
+            upload_waiting.c.expires_at >= datetime.now(timezone.utc))).first()
+    return (row.file_name, bytes(row.content)) if row else None
 
 
 def decode(contents: str) -> bytes | None:
@@ -84,7 +84,7 @@ def display_name(name: object) -> str:
     return text[:200] or "upload.xlsx"
 
 
-def check_file(engine: Engine, cache_dir: str, user, file_name: str, content: bytes | None,
+def check_file(engine: Engine, user, file_name: str, content: bytes | None,
                max_bytes: int, remote_addr: str | None = None) -> Checked:
     """The dry run of one file: read, validate, compare with the current return; nothing is loaded."""
     name = display_name(file_name)
@@ -108,7 +108,7 @@ def check_file(engine: Engine, cache_dir: str, user, file_name: str, content: by
     if not user.can_upload_for(outcome.county_code):
         result.status = "forbidden"
         return result
-    result.token = stash(cache_dir, int(user.id), name, content)
+    result.token = stash(engine, int(user.id), name, content)
     return result
 
 
@@ -132,11 +132,11 @@ class Submitted:
     period: str | None = None
 
 
-def submit_file(engine: Engine, cache_dir: str, user, token: str, remote_addr: str | None = None) -> Submitted:
+def submit_file(engine: Engine, user, token: str, remote_addr: str | None = None) -> Submitted:
     """Load a checked file: read again, check that this user may submit for its county, load in one transaction."""
     if user is None or user.role not in ("analyst", "admin"):
         return Submitted("forbidden")
-    found = unstash(cache_dir, token, int(user.id))
+    found = unstash(engine, token, int(user.id))
     if found is None:
         return Submitted("expired")
     name, content = found

@@ -163,6 +163,17 @@ publication_value = Table(
     Column("value", Float),
 )
 
+# A checked upload waiting for its submission: in the database, so that any web server or job worker of a
+# deployment (several machines with Celery) can submit what another checked. Deleted when it expires.
+upload_waiting = Table(
+    "upload_waiting", metadata,
+    Column("token", String(64), primary_key=True),
+    Column("user_id", Integer, nullable=False),
+    Column("file_name", String(255), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
 
 def _column(df: pd.DataFrame, name: str) -> list:
     """A column as Python values, NaN and NA as None (vectorised: numpy turns its scalars into Python ones)."""

@@ -6,10 +6,12 @@ import io
 import json
 import shutil
 import sys
+from datetime import datetime, timedelta, timezone
 
 import openpyxl
 import pandas as pd
 import pytest
+from sqlalchemy import select, update
 
 from conftest import table_counts
 from returns import SheetSpec, simple_return, standard_rows, write_workbook
@@ -18,6 +20,7 @@ from dashboard import admin_actions, auth, figures, uploads
 from dashboard.app import create_app
 from etl import queries
 from etl.audit import events
+from etl.db import make_engine, upload_waiting
 from etl.users import add_user
 
 PASSWORD = "web-pass-123"
@@ -39,25 +42,25 @@ def beiliu(tmp_path):
 
 def test_check_then_submit_loads_once_and_audits(engine, tmp_path, beiliu):
     analyst = web_user(engine, "ana", "analyst", "450981")
-    checked = uploads.check_file(engine, str(tmp_path), analyst, "北流市_2015.xlsx", beiliu, 2**20)
+    checked = uploads.check_file(engine, analyst, "北流市_2015.xlsx", beiliu, 2**20)
     assert (checked.status, checked.county_code, checked.period, checked.matched) == ("valid", "450981", "2015", 3)
     assert checked.can_submit and checked.diff is None and len(checked.preview) == 3
     assert table_counts(engine)["submission"] == 0
-    done = uploads.submit_file(engine, str(tmp_path), analyst, checked.token)
+    done = uploads.submit_file(engine, analyst, checked.token)
     assert done.status == "loaded" and table_counts(engine)["submission"] == 1
-    again = uploads.submit_file(engine, str(tmp_path), analyst, checked.token)
+    again = uploads.submit_file(engine, analyst, checked.token)
     assert again.status == "unchanged" and table_counts(engine)["submission"] == 1
     assert {"dry-run", "upload"} <= set(events(engine)["action"])
 
 
 def test_resubmission_shows_the_changes_first(engine, tmp_path, beiliu):
     analyst = web_user(engine, "ana", "analyst", "450981")
-    first = uploads.check_file(engine, str(tmp_path), analyst, "a.xlsx", beiliu, 2**20)
-    uploads.submit_file(engine, str(tmp_path), analyst, first.token)
+    first = uploads.check_file(engine, analyst, "a.xlsx", beiliu, 2**20)
+    uploads.submit_file(engine, analyst, first.token)
     rows = standard_rows("450981", 4)
     rows[0][5] = 900
     second = write_workbook(tmp_path / "b.xlsx", SheetSpec(rows=rows)).read_bytes()
-    checked = uploads.check_file(engine, str(tmp_path), analyst, "b.xlsx", second, 2**20)
+    checked = uploads.check_file(engine, analyst, "b.xlsx", second, 2**20)
     changes = {(d["change"], d["field"]) for d in checked.diff}
     assert ("added", None) in changes and ("changed", "service_area_m2") in changes
     changed = next(d for d in checked.diff if d["field"] == "service_area_m2")
@@ -72,35 +75,52 @@ def test_an_analyst_cannot_submit_another_countys_return(engine, tmp_path):
     admin = web_user(engine, "adm", "admin")
     rong = write_workbook(tmp_path / "rong.xlsx", SheetSpec(rows=standard_rows("450921", 3),
                                                            title=[["填报单位：容县", "报告期：2015年"]])).read_bytes()
-    checked = uploads.check_file(engine, str(tmp_path), analyst, "rong.xlsx", rong, 2**20)
+    checked = uploads.check_file(engine, analyst, "rong.xlsx", rong, 2**20)
     assert checked.status == "forbidden" and checked.token is None and not checked.can_submit
     before = table_counts(engine)
     # Even with a token of the file (stashed for this analyst by other means), the submission is refused.
-    token = uploads.stash(str(tmp_path), int(analyst.id), "rong.xlsx", rong)
-    assert uploads.submit_file(engine, str(tmp_path), analyst, token).status == "forbidden"
+    token = uploads.stash(engine, int(analyst.id), "rong.xlsx", rong)
+    assert uploads.submit_file(engine, analyst, token).status == "forbidden"
     assert table_counts(engine) == before
     # A token belongs to the user who uploaded: another user's session cannot use it.
-    assert uploads.submit_file(engine, str(tmp_path), admin, token).status == "expired"
+    assert uploads.submit_file(engine, admin, token).status == "expired"
     assert table_counts(engine) == before
     # An admin may upload for any county.
-    assert uploads.check_file(engine, str(tmp_path), admin, "rong.xlsx", rong, 2**20).status == "valid"
+    assert uploads.check_file(engine, admin, "rong.xlsx", rong, 2**20).status == "valid"
+
+
+def test_a_checked_file_waits_in_the_database_for_any_server_until_it_expires(engine, db_url, beiliu):
+    analyst = web_user(engine, "ana", "analyst", "450981")
+    checked = uploads.check_file(engine, analyst, "北流市_2015.xlsx", beiliu, 2**20)
+    # Another web server or job worker (its own engine, no shared folder) submits what this one checked.
+    other_server = make_engine(db_url)
+    assert uploads.unstash(other_server, checked.token, int(analyst.id)) == ("北流市_2015.xlsx", beiliu)
+    with engine.begin() as conn:
+        conn.execute(update(upload_waiting).values(expires_at=datetime.now(timezone.utc) - timedelta(minutes=1)))
+    assert uploads.submit_file(other_server, analyst, checked.token).status == "expired"
+    assert table_counts(engine)["submission"] == 0
+    # The next check forgets expired files.
+    uploads.check_file(engine, analyst, "again.xlsx", beiliu, 2**20)
+    with engine.connect() as conn:
+        assert conn.execute(select(upload_waiting.c.file_name)).scalars().all() == ["again.xlsx"]
+    other_server.dispose()
 
 
 def test_viewers_can_neither_check_nor_submit(engine, tmp_path, beiliu):
     viewer = web_user(engine, "view", "viewer")
     from dashboard.upload_view import check_files
-    shown = check_files(engine, str(tmp_path), viewer, ["data:;base64," + base64.b64encode(beiliu).decode()],
+    shown = check_files(engine, viewer, ["data:;base64," + base64.b64encode(beiliu).decode()],
                         ["x.xlsx"], "zh")
     assert "无权" in text_of(shown[0])
-    assert uploads.submit_file(engine, str(tmp_path), viewer, "anything").status == "forbidden"
+    assert uploads.submit_file(engine, viewer, "anything").status == "forbidden"
     assert table_counts(engine)["submission"] == 0
 
 
 def test_bad_files_are_named_not_loaded(engine, tmp_path):
     analyst = web_user(engine, "ana", "analyst", "450981")
-    assert uploads.check_file(engine, str(tmp_path), analyst, "notes.pdf", b"%PDF", 2**20).status == "not-xlsx"
-    assert uploads.check_file(engine, str(tmp_path), analyst, "big.xlsx", b"x" * 100, 10).status == "too-big"
-    junk = uploads.check_file(engine, str(tmp_path), analyst, "../../etc/passwd.xlsx", b"not a zip", 2**20)
+    assert uploads.check_file(engine, analyst, "notes.pdf", b"%PDF", 2**20).status == "not-xlsx"
+    assert uploads.check_file(engine, analyst, "big.xlsx", b"x" * 100, 10).status == "too-big"
+    junk = uploads.check_file(engine, analyst, "../../etc/passwd.xlsx", b"not a zip", 2**20)
     assert junk.status == "rejected" and junk.file == "passwd.xlsx" and junk.problems[0]["code"] == "not-a-workbook"
     assert uploads.decode("data:x;base64,!!!") is None
     assert uploads.display_name("C:\\Users\\x\\报表\u202e.xlsx") == "报表.xlsx"
@@ -110,8 +130,8 @@ def test_bad_files_are_named_not_loaded(engine, tmp_path):
 def test_admin_approves_returns_publishes_and_manages_users(engine, tmp_path, beiliu):
     admin = web_user(engine, "adm", "admin")
     analyst = web_user(engine, "ana", "analyst", "450981")
-    checked = uploads.check_file(engine, str(tmp_path), analyst, "a.xlsx", beiliu, 2**20)
-    sid = uploads.submit_file(engine, str(tmp_path), analyst, checked.token).submission_id
+    checked = uploads.check_file(engine, analyst, "a.xlsx", beiliu, 2**20)
+    sid = uploads.submit_file(engine, analyst, checked.token).submission_id
     assert admin_actions.review(engine, analyst, sid, "approve", None)[1] == "forbidden"
     assert admin_actions.review(engine, admin, sid, "return", "  ")[1] == "need_comment"
     assert admin_actions.review(engine, admin, sid, "return", "请补充网格数")[0]

@@ -127,7 +127,7 @@ def register_callbacks(app: dash.Dash) -> None:
         if not contents:
             raise dash.exceptions.PreventUpdate
         engine, who = job_context()
-        return check_files(engine, server.config["SHEQU_CACHE_DIR"], who, contents, names, lang or "zh",
+        return check_files(engine, who, contents, names, lang or "zh",
                            set_progress, getattr(dash.ctx, "remote", None))
 
     @app.callback(Output({"type": OUTCOME, "token": MATCH}, "children"),
@@ -139,6 +139,6 @@ def register_callbacks(app: dash.Dash) -> None:
             raise dash.exceptions.PreventUpdate
         engine, who = job_context()
         token = dash.ctx.triggered_id["token"]
-        done = submit_file(engine, server.config["SHEQU_CACHE_DIR"], who, token, getattr(dash.ctx, "remote", None))
+        done = submit_file(engine, who, token, getattr(dash.ctx, "remote", None))
         return render_submitted(done, lang or "zh")
 
