@@ -10,7 +10,6 @@ from pathlib import Path
 
 import dash
 import dash_bootstrap_components as dbc
-import diskcache
 from dash import ALL, Input, Output, State, dcc, html
 from flask import jsonify, request
 
@@ -18,6 +17,7 @@ from etl.config import load_settings
 from etl.db import database_url as resolve_url, make_engine
 
 from . import auth, data, ids, response_cache, security
+from .jobs import job_manager
 from .i18n import LANGS, t
 from .urls import search_with
 
@@ -33,13 +33,14 @@ def create_app(database_url: str | None = None, *, basis: str = "approved", secr
                cache_dir: str | os.PathLike | None = None, secure_cookies: bool | None = None) -> dash.Dash:
     """A new Dash app reading `database_url` (or SHEQU_DATABASE_URL, or ./shequ.db), approved data by default.
 
-    All state lives in the Flask config (SHEQU_ENGINE, SHEQU_BASIS), the signed session cookie, the URL and the
-    job cache folder (`cache_dir`, SHEQU_CACHE_DIR: shared by the workers of one machine); several apps or workers
-    can run side by side. `secret_key` (or SHEQU_SECRET_KEY) must be the same on every worker.
+    All state lives in the database, the Flask config (SHEQU_ENGINE, SHEQU_BASIS), the signed session cookie, the
+    URL and the background jobs' results: a cache folder (`cache_dir`, SHEQU_CACHE_DIR) shared by the server
+    processes of one machine, or Celery with Redis across machines (SHEQU_CELERY_BROKER, dashboard/jobs.py);
+    several apps or workers can run side by side. `secret_key` (or SHEQU_SECRET_KEY) must be the same on every worker.
     """
     url = resolve_url(database_url)
     cache = Path(cache_dir or os.environ.get("SHEQU_CACHE_DIR") or Path(tempfile.gettempdir()) / "shequ-cache")
-    manager = dash.DiskcacheManager(diskcache.Cache(str(cache / "jobs")), expire=3600)
+    manager = job_manager(cache)
     app = dash.Dash(
         "dashboard", use_pages=True, pages_folder=str(HERE / "pages"), assets_folder=str(HERE / "assets"),
         title=t("app_title", "zh"), update_title=None, suppress_callback_exceptions=True, serve_locally=True,

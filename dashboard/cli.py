@@ -1,4 +1,4 @@
-"""The `shequ` command: the ETL's commands plus `serve` and `demo`, which start the dashboard.
+"""The `shequ` command: the ETL's commands plus `serve`, `demo` and `worker`, which run the dashboard.
 
 It lives here, not in etl/, because the dashboard imports the ETL and never the reverse.
 """
@@ -62,6 +62,18 @@ def demo(host, port, directory) -> None:
     click.echo(f"\n  shequ demo: http://{host}:{port}\n  login: admin / {password}\n  database: {url}\n")
     run(url, host=host, port=port)
 
+
+
+@cli.command()
+@click.option("--concurrency", default=2, show_default=True, type=int, help="jobs run at once on this machine")
+@click.pass_obj
+def worker(ctx, concurrency) -> None:
+    """Run the upload's background jobs for web servers on other machines (Celery; needs SHEQU_CELERY_BROKER)."""
+    from .jobs import celery_broker
+    from .worker import start
+    if not celery_broker():
+        raise click.UsageError("set SHEQU_CELERY_BROKER (e.g. redis://localhost:6379/0), the same as the web servers'")
+    start(ctx.url, concurrency)
 
 def main() -> None:
     etl_main()

@@ -1,13 +1,50 @@
-"""What a background job (a process forked from the web server by Dash's DiskcacheManager) must do first."""
+"""Where background callbacks (the upload's dry run and submission) run, and what a job must do first.
+
+One machine: Dash's DiskcacheManager forks a process of the web server per job; results pass through a
+diskcache folder. Several machines: set SHEQU_CELERY_BROKER (e.g. redis://redis-host:6379/0) on the web servers
+and on the workers (`shequ worker`); jobs then go through Celery with Redis and any worker can take them. The
+files waiting between the check and the submission are in the database either way (dashboard/uploads.py).
+"""
 from __future__ import annotations
 
+import functools
+import os
+from pathlib import Path
+
+import dash
 from sqlalchemy.engine import Engine
 
+JOB_RESULTS_SECONDS = 3600
+
+
+def celery_broker() -> str | None:
+    """The Celery broker's URL (SHEQU_CELERY_BROKER), or None to run jobs on this machine."""
+    return os.environ.get("SHEQU_CELERY_BROKER") or None
+
+
+@functools.cache
+def celery_app(broker: str):
+    """One Celery application per process and broker; results go to SHEQU_CELERY_BACKEND or the broker."""
+    from celery import Celery
+    app = Celery("shequ", broker=broker, backend=os.environ.get("SHEQU_CELERY_BACKEND") or broker)
+    # A job is one file; a worker takes one at a time so that a long file does not hold others back.
+    app.conf.update(worker_prefetch_multiplier=1, task_acks_late=True, broker_connection_retry_on_startup=True)
+    return app
+
+
+def job_manager(cache_dir: Path):
+    """Celery when a broker is configured, else a diskcache folder shared by this machine's server processes."""
+    broker = celery_broker()
+    if broker:
+        return dash.CeleryManager(celery_app(broker), expire=JOB_RESULTS_SECONDS)
+    import diskcache
+    return dash.DiskcacheManager(diskcache.Cache(str(cache_dir / "jobs")), expire=JOB_RESULTS_SECONDS)
 
 
 def in_forked_job(engine: Engine) -> None:
-    """Forget the parent's database connections (SQLAlchemy's pool, dropped without closing them).
+    """Forget the database connections inherited from the parent (SQLAlchemy's pool, dropped without closing).
 
-    The ETL itself starts a fresh forkserver for untrusted workbooks in a forked process (etl/workbook.py).
+    A diskcache job is a process forked by the web server (Celery's jobs run in threads of the worker, which has
+    its own pool). The ETL itself starts a fresh forkserver for untrusted workbooks (etl/workbook.py).
     """
     engine.dispose(close=False)

@@ -24,3 +24,25 @@ def routing_body(spec: dict, base: str, path: str, query: str) -> dict:
 
     return {"output": spec["output"], "outputs": outputs(spec["output"]), "inputs": items(spec["inputs"]),
             "state": items(spec.get("state", [])), "changedPropIds": ["_pages_location.search"]}
+
+
+def run_background(client, body: dict, headers: dict, timeout: float = 60.0) -> dict:
+    """POST a background callback as the renderer does: start the job, then poll with its handles until the
+    answer comes. Returns the last JSON (with 'response', and 'progress' if any was reported)."""
+    import time
+    first = client.post("/_dash-update-component", json=body, headers=headers)
+    assert first.status_code == 200, first.get_data(as_text=True)
+    handles = first.get_json()
+    query = {"cacheKey": handles["cacheKey"], "job": handles["job"]}
+    deadline = time.monotonic() + timeout
+    progress = []
+    while time.monotonic() < deadline:
+        answer = client.post("/_dash-update-component", json=body, headers=headers, query_string=query)
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        reply = answer.get_json()
+        if "progress" in reply:
+            progress.append(reply["progress"])
+        if "response" in reply:
+            return dict(reply, progress_seen=progress)
+        time.sleep(0.2)
+    raise AssertionError(f"the background job gave no answer in {timeout} s")

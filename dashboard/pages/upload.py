@@ -12,6 +12,7 @@ from datetime import date
 import dash
 import dash_bootstrap_components as dbc
 from dash import MATCH, Input, Output, State, dcc, html
+from flask import has_request_context
 
 from etl.db import registry_from_db
 from etl.periods import is_period, parse_period
@@ -101,16 +102,18 @@ def template_file(engine, who, county: str | None, period: str | None):
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    """Bound to this app. The checks and the submission run as background jobs (another process): the user comes
-    from the job's session cookie, the database through a fresh connection pool."""
+    """Bound to this app. The checks and the submission run as background jobs (dashboard/jobs.py: a forked
+    process or a Celery worker): the user comes from the job's session cookie."""
     server = app.server
-    web_server_pid = os.getpid()
+    app_pid = os.getpid()
 
     def job_context():
         engine = server.config["SHEQU_ENGINE"]
-        if os.getpid() == web_server_pid:        # run in the request itself (no job manager in between)
+        if os.getpid() == app_pid and has_request_context():     # in the request itself (no job manager between)
             return engine, auth.user()
-        in_forked_job(engine)
+        if os.getpid() != app_pid:               # a diskcache job, forked within the request: fresh connections
+            in_forked_job(engine)
+        # A job (forked, or in a thread of a Celery worker) has no request: the user from its session cookie.
         return engine, auth.user_from_cookies(server, dash.ctx.cookies)
 
     @app.callback(Output(TEMPLATE_DOWNLOAD, "data"), Input(TEMPLATE_BUTTON, "n_clicks"),
