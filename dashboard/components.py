@@ -174,8 +174,39 @@ def light_badge(light: str | None, lang: str, compact: bool = False) -> html.Spa
         return html.Span("—" if compact else t("light_none", lang), className="light light-none",
                          title=t("light_none", lang))
     word = t(f"light_{light}", lang)
-    return html.Span([html.Span(LIGHT_MARKS[light], className="light-mark"), None if compact else word],
-                     className=f"light light-{light}" + (" compact" if compact else ""), title=word)
+    if compact:       # one element per cell: a national scorecard has thousands of them
+        return html.Span(LIGHT_MARKS[light], className=f"light light-{light} compact", title=word)
+    return html.Span([html.Span(LIGHT_MARKS[light], className="light-mark"), word],
+                     className=f"light light-{light}", title=word)
+
+
+def page_of(value, rows: int, page_rows: int) -> tuple[int, int]:
+    """(page, pages) from the address's `page` (1-based; the first when absent or out of range)."""
+    pages = max(1, -(-rows // page_rows))
+    try:
+        page = int(value)
+    except (TypeError, ValueError):
+        page = 1
+    return (page if 1 <= page <= pages else 1), pages
+
+
+def pager(view: View, page: int, pages: int, rows: int, page_rows: int, element_id: str) -> html.Nav | None:
+    """Rows first–last of n, with previous / numbered / next links that keep the rest of the view in the URL."""
+    if pages <= 1:
+        return None
+    first, last = (page - 1) * page_rows + 1, min(page * page_rows, rows)
+
+    def link(label, target, active=False):
+        return dcc.Link(label, href=view.link(page=None if target == 1 else target),
+                        className="page-link" + (" active" if active else ""))
+
+    numbers = [link(str(n), n, n == page) for n in range(1, pages + 1)]
+    return html.Nav([
+        html.Span(t("page_rows", view.lang, first=f"{first:,}", last=f"{last:,}", n=f"{rows:,}"), className="hint me-3"),
+        link("‹ " + t("page_previous", view.lang), page - 1) if page > 1 else None,
+        *numbers,
+        link(t("page_next", view.lang) + " ›", page + 1) if page < pages else None,
+    ], className="pager", id=element_id)
 
 
 def card(title: str, *body, className: str = "") -> dbc.Card:

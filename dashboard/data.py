@@ -94,11 +94,22 @@ def _values(src: Source, level: str) -> pd.DataFrame:
     return with_changes(values, baseline_period(), previous)
 
 
-def values(src: Source, level: str, period: str | None = None, indicator: str | None = None) -> pd.DataFrame:
+@lru_cache(maxsize=16)
+def _values_by(src: Source, level: str, key: str) -> dict:
+    """The level's values split once by period or by area: a view then takes its slice, not a scan of them all
+    (at national scale a level holds 300 counties × 12 periods × every indicator)."""
+    return {k: g.reset_index(drop=True) for k, g in _values(src, level).groupby(key, sort=False)}
+
+
+def values(src: Source, level: str, period: str | None = None, indicator: str | None = None,
+           area: str | None = None) -> pd.DataFrame:
     """Stored indicator values at a level, with their change since the baseline and the previous period."""
     df = _values(src, level)
+    if area is not None:
+        df = _values_by(src, level, "area_code").get(area, df.iloc[0:0])
     if period is not None:
-        df = df[df["period"] == period]
+        df = (_values_by(src, level, "period").get(period, df.iloc[0:0]) if area is None
+              else df[df["period"] == period])
     if indicator is not None:
         df = df[df["indicator"] == indicator]
     return df.reset_index(drop=True).copy()
@@ -148,9 +159,19 @@ def _community_values(src: Source, period: str) -> pd.DataFrame:
     return queries.indicator_values(src.engine, src.basis, period, "community")
 
 
-def community_table(src: Source, period: str) -> pd.DataFrame:
-    """One row per community of the period: its fields, township, county, leaders and meets/misses per standard."""
-    return _community_table(src, period).copy()
+def community_table(src: Source, period: str, county: str | None = None) -> pd.DataFrame:
+    """One row per community of the period: its fields, township, county, leaders and meets/misses per standard;
+    one county's only when `county` is given."""
+    if county is None:
+        return _community_table(src, period).copy()
+    table = _community_table_by_county(src, period)
+    return table.get(county, _community_table(src, period).iloc[0:0]).copy()
+
+
+@lru_cache(maxsize=8)
+def _community_table_by_county(src: Source, period: str) -> dict:
+    table = _community_table(src, period)
+    return {k: g.reset_index(drop=True) for k, g in table.groupby("county_code", sort=False)} if len(table) else {}
 
 
 @lru_cache(maxsize=8)

@@ -78,6 +78,26 @@ def test_scorecard_shows_weights_lights_and_ranks(app):
     assert any(mark in shown for mark in ("✓", "!", "✗"))
 
 
+def test_a_long_scorecard_is_paged_and_the_page_is_in_the_address(app, monkeypatch):
+    import re
+
+    def rows(shown):
+        return re.findall(r"score-row-(\d+)", shown)
+
+    everyone = rows(render(app, "scorecard", period="2015"))
+    assert len(everyone) == 7 and "scorecard-pager" not in render(app, "scorecard", period="2015")
+    # Seven counties on pages of three (a province's hundreds on pages of 50): rows 4–6 on page 2, in rank order.
+    monkeypatch.setattr(page("scorecard"), "PAGE_ROWS", 3)
+    second = render(app, "scorecard", period="2015", page="2", lang="en")
+    assert rows(second) == everyone[3:6]
+    assert "Rows 4–6 of 7" in second and "page=3" in second
+    last = render(app, "scorecard", period="2015", page="3")
+    assert rows(last) == everyone[6:] and "第 7–7 行，共 7 行" in last
+    # A page that does not exist shows the first; a sort link starts again at page 1.
+    assert rows(render(app, "scorecard", period="2015", page="99")) == everyone[:3]
+    assert "page=" not in re.search(r'"href": "([^"]*sort=county[^"]*)"', second).group(1)
+
+
 def test_counties_page_compares_with_the_city(app):
     shown = render(app, "counties", county="450921", period="2015", lang="en")
     assert "Rong County against the city, 2015" in shown and "county-histogram" in shown

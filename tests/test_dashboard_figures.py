@@ -1,7 +1,11 @@
-"""The dashboard's pure parts over the real sample data: figures, number formats, labels, quality flags, URLs."""
+"""The dashboard's pure parts over the real sample data: figures, number formats, labels, quality flags, URLs.
+
+Each figure (a plain dict) is loaded into plotly's go.Figure, which refuses any key plotly.js does not know.
+"""
 from __future__ import annotations
 
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from dashboard import data, figures
@@ -51,7 +55,7 @@ def test_every_label_in_both_languages():
 def test_trend_marks_target_and_baseline(src):
     ind = indicator_map()["services_mean"]
     series = data.city_values(src, indicator="services_mean")[["period", "value"]]
-    fig = figures.trend(series, ind, "zh", "社区平均服务项目数：全市趋势", figures.source_text("2015", "zh"), "2013")
+    fig = go.Figure(figures.trend(series, ind, "zh", "社区平均服务项目数：全市趋势", figures.source_text("2015", "zh"), "2013"))
     assert list(fig.data[0].y) == pytest.approx([12.0, 32.798913, 59.0], rel=1e-4)
     assert list(fig.data[0].x) == ["2013年", "2014年", "2015年"]
     assert fig.data[1].name == "基期" and list(fig.data[1].x) == ["2013年"]
@@ -64,7 +68,7 @@ def test_trend_marks_target_and_baseline(src):
 def test_map_draws_seven_counties_from_the_shipped_boundaries(src):
     ind = indicator_map()["area_ge_500"]
     county = data.values(src, "county", "2015", "area_ge_500")
-    fig = figures.county_map(county, counties_geojson(), ind, "en", "title", "source")
+    fig = go.Figure(figures.county_map(county, counties_geojson(), ind, "en", "title", "source"))
     choropleth = fig.data[0]
     assert sorted(choropleth.locations) == COUNTIES and sum(choropleth.z) == 127
     assert {f["id"] for f in choropleth.geojson["features"]} == set(COUNTIES)
@@ -75,7 +79,7 @@ def test_map_draws_seven_counties_from_the_shipped_boundaries(src):
 def test_ranking_keeps_each_countys_colour(src):
     ind = indicator_map()["area_ge_1000"]
     county = data.values(src, "county", "2015", "area_ge_1000")
-    fig = figures.ranking(county, ind, "zh", "title", "source")
+    fig = go.Figure(figures.ranking(county, ind, "zh", "title", "source"))
     bar = fig.data[0]
     assert sum(bar.x) == 50 and list(bar.x) == sorted(bar.x)          # best at the top of a horizontal bar chart
     names = dict(zip(county["area_name"], county["area_code"]))
@@ -84,14 +88,14 @@ def test_ranking_keeps_each_countys_colour(src):
 
 def test_histogram_marks_the_area_standards(src):
     rows = data.community_rows(src, "2015")
-    fig = figures.area_histogram(rows, "zh", "title", "source")
+    fig = go.Figure(figures.area_histogram(rows, "zh", "title", "source"))
     assert sorted(s.x0 for s in fig.layout.shapes) == [300, 500, 1000]
     assert len(fig.data[0].x) == 184
 
 
 def test_leader_bars_count_linked_communities(src):
     acc = data.leaders(src, "2015")
-    fig = figures.leader_bars(acc, "en", "title", "source")
+    fig = go.Figure(figures.leader_bars(acc, "en", "title", "source"))
     linked = fig.data[0]
     assert sum(linked.y) == acc["communities"].sum()
     assert (acc["leader_level"] == "厅级").sum() == 36 and (acc["leader_level"] == "县级").sum() == 156

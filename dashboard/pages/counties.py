@@ -25,7 +25,7 @@ def resolve_county(src, value) -> str:
 
 def kpi_table(view: View, county: str, label: str) -> html.Div:
     """Every county-level indicator: the county's value, the city's, the target and the county's light."""
-    mine = data.values(view.src, "county", view.period).query("area_code == @county").set_index("indicator")
+    mine = data.values(view.src, "county", view.period, area=county).set_index("indicator")
     city = data.city_values(view.src, view.period).set_index("indicator")
     settings = load_settings()
     rows = []
@@ -44,8 +44,7 @@ def kpi_table(view: View, county: str, label: str) -> html.Div:
 
 
 def county_trends(view: View, county: str, label: str) -> html.Div:
-    values = data.values(view.src, "county")
-    values = values[values["area_code"] == county]          # one county of possibly hundreds, filtered once
+    values = data.values(view.src, "county", area=county)
     city = data.city_values(view.src)
     source = figures.source_text(view.period, view.lang, view.src.basis)
     baseline = data.baseline_period()
@@ -68,11 +67,14 @@ def shortfalls(view: View, rows: pd.DataFrame) -> html.Div:
     missing = rows[rows[keys].eq(False).any(axis=1)] if len(rows) else rows
     if missing.empty:
         return html.P(t("all_meet", view.lang), className="hint", id=ids.COUNTY_MISSING)
-    body = [[r["community_name"], r["township_name"], t("urban" if r["community_kind"] == "城市社区" else "township",
-                                                        view.lang),
-             fmt_value(r["service_area_m2"], "m2", view.lang),
-             "、".join(t(k, view.lang) for k in keys if pd.notna(r[k]) and not r[k])]
-            for _, r in missing.iterrows()]
+    urban, township = t("urban", view.lang), t("township", view.lang)
+    labels = [t(k, view.lang) for k in keys]
+    misses = missing[keys].eq(False).fillna(False).to_numpy(dtype=bool)
+    body = [[name, town, urban if kind == "城市社区" else township, fmt_value(area, "m2", view.lang),
+             "、".join(label for label, miss in zip(labels, row_misses) if miss)]
+            for name, town, kind, area, row_misses in zip(missing["community_name"], missing["township_name"],
+                                                          missing["community_kind"], missing["service_area_m2"],
+                                                          misses)]
     cols = [(t("community", view.lang), "text"), (t("township_col", view.lang), "text"), (t("kind", view.lang), "text"),
             (t("area_axis", view.lang), "num"), (t("standard", view.lang), "text")]
     return html.Div([html.Div(t("rows", view.lang, n=len(body)), className="row-count"), table(cols, body)],
@@ -97,8 +99,7 @@ def layout(**query):
     title = t("county_vs_city", view.lang, county=label, period=period_label(view.period, view.lang))
     if view.period is None or county == CITY_CODE:
         return shell(view, title, empty_state(view.lang))
-    rows = data.community_table(view.src, view.period)
-    rows = rows[rows["county_code"] == county] if len(rows) else rows
+    rows = data.community_table(view.src, view.period, county)
     if rows.empty:
         return shell(view, title, empty_state(view.lang), controls=county_picker(view, county))
     source = figures.source_text(view.period, view.lang, view.src.basis)

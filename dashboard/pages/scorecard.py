@@ -8,13 +8,17 @@ from dash import dcc, html
 from etl.config import indicator_map, load_settings
 
 from dashboard import data, figures, ids
-from dashboard.components import View, card, empty_state, light_badge, make_view, safe_layout, shell
+from dashboard.components import (View, card, empty_state, light_badge, make_view, page_of, pager, safe_layout,
+                                  shell)
 from dashboard.i18n import county_name, fmt_number, fmt_value, period_label, t
 
 PATH = "/scorecard"
 dash.register_page(__name__, path=PATH, name="考核", name_en="Scorecard", order=1, title="考核 · 玉林市社区")
 
 BASE_SORTS = ("rank", "county")
+# Rows per page: Yulin's 7 counties fit on one; a province's or the nation's hundreds are paged (the address
+# keeps the page), so that a click draws at most this many rows.
+PAGE_ROWS = 50
 
 
 def sort_keys() -> tuple[str, ...]:
@@ -41,13 +45,14 @@ def rank_change_cell(change, lang: str):
     return html.Span("＝", className="rank-same")
 
 
-def scorecard_table(view: View, card_df: pd.DataFrame, sort: str) -> html.Div:
+def scorecard_table(view: View, card_df: pd.DataFrame, sort: str, page: int = 1) -> html.Div:
     table = indicator_map()
     weights = load_settings().weights
     names = data.counties(view.src).set_index("code")["name"]
 
     def head(label, key, numeric=True, weight=None):
-        link = dcc.Link(label + (" ▾" if sort == key else ""), href=view.link(sort=key if key != "rank" else None),
+        link = dcc.Link(label + (" ▾" if sort == key else ""),
+                        href=view.link(sort=key if key != "rank" else None, page=None),
                         className="sort-link")
         note = html.Div(f"{t('weights', view.lang)} {fmt_number(weight, 'count')}", className="weight") if weight else None
         return html.Th([link, note], className="num" if numeric else None)
@@ -57,7 +62,8 @@ def scorecard_table(view: View, card_df: pd.DataFrame, sort: str) -> html.Div:
     header += [head(t("score", view.lang), "rank"), html.Th(t("rank", view.lang), className="num"),
                html.Th(t("rank_change", view.lang), className="num")]
     body = []
-    for row in sorted_card(card_df, sort).itertuples(index=False):
+    shown = sorted_card(card_df, sort).iloc[(page - 1) * PAGE_ROWS:page * PAGE_ROWS]
+    for row in shown.itertuples(index=False):
         row = row._asdict()
         cells = [html.Td(county_name(row["area_code"], names.get(row["area_code"]), view.lang), className="county-cell")]
         for i in weights:
@@ -96,7 +102,7 @@ def sort_picker(view: View, sort: str):
 
 @safe_layout(PATH)
 def layout(**query):
-    view = make_view(PATH, query, "sort")
+    view = make_view(PATH, query, "sort", "page")
     sort = view.params.get("sort") if view.params.get("sort") in sort_keys() else "rank"
     view.params["sort"] = None if sort == "rank" else sort
     title = t("scorecard_title", view.lang, period=period_label(view.period, view.lang))
@@ -105,7 +111,10 @@ def layout(**query):
     card_df = data.scorecard(view.src, view.period)
     if card_df.empty:
         return shell(view, title, empty_state(view.lang))
+    page, pages = page_of(view.params.get("page"), len(card_df), PAGE_ROWS)
+    view.params["page"] = None if page == 1 else str(page)
     return shell(view, title,
-                 card("", scorecard_table(view, card_df, sort), weights_note(view)),
+                 card("", pager(view, page, pages, len(card_df), PAGE_ROWS, "scorecard-pager"),
+                      scorecard_table(view, card_df, sort, page), weights_note(view)),
                  html.Div(figures.source_text(view.period, view.lang, view.src.basis), className="page-source"),
                  controls=sort_picker(view, sort))
