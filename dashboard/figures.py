@@ -34,9 +34,15 @@ TARGET_LINE = {"dash": "dash", "color": TARGET_COLOR, "width": 1.5}
 
 
 def _numbers(values) -> list:
-    """Values for JSON: Python floats, None where missing (NaN is not JSON)."""
-    return [None if v is None or (isinstance(v, float) and math.isnan(v)) else v
-            for v in pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").astype(float).tolist()]
+    """Values for JSON: Python floats, None where missing (NaN and pd.NA are not JSON). Charts hold a few dozen."""
+    out = []
+    for value in values:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = math.nan
+        out.append(None if math.isnan(number) else number)
+    return out
 
 
 def graph_config(lang: str) -> dict:

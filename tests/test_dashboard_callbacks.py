@@ -103,6 +103,16 @@ def test_counties_page_compares_with_the_city(app):
     assert "Rong County against the city, 2015" in shown and "county-histogram" in shown
 
 
+def test_a_countys_long_shortfall_list_is_paged(app, monkeypatch):
+    import re
+    everyone = render(app, "counties", county="450921", period="2013", lang="en")
+    total = int(re.search(r"(\d+) rows", everyone).group(1))
+    assert total > 4 and "county-missing-pager" not in everyone
+    monkeypatch.setattr(page("counties"), "PAGE_ROWS", 4)
+    second = render(app, "counties", county="450921", period="2013", lang="en", page="2")
+    assert f"Rows 5–8 of {total}" in second and f"{total} rows" in second and "county=450921" in second
+
+
 def test_community_click_shows_history_with_lineage(app):
     with app.server.test_request_context("/"):
         panel, search = page("communities").show_history({"rowId": "450902001001", "colId": "community_name"}, "zh",

@@ -11,11 +11,13 @@ from etl.registry import CITY_CODE
 from etl.scorecard import light
 
 from dashboard import data, figures, ids
-from dashboard.components import View, card, empty_state, graph, light_badge, make_view, safe_layout, shell, table
+from dashboard.components import (View, card, empty_state, graph, light_badge, make_view, page_of, pager, safe_layout,
+                                  shell, table)
 from dashboard.i18n import county_name, fmt_value, period_label, t
 
 PATH = "/counties"
 dash.register_page(__name__, path=PATH, name="县市区", name_en="Counties", order=2, title="县市区 · 玉林市社区")
+PAGE_ROWS = 50      # shortfall rows per page
 
 
 def resolve_county(src, value) -> str:
@@ -44,15 +46,16 @@ def kpi_table(view: View, county: str, label: str) -> html.Div:
 
 
 def county_trends(view: View, county: str, label: str) -> html.Div:
-    values = data.values(view.src, "county", area=county)
-    city = data.city_values(view.src)
+    values = dict(tuple(data.values(view.src, "county", area=county).groupby("indicator", sort=False)))
+    city = dict(tuple(data.city_values(view.src).groupby("indicator", sort=False)))
+    nothing = pd.DataFrame({"period": [], "value": []})
     source = figures.source_text(view.period, view.lang, view.src.basis)
     baseline = data.baseline_period()
     charts = []
     for ind in [i for i in indicators() if i.headline]:
-        series = values[values["indicator"] == ind.id][["period", "value"]]
+        series = values.get(ind.id, nothing)[["period", "value"]].copy()
         series.attrs.update(name=label, color=figures.COUNTY_COLORS.get(county, figures.CITY_COLOR))
-        other = city[city["indicator"] == ind.id][["period", "value"]]
+        other = city.get(ind.id, nothing)[["period", "value"]]
         fig = figures.trend(series, ind, view.lang,
                             ind.name(view.lang),
                             source, baseline if baseline in set(series["period"]) else None,
@@ -62,11 +65,16 @@ def county_trends(view: View, county: str, label: str) -> html.Div:
 
 
 def shortfalls(view: View, rows: pd.DataFrame) -> html.Div:
-    """The county's communities that miss at least one standard, with the standards they miss."""
+    """The county's communities that miss at least one standard, with the standards they miss; paged (a county
+    of a national programme has hundreds)."""
     keys = [k for k, _ in data.STANDARDS]
     missing = rows[rows[keys].eq(False).any(axis=1)] if len(rows) else rows
     if missing.empty:
         return html.P(t("all_meet", view.lang), className="hint", id=ids.COUNTY_MISSING)
+    page, pages = page_of(view.params.get("page"), len(missing), PAGE_ROWS)
+    view.params["page"] = None if page == 1 else str(page)
+    total = len(missing)
+    missing = missing.iloc[(page - 1) * PAGE_ROWS:page * PAGE_ROWS]
     urban, township = t("urban", view.lang), t("township", view.lang)
     labels = [t(k, view.lang) for k in keys]
     misses = missing[keys].eq(False).fillna(False).to_numpy(dtype=bool)
@@ -77,7 +85,8 @@ def shortfalls(view: View, rows: pd.DataFrame) -> html.Div:
                                                           misses)]
     cols = [(t("community", view.lang), "text"), (t("township_col", view.lang), "text"), (t("kind", view.lang), "text"),
             (t("area_axis", view.lang), "num"), (t("standard", view.lang), "text")]
-    return html.Div([html.Div(t("rows", view.lang, n=len(body)), className="row-count"), table(cols, body)],
+    return html.Div([html.Div(t("rows", view.lang, n=total), className="row-count"),
+                     pager(view, page, pages, total, PAGE_ROWS, "county-missing-pager"), table(cols, body)],
                     id=ids.COUNTY_MISSING)
 
 
@@ -91,7 +100,7 @@ def county_picker(view: View, county: str):
 
 @safe_layout(PATH)
 def layout(**query):
-    view = make_view(PATH, query, "county")
+    view = make_view(PATH, query, "county", "page")
     county = resolve_county(view.src, view.params.get("county"))
     view.params["county"] = county
     names = data.counties(view.src).set_index("code")["name"]
