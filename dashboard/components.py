@@ -190,14 +190,16 @@ def page_of(value, rows: int, page_rows: int) -> tuple[int, int]:
     return (page if 1 <= page <= pages else 1), pages
 
 
-def pager(view: View, page: int, pages: int, rows: int, page_rows: int, element_id: str) -> html.Nav | None:
-    """Rows first–last of n, with previous / numbered / next links that keep the rest of the view in the URL."""
+def pager(view: View, page: int, pages: int, rows: int, page_rows: int, element_id: str,
+          param: str = "page") -> html.Nav | None:
+    """Rows first–last of n, with previous / numbered / next links that keep the rest of the view in the URL
+    (the page number in `param`)."""
     if pages <= 1:
         return None
     first, last = (page - 1) * page_rows + 1, min(page * page_rows, rows)
 
     def link(label, target, active=False):
-        return dcc.Link(label, href=view.link(page=None if target == 1 else target),
+        return dcc.Link(label, href=view.link(**{param: None if target == 1 else target}),
                         className="page-link" + (" active" if active else ""))
 
     numbers = [link(str(n), n, n == page) for n in range(1, pages + 1)]

@@ -8,12 +8,13 @@ from dash import html
 from etl.periods import period_sort_key
 
 from dashboard import data, ids
-from dashboard.components import View, card, empty_state, make_view, safe_layout, shell, table
+from dashboard.components import View, card, empty_state, make_view, page_of, pager, safe_layout, shell, table
 from dashboard.i18n import county_name, fmt_number, period_label, t
-from dashboard.quality import quality_flags, reporting_matrix, warning_rows
+from dashboard.quality import reporting_matrix, warning_rows
 
 PATH = "/reporting"
 dash.register_page(__name__, path=PATH, name="报送", name_en="Reporting", order=5, title="报送 · 玉林市社区")
+PAGE_ROWS = 50      # counties of the matrix, warnings, flags: rows per page
 
 FIELD_UNITS = {"service_area_m2": "m2", "service_items": "items", "facilities": "count", "staff": "people",
                "trained": "person_times"}
@@ -24,13 +25,16 @@ def _date(value) -> str:
 
 
 def matrix(view: View, names: pd.Series) -> html.Div:
-    """County × period: the newest return's status and date, or 'not received'."""
+    """County × period: the newest return's status and date, or 'not received'; paged by counties."""
     subs = data.submissions(view.src)
     periods = sorted(set(subs["period"]) | set(view.periods), key=period_sort_key)
-    grid = reporting_matrix(subs, list(names.index), periods)
+    page, pages = page_of(view.params.get("page"), len(names), PAGE_ROWS)
+    view.params["page"] = None if page == 1 else str(page)
+    counties = list(names.index[(page - 1) * PAGE_ROWS:page * PAGE_ROWS])
+    grid = reporting_matrix(subs, counties, periods)
     cell_of = {(r["county_code"], r["period"]): r for r in grid.to_dict("records")}   # one lookup per cell
     rows = []
-    for county in names.index:
+    for county in counties:
         cells = [county_name(county, names.get(county), view.lang)]
         for p in periods:
             cell = cell_of[(county, p)]
@@ -46,34 +50,37 @@ def matrix(view: View, names: pd.Series) -> html.Div:
                                       className="matrix-cell"))
         rows.append(cells)
     cols = [(t("county", view.lang), "text")] + [(period_label(p, view.lang), "text") for p in periods]
-    return html.Div(table(cols, rows, className="reporting-matrix"), id=ids.REPORTING_MATRIX)
+    return html.Div([pager(view, page, pages, len(names), PAGE_ROWS, "reporting-matrix-pager"),
+                     table(cols, rows, className="reporting-matrix")], id=ids.REPORTING_MATRIX)
 
 
 def warnings(view: View, names: pd.Series) -> html.Div:
     rows = warning_rows(data.submissions(view.src, view.period), view.lang)
     if rows.empty:
         return html.P(t("no_warnings", view.lang), className="hint", id=ids.REPORTING_WARNINGS)
+    total = len(rows)
+    page, pages = page_of(view.params.get("warnings_page"), total, PAGE_ROWS)
+    view.params["warnings_page"] = None if page == 1 else str(page)
+    rows = rows.iloc[(page - 1) * PAGE_ROWS:page * PAGE_ROWS]
     body = [[county_name(r["county_code"], names.get(r["county_code"]), view.lang), r["file_name"], r["sheet"] or "",
              "" if pd.isna(r["row"]) else str(int(r["row"])), r["column"] or "", r["message"]]
             for _, r in rows.iterrows()]
     cols = [(t("county", view.lang), "text"), (t("file", view.lang), "text"), (t("sheet", view.lang), "text"),
             (t("row", view.lang), "num"), ("列" if view.lang == "zh" else "Column", "text"), (t("message", view.lang), "text")]
-    return html.Div([html.Div(t("rows", view.lang, n=len(body)), className="row-count"), table(cols, body)],
-                    id=ids.REPORTING_WARNINGS)
-
-
-MAX_FLAGS_SHOWN = 500
+    return html.Div([html.Div(t("rows", view.lang, n=total), className="row-count"),
+                     pager(view, page, pages, total, PAGE_ROWS, "reporting-warnings-pager", "warnings_page"),
+                     table(cols, body)], id=ids.REPORTING_WARNINGS)
 
 
 def flags(view: View, names: pd.Series) -> html.Div:
-    previous = data.previous_period(view.src, view.period)
-    found = quality_flags(data.community_rows(view.src, view.period),
-                          data.community_rows(view.src, previous) if previous else None)
+    found = data.flags(view.src, view.period)
     if found.empty:
         return html.P(t("no_flags", view.lang), className="hint", id=ids.REPORTING_FLAGS)
     total = len(found)
-    # A province or the country can raise tens of thousands of flags: show the first ones and say how many.
-    shown = found.head(MAX_FLAGS_SHOWN)
+    # A province or the country can raise tens of thousands of flags: a page at a time.
+    page, pages = page_of(view.params.get("flags_page"), total, PAGE_ROWS)
+    view.params["flags_page"] = None if page == 1 else str(page)
+    shown = found.iloc[(page - 1) * PAGE_ROWS:page * PAGE_ROWS]
     body = []
     for _, r in shown.iterrows():
         unit = FIELD_UNITS.get(r["field"], "count")
@@ -88,14 +95,14 @@ def flags(view: View, names: pd.Series) -> html.Div:
     cols = [(t("county", view.lang), "text"), (t("community", view.lang), "text"), (t("flag", view.lang), "text"),
             (t("field", view.lang), "text"), (t("value", view.lang), "num"), (t("previous", view.lang), "num"),
             (t("lineage", view.lang), "text")]
-    count = t("rows", view.lang, n=total) if total == len(body) else (
-        f"显示前 {len(body):,} 条，共 {total:,} 条" if view.lang == "zh" else f"showing {len(body):,} of {total:,}")
-    return html.Div([html.Div(count, className="row-count"), table(cols, body)], id=ids.REPORTING_FLAGS)
+    return html.Div([html.Div(t("rows", view.lang, n=total), className="row-count"),
+                     pager(view, page, pages, total, PAGE_ROWS, "reporting-flags-pager", "flags_page"),
+                     table(cols, body)], id=ids.REPORTING_FLAGS)
 
 
 @safe_layout(PATH)
 def layout(**query):
-    view = make_view(PATH, query)
+    view = make_view(PATH, query, "page", "warnings_page", "flags_page")
     title = t("reporting_title", view.lang)
     names = data.counties(view.src).set_index("code")["name"]
     if view.period is None:
