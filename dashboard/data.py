@@ -6,7 +6,6 @@ a status change moves `data_version`, so the next request reads afresh. Returned
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -19,6 +18,7 @@ from etl.indicators import with_changes
 from etl.registry import CITY_CODE
 from etl.scorecard import leader_accountability, scorecard as etl_scorecard
 
+from .memo import memo
 from .quality import quality_flags
 
 # The standards a community is checked against: label key → the community-level indicators that express it.
@@ -62,7 +62,7 @@ def health(engine: Engine) -> bool:
         return False
 
 
-@lru_cache(maxsize=16)
+@memo(16)
 def periods(src: Source) -> tuple[str, ...]:
     return tuple(queries.periods(src.engine, src.basis))
 
@@ -83,7 +83,7 @@ def baseline_period() -> str:
     return load_settings().baseline_period
 
 
-@lru_cache(maxsize=16)
+@memo(16)
 def _values(src: Source, level: str) -> pd.DataFrame:
     values = queries.indicator_values(src.engine, src.basis, level=level)
     if values.empty:
@@ -97,7 +97,7 @@ def _values(src: Source, level: str) -> pd.DataFrame:
     return with_changes(values, baseline_period(), previous)
 
 
-@lru_cache(maxsize=16)
+@memo(16)
 def _values_by(src: Source, level: str, key: str) -> dict:
     """The level's values split once by period or by area: a view then takes its slice, not a scan of them all
     (at national scale a level holds 300 counties × 12 periods × every indicator)."""
@@ -123,7 +123,7 @@ def city_values(src: Source, period: str | None = None, indicator: str | None = 
     return df[df["area_code"] == CITY_CODE].reset_index(drop=True)
 
 
-@lru_cache(maxsize=8)
+@memo(8)
 def _places(src: Source, level: str) -> pd.DataFrame:
     return queries.places(src.engine, level)
 
@@ -138,12 +138,12 @@ def counties(src: Source) -> pd.DataFrame:
 
 
 # Rows are read one period at a time: at national scale all periods together are over a million rows.
-@lru_cache(maxsize=8)
+@memo(8)
 def _community_rows(src: Source, period: str | None) -> pd.DataFrame:
     return queries.community_rows(src.engine, src.basis, [period] if period else None)
 
 
-@lru_cache(maxsize=8)
+@memo(8)
 def _link_rows(src: Source, period: str | None) -> pd.DataFrame:
     return queries.link_rows(src.engine, src.basis, [period] if period else None)
 
@@ -157,7 +157,7 @@ def link_rows(src: Source, period: str | None = None) -> pd.DataFrame:
     return _link_rows(src, period).copy()
 
 
-@lru_cache(maxsize=8)
+@memo(8)
 def _community_values(src: Source, period: str) -> pd.DataFrame:
     return queries.indicator_values(src.engine, src.basis, period, "community")
 
@@ -171,7 +171,7 @@ def community_table(src: Source, period: str, county: str | None = None) -> pd.D
     return table.get(county, _community_table(src, period).iloc[0:0]).copy()
 
 
-@lru_cache(maxsize=8)
+@memo(8)
 def _community_table_by_county(src: Source, period: str) -> dict:
     table = _community_table(src, period)
     return {k: g.reset_index(drop=True) for k, g in table.groupby("county_code", sort=False)} if len(table) else {}
@@ -189,7 +189,7 @@ def _leader_names(links: pd.DataFrame) -> pd.Series:
     return pd.Series(["、".join(names[a:b]) for a, b in zip(starts, ends)], index=codes[starts])
 
 
-@lru_cache(maxsize=8)
+@memo(8)
 def _community_table(src: Source, period: str) -> pd.DataFrame:
     rows = community_rows(src, period)
     if rows.empty:
@@ -213,7 +213,7 @@ def _community_table(src: Source, period: str) -> pd.DataFrame:
     return rows.sort_values(["county_code", "community_code"]).reset_index(drop=True)
 
 
-@lru_cache(maxsize=8)
+@memo(8)
 def _quality_flags(src: Source, period: str) -> pd.DataFrame:
     previous = previous_period(src, period)
     return quality_flags(_community_rows(src, period), _community_rows(src, previous) if previous else None)
@@ -229,7 +229,7 @@ def community_history(src: Source, code: str) -> pd.DataFrame:
     return queries.community_history(src.engine, code, src.basis)
 
 
-@lru_cache(maxsize=8)
+@memo(8)
 def _scorecard(src: Source) -> pd.DataFrame:
     return etl_scorecard(queries.indicator_values(src.engine, src.basis, level="county"), load_settings())
 
@@ -250,7 +250,7 @@ def leaders(src: Source, period: str) -> pd.DataFrame:
     return acc
 
 
-@lru_cache(maxsize=8)
+@memo(8)
 def _submissions(src: Source) -> pd.DataFrame:
     return queries.submissions(src.engine)
 
