@@ -16,7 +16,7 @@ from flask import jsonify, request
 from etl.config import load_settings
 from etl.db import database_url as resolve_url, make_engine
 
-from . import auth, data, ids, response_cache, security
+from . import auth, data, ids, response_cache, security, warmup
 from .jobs import job_manager
 from .i18n import LANGS, t
 from .urls import search_with
@@ -136,7 +136,8 @@ def _register_routes(app: dash.Dash) -> None:
     @server.route("/health")
     def health():
         ok = data.health(server.config["SHEQU_ENGINE"])
-        return jsonify(status="ok" if ok else "database unavailable"), (200 if ok else 503)
+        return (jsonify(status="ok" if ok else "database unavailable", warm=warmup.status(server)),
+                200 if ok else 503)
 
     @server.after_request
     def remember_language(response):
@@ -150,5 +151,6 @@ def serve(database_url: str | None = None, host: str = "127.0.0.1", port: int = 
     """Serve the dashboard with waitress (a production WSGI server; debug is never on)."""
     from waitress import serve as waitress_serve
     app = create_app(database_url)
+    warmup.start(app.server)
     log.info("shequ dashboard on http://%s:%s/", host, port)
     waitress_serve(app.server, host=host, port=port, threads=threads)

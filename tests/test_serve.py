@@ -1,6 +1,7 @@
 """`shequ demo` and `shequ serve` as users start them: a real process, a real port, a real HTTP answer."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -59,6 +60,25 @@ def test_serve_answers_health_on_the_given_port(sample_db_url):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         assert wait_for(f"http://127.0.0.1:{port}/health") == 200
+        # The server builds the latest period's tables in the background and says when they are ready.
+        deadline = time.monotonic() + 60
+        while json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5))["warm"] is not True:
+            assert time.monotonic() < deadline, "the server never finished warming"
+            time.sleep(0.3)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(20)
+
+
+def test_warming_builds_what_the_pages_read(sample_engine):
+    from dashboard import data, warmup
+    src = data.source_for(sample_engine, "current")
+    for cached in (data._community_table, data._quality_flags, data._scorecard):
+        cached.cache_clear()
+    warmup.warm(src)
+    before = {f.__name__: f.cache_info().hits for f in (data._community_table, data._quality_flags, data._scorecard)}
+    table = data.community_table(src, "2015", "450902")
+    assert len(table) and set(table["county_code"]) == {"450902"}
+    data.flags(src, "2015"), data.scorecard(src, "2015")
+    after = {f.__name__: f.cache_info().hits for f in (data._community_table, data._quality_flags, data._scorecard)}
+    assert all(after[name] > before[name] for name in before), (before, after)
