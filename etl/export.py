@@ -12,12 +12,14 @@ from sqlalchemy.engine import Engine
 
 from . import queries
 from .config import UNITS, indicators, load_settings
-from .periods import format_period
+from .indicators import community_table
+from .periods import format_period, period_sort_key
 from .scorecard import LIGHT_MARKS, scorecard
 
 LEVEL_SHEETS = {"city": "全市", "county": "县（市、区）", "community": "社区"}
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 LIGHT_COLOURS = {"green": "#C6EFCE", "amber": "#FFEB9C", "red": "#FFC7CE"}
+NUMBER_FORMATS = {"count": "#,##0", "pct": "0.0", "dec": "#,##0.0"}     # whole counts; one decimal otherwise
 
 
 def neutralise(value):
@@ -70,9 +72,9 @@ def write_csv(engine: Engine, target: str | Path | io.BytesIO, periods: list[str
 
 def write_xlsx(engine: Engine, target: str | Path | io.BytesIO, periods: list[str] | None = None,
                basis: str = "current", levels: list[str] | None = None, indicator_ids: list[str] | None = None) -> int:
-    """A sheet per level (areas × periods by indicators), the scorecard, and the definitions."""
+    """A sheet per level (areas × periods by indicators), the scorecard, and the definitions; returns the number of
+    values (areas × indicators)."""
     import xlsxwriter
-    df = _values(engine, periods, basis, levels, indicator_ids)
     table = [i for i in indicators() if not indicator_ids or i.id in indicator_ids]
     book = xlsxwriter.Workbook(target, {"strings_to_formulas": False, "strings_to_urls": False,
                                         "strings_to_numbers": False, "constant_memory": True})
@@ -80,27 +82,74 @@ def write_xlsx(engine: Engine, target: str | Path | io.BytesIO, periods: list[st
         "head": book.add_format({"bold": True, "text_wrap": True, "valign": "vcenter", "border": 1,
                                  "bg_color": "#DDE4EE"}),
         "text": book.add_format({"quote_prefix": True}),
-        "pct": book.add_format({"num_format": "0.0"}), "count": book.add_format({"num_format": "#,##0"}),
-        "dec": book.add_format({"num_format": "#,##0.0"}), "wrap": book.add_format({"text_wrap": True,
-                                                                                     "valign": "top"}),
+        "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
+        **{kind: book.add_format({"num_format": code}) for kind, code in NUMBER_FORMATS.items()},
     }
+    values, county = 0, None
     for level, sheet_name in LEVEL_SHEETS.items():
         if levels and level not in levels:
             continue
-        part = df[df["level"] == level]
-        _write_level(book, fmt, sheet_name, part, [i for i in table if level in i.levels])
-    if not levels or "county" in levels:
-        _write_scorecard(book, fmt, _values(engine, periods, basis, ["county"]))
+        own = [i for i in table if level in i.levels]
+        if level == "community":
+            wide = _community_wide(engine, basis, periods, own)
+        else:
+            stored = _stored(engine, basis, level, periods)
+            if level == "county":
+                county = stored              # the scorecard's input too: read once
+            wide = _wide(stored, own)
+        values += len(wide) * len(own)
+        _write_level(book, fmt, sheet_name, wide, own)
+    if not levels or "county" in levels:   # the scorecard weighs its own indicators, whichever were asked for
+        _write_scorecard(book, fmt, county if county is not None else _stored(engine, basis, "county", periods))
     _write_definitions(book, fmt, table)
     book.close()
-    return len(df)
+    return values
 
 
-def _number_format(fmt: dict, unit: str):
-    return fmt["count"] if unit in ("count", "people", "person_times") else fmt["pct"] if unit == "pct" else fmt["dec"]
+def _stored(engine: Engine, basis: str, level: str, periods: list[str] | None) -> pd.DataFrame:
+    """A stored level's values (city or county), long, for the periods."""
+    if periods and len(periods) == 1:
+        return queries.indicator_values(engine, basis, periods[0], level)
+    part = queries.indicator_values(engine, basis, level=level)
+    return part[part["period"].isin(periods)] if periods else part
 
 
-def _write_level(book, fmt, sheet_name, part: pd.DataFrame, table) -> None:
+def _wide(long: pd.DataFrame, table) -> pd.DataFrame:
+    """Long values → period, area_code, area_name, then a column per indicator; by period, then area code."""
+    long = long[long["indicator"].isin([i.id for i in table])]
+    if long.empty:
+        return pd.DataFrame(columns=["period", "area_code", "area_name", *(i.id for i in table)])
+    wide = (long.assign(area_name=long["area_name"].fillna(""))
+            .set_index(["period", "area_code", "area_name", "indicator"])["value"].unstack("indicator").reset_index())
+    return queries.sort_periods(wide, ["area_code"]).reindex(
+        columns=["period", "area_code", "area_name", *(i.id for i in table)])
+
+
+def _community_wide(engine: Engine, basis: str, periods: list[str] | None, table) -> pd.DataFrame:
+    """The communities' own values, computed wide from their rows period by period (a nation's period is 120,000
+    rows; as a long table it would be 2 million rows to build, sort and unstack again)."""
+    columns = ["period", "area_code", "area_name", *(i.id for i in table)]
+    if not table:
+        return pd.DataFrame(columns=columns)
+    names = queries.place_names(engine, "community")["name"]
+    parts = []
+    for period in sorted(periods or queries.periods(engine, basis), key=period_sort_key):
+        with engine.connect() as conn:
+            rows = queries.community_rows(conn, basis, [period], lineage=False)
+            links = queries.link_rows(conn, basis, [period])
+        wide = community_table(rows, links, table)
+        if len(wide):
+            wide = wide.rename(columns={"community_code": "area_code"}).sort_values("area_code", kind="stable")
+            parts.append(wide.assign(area_name=wide["area_code"].map(names).fillna(""))[columns])
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+
+def number_kind(unit: str) -> str:
+    """Which of NUMBER_FORMATS a unit's values are shown with."""
+    return "count" if unit in ("count", "people", "person_times") else "pct" if unit == "pct" else "dec"
+
+
+def _write_level(book, fmt, sheet_name, wide: pd.DataFrame, table) -> None:
     sheet = book.add_worksheet(sheet_name)
     heads = ["报告期", "区划代码", "名称"] + [f"{i.name_zh}（{UNITS[i.unit][0]}）" for i in table]
     sheet.write_row(0, 0, heads, fmt["head"])
@@ -108,35 +157,43 @@ def _write_level(book, fmt, sheet_name, part: pd.DataFrame, table) -> None:
     sheet.freeze_panes(1, 3)
     sheet.set_column(0, 1, 13)
     sheet.set_column(2, 2, 18)
-    sheet.set_column(3, len(heads) - 1, 14)
-    if part.empty:
+    for c, ind in enumerate(table, start=3):
+        # The number format is the column's: xlsxwriter gives it to the column's unformatted cells, so each row
+        # is written in one call without a format per cell.
+        sheet.set_column(c, c, 14, fmt[number_kind(ind.unit)])
+    if wide.empty:
         return
-    wide = (part.assign(area_name=part["area_name"].fillna(""))
-            .set_index(["period", "area_code", "area_name", "indicator"])["value"].unstack("indicator").reset_index())
-    wide = queries.sort_periods(wide, ["area_code"])
-    wide = wide.reindex(columns=["period", "area_code", "area_name", *(i.id for i in table)])
-    formats = [_number_format(fmt, i.unit) for i in table]
-    labels = {p: format_period(p) for p in wide["period"].unique()}
-    numbers = wide.iloc[:, 3:].to_numpy(dtype=float)
-    present = ~np.isnan(numbers)
-    write_number = sheet.write_number
-    for r, (period, code, name) in enumerate(wide[["period", "area_code", "area_name"]].itertuples(
-            index=False, name=None), start=1):
-        sheet.write_string(r, 0, labels[period])
-        sheet.write_string(r, 1, code)
-        _write_text(sheet, r, 2, name or "", fmt)
-        values, known = numbers[r - 1].tolist(), present[r - 1].tolist()
-        for c, (value, ok, f) in enumerate(zip(values, known, formats), start=3):
-            if ok:
-                write_number(r, c, value, f)
+    rows = _cells(wide, table)
+    quoted = _formula_like(wide)
+    write_row, write_string = sheet.write_row, sheet.write_string
+    for r, row in enumerate(rows, start=1):
+        write_row(r, 0, row)
+        if r in quoted:           # within the row: constant_memory has already written the rows before it
+            for c in quoted[r]:
+                write_string(r, c, row[c], fmt["text"])
     sheet.autofilter(0, 0, len(wide), len(heads) - 1)
 
 
-def _write_text(sheet, r, c, text: str, fmt) -> None:
-    if text.startswith(_FORMULA_PREFIXES):
-        sheet.write_string(r, c, text, fmt["text"])
-    else:
-        sheet.write_string(r, c, text)
+def _cells(wide: pd.DataFrame, table) -> list[list]:
+    """Each row's cells as Python values, built column by column: the label, code, name, then numbers (None for
+    a value that is undefined, which xlsxwriter leaves out)."""
+    numbers = wide[[i.id for i in table]].to_numpy(dtype=float)
+    cells = np.empty((len(wide), 3 + len(table)), dtype=object)
+    cells[:, 0] = wide["period"].map({p: format_period(p) for p in wide["period"].unique()}).to_numpy(dtype=object)
+    cells[:, 1] = wide["area_code"].astype(str).to_numpy(dtype=object)
+    cells[:, 2] = wide["area_name"].fillna("").astype(str).to_numpy(dtype=object)
+    cells[:, 3:] = np.where(np.isnan(numbers), None, numbers.astype(object))
+    return cells.tolist()
+
+
+def _formula_like(wide: pd.DataFrame) -> dict[int, list[int]]:
+    """Sheet row → the text columns (code, name) whose text a spreadsheet could take for a formula."""
+    quoted: dict[int, list[int]] = {}
+    for c, name in ((1, "area_code"), (2, "area_name")):
+        hits = wide[name].fillna("").astype(str).str.startswith(_FORMULA_PREFIXES).to_numpy(dtype=bool)
+        for r in np.flatnonzero(hits) + 1:
+            quoted.setdefault(int(r), []).append(c)
+    return quoted
 
 
 def _write_scorecard(book, fmt, county_values: pd.DataFrame) -> None:

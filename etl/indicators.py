@@ -214,17 +214,29 @@ def leader_and_reporting_values(leaders: pd.DataFrame, reported: pd.DataFrame, e
     return pd.concat(parts, ignore_index=True)[RESULT_COLUMNS] if parts else pd.DataFrame(columns=RESULT_COLUMNS)
 
 
+def community_table(rows: pd.DataFrame, links: pd.DataFrame, table: tuple[Indicator, ...] | None = None
+                    ) -> pd.DataFrame:
+    """Each community's own values as one row a community: period, county_code, community_code, then a column per
+    community-level indicator (what a wide table such as the export's wants, without a long frame in between)."""
+    table = [i for i in (table or indicators()) if i.table == "community" and "community" in i.levels]
+    keys = ["period", "county_code", "community_code"]
+    if not table or not len(rows):
+        return pd.DataFrame(columns=keys + [i.id for i in table])
+    df = prepare_communities(rows, links)
+    data = _Rows(df)
+    return pd.DataFrame({**{k: df[k].to_numpy() for k in keys},
+                         **{ind.id: _value(ind, *_terms(ind, data)) for ind in table}})
+
+
 def community_values(rows: pd.DataFrame, links: pd.DataFrame, table: tuple[Indicator, ...] | None = None
                      ) -> pd.DataFrame:
     """Each community's own values (area ≥ 500 → 0/1, its share 100/0 …), computed when read, not stored."""
-    table = [i for i in (table or indicators()) if i.table == "community" and "community" in i.levels]
-    if not table or not len(rows):
+    wide = community_table(rows, links, table)
+    if wide.empty:
         return pd.DataFrame(columns=RESULT_COLUMNS)
-    df = prepare_communities(rows, links)
-    data = _Rows(df)
-    period, codes = df["period"].to_numpy(), df["community_code"].to_numpy()
-    return pd.concat([pd.DataFrame({"period": period, "level": "community", "area_code": codes, "indicator": ind.id,
-                                    "value": _value(ind, *_terms(ind, data))}) for ind in table],
+    period, codes = wide["period"].to_numpy(), wide["community_code"].to_numpy()
+    return pd.concat([pd.DataFrame({"period": period, "level": "community", "area_code": codes, "indicator": ind_id,
+                                    "value": wide[ind_id].to_numpy()}) for ind_id in wide.columns[3:]],
                      ignore_index=True)
 
 
