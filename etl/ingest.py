@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 from sqlalchemy.engine import Engine
@@ -17,7 +18,7 @@ from .registry import Registry
 from .safety import UnsafeWorkbook, check_workbook
 from .schema import COMMUNITY_FIELDS, LEADER_FIELDS
 from .validate import check_columns, clean_table, validate_communities, validate_links
-from .workbook import Isolated, WorkbookError, read_sheets, run_isolated, scan_ooxml_sheets
+from .workbook import LATER, Isolated, WorkbookError, read_sheets, run_isolated, scan_ooxml_sheets
 
 
 @dataclass
@@ -81,7 +82,7 @@ def parse_sheets(sheets: list[Sheet], file_name: str, registry: Registry, county
         check_columns(leader_table, LEADER_FIELDS, report)
         link_records = clean_table(leader_table, LEADER_FIELDS, report)
         links = validate_links(link_records, county, registry, report, leader_table.sheet.name,
-                               set(communities["community_code"]))
+                               set(communities["community_code"].tolist()))
     if not report.valid:
         return None, report
     return ParsedReturn(county, period, communities, links, report.warnings), report
@@ -122,31 +123,43 @@ def _county_and_period(table: Table, leader_table: Table | None, registry: Regis
     return county, period
 
 
-def parse_content(content: bytes, file_name: str, registry: Registry, county_hint: str | None = None,
-                  period_hint: str | None = None, errors: dict | None = None) -> tuple[ParsedReturn | None, Report]:
-    """Read and validate a workbook's bytes in this process (trusted input, tests); see parse_untrusted."""
-    return parse_sheets(read_sheets(content, errors), file_name, registry, county_hint, period_hint)
+def parse_content(content: bytes, file_name: str, registry: Registry | Callable[[], Registry],
+                  county_hint: str | None = None, period_hint: str | None = None,
+                  errors: dict | None = None) -> tuple[ParsedReturn | None, Report]:
+    """Read and validate a workbook's bytes in this process (trusted input, tests); see parse_untrusted.
+
+    `registry` may be a function giving it, called once the sheets are read (the worker's Later).
+    """
+    sheets = read_sheets(content, errors)
+    return parse_sheets(sheets, file_name, _resolved(registry), county_hint, period_hint)
 
 
-def parse_untrusted(content: bytes, file_name: str, registry: Registry, county_hint: str | None = None,
-                    period_hint: str | None = None, max_bytes: int | None = None,
+def _resolved(registry: Registry | Callable[[], Registry]) -> Registry:
+    return registry() if callable(registry) else registry
+
+
+def parse_untrusted(content: bytes, file_name: str, registry: Registry | Callable[[], Registry],
+                    county_hint: str | None = None, period_hint: str | None = None, max_bytes: int | None = None,
                     isolate: bool = True) -> tuple[ParsedReturn | None, Report]:
     """The cheap checks, then the parse in a worker process with a memory limit and a timeout.
 
-    While the worker parses, this process scans the sheets' XML for their real extent and error cells (the
-    second core does it for free); an absurd extent stops the worker, and the rare file with error cells
-    (#REF!) is parsed again with them, so that they are reported where they are.
+    While the worker parses, this process gets the registry (`registry` may be a function reading it) and sends
+    it over, then scans the sheets' XML for their real extent and error cells (the second core does both for
+    free); an absurd extent stops the worker, and the rare file with error cells (#REF!) is parsed again with
+    them, so that they are reported where they are.
     """
     if max_bytes is None:
         max_bytes = int(load_settings().max_file_mb * 2**20)
     try:
         check_workbook(content, max_bytes)
         if not isolate:
-            return parse_content(content, file_name, registry, county_hint, period_hint)
-        worker = Isolated(parse_content, content, file_name, registry, county_hint, period_hint, {})
+            return parse_content(content, file_name, _resolved(registry), county_hint, period_hint)
+        worker = Isolated(parse_content, content, file_name, LATER, county_hint, period_hint, {})
         try:
+            registry = _resolved(registry)
+            worker.send(registry)
             errors = scan_ooxml_sheets(content)
-        except WorkbookError:
+        except BaseException:
             worker.kill()
             raise
         if errors:
@@ -163,8 +176,8 @@ def ingest_bytes(engine: Engine, content: bytes, file_name: str, *, county_hint:
                  period_hint: str | None = None, dry_run: bool = False, uploaded_by: str = "cli",
                  registry: Registry | None = None, isolate: bool = True) -> Outcome:
     """Validate one return and, unless it is a dry run or has errors, load it in one transaction."""
-    registry = registry or registry_from_db(engine)
-    parsed, report = parse_untrusted(content, file_name, registry, county_hint, period_hint, isolate=isolate)
+    parsed, report = parse_untrusted(content, file_name, registry or (lambda: registry_from_db(engine)),
+                                     county_hint, period_hint, isolate=isolate)
     outcome = Outcome(file_name, "rejected", report, report.county_code, report.period, sha256=sha256(content))
     if parsed is None:
         return outcome

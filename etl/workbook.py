@@ -5,6 +5,7 @@ frames and problems, so a parser that aborts or runs out of memory takes only th
 """
 from __future__ import annotations
 
+import gc
 import html
 import io
 import multiprocessing
@@ -14,6 +15,7 @@ import posixpath
 import re
 import resource
 import signal
+import threading
 import zipfile
 from dataclasses import dataclass
 
@@ -78,6 +80,10 @@ def read_sheets(content: bytes, errors: dict | None = None) -> list[Sheet]:
 
 
 def _clean_text(sheet: str, rows: list[list]) -> None:
+    # One pass in C over all the text at once; the loop below, which says where, only when something is there.
+    texts = [value for row in rows for value in row if value.__class__ is str]
+    if max(map(len, texts), default=0) <= MAX_TEXT and not _INVISIBLE.search("\n".join(texts)):
+        return
     for i, row in enumerate(rows):
         for j, value in enumerate(row):
             if value.__class__ is str and value:
@@ -233,12 +239,52 @@ class _Job:
     memory_mb: int
 
 
+class Later:
+    """An argument the parent sends after the worker has started (`Isolated.send`); the worker calls it for the value.
+
+    So the parent reads what only the parse's last steps need (the registry) while the worker parses. A thread
+    receives and unpickles it meanwhile: the reader releases the GIL while it parses a sheet.
+    """
+
+    def __init__(self, conn=None):
+        self._conn, self._value, self._failed, self._thread = conn, None, None, None
+
+    def _start(self) -> None:
+        self._thread = threading.Thread(target=self._receive, daemon=True)
+        self._thread.start()
+
+    def _receive(self) -> None:
+        try:
+            self._value = pickle.loads(self._conn.recv_bytes())
+        except BaseException as exc:  # noqa: BLE001 — re-raised in __call__, in the worker's own thread
+            self._failed = exc
+        finally:
+            self._conn.close()
+
+    def __call__(self):
+        if self._thread is None:
+            self._start()
+        self._thread.join()
+        if self._failed is not None:
+            raise WorkbookError("parse-failed", "the worker did not get what it needs from its parent")
+        return self._value
+
+
+LATER = Later()      # a placeholder among Isolated's args, for the one value `send` gives
+
+
 def _limit_memory(memory_mb: int) -> None:
     limit = memory_mb * 2**20
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 def _child(conn, job: _Job) -> None:
+    # A short-lived worker: its memory goes back when it exits, and collecting cycles while millions of cells are
+    # alive cost a fifth of a big parse (every list of cells is a tracked object).
+    gc.disable()
+    for arg in job.args:
+        if isinstance(arg, Later):
+            arg._start()
     try:
         _limit_memory(job.memory_mb)
         result = ("ok", job.func(*job.args))
@@ -281,14 +327,32 @@ def _own_forkserver() -> None:
 
 
 class Isolated:
-    """func(*args) running in a child process with an address-space limit; `.result()` waits with a timeout."""
+    """func(*args) running in a child process with an address-space limit; `.result()` waits with a timeout.
+
+    An argument given as LATER is a Later in the child, which returns what `.send` gives once the child runs.
+    """
 
     def __init__(self, func, *args, memory_mb: int = DEFAULT_MEMORY_MB):
         ctx = _context()
         self._receiver, sender = ctx.Pipe(duplex=False)
+        self._later = None
+        if any(a is LATER for a in args):
+            later_receiver, self._later = ctx.Pipe(duplex=False)
+            args = tuple(Later(later_receiver) if a is LATER else a for a in args)
         self._process = ctx.Process(target=_child, args=(sender, _Job(func, args, memory_mb)), daemon=True)
         self._process.start()
         sender.close()
+        if self._later is not None:
+            later_receiver.close()
+
+    def send(self, value) -> None:
+        """The LATER argument's value; a child that has already stopped is told by `.result()`, not here."""
+        try:
+            self._later.send_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        except OSError:
+            pass
+        finally:
+            self._later.close()
 
     def result(self, timeout_s: float = DEFAULT_TIMEOUT_S):
         """The function's value, or WorkbookError (what it raised, a timeout, or the child dying)."""
@@ -314,6 +378,8 @@ class Isolated:
             self._process.kill()
         self._process.join(5)
         self._receiver.close()
+        if self._later is not None:
+            self._later.close()
 
 
 def run_isolated(func, *args, memory_mb: int = DEFAULT_MEMORY_MB, timeout_s: float = DEFAULT_TIMEOUT_S):
