@@ -7,7 +7,6 @@ import unicodedata
 from functools import lru_cache
 
 import numpy as np
-import pandas as pd
 
 from .schema import IGNORED_HEADERS, Field
 
@@ -230,29 +229,35 @@ def _numbers(uniques: list, f: Field) -> list | None:
     return None      # something to report: the general path says exactly what
 
 
+def _unchanged(distinct: list, f: Field) -> bool:
+    """Whether cleaning leaves every distinct cell as it is, checked in C over the whole column at once: codes of
+    ASCII digits; texts longer than any blank spelling, trimmed, in NFC (most cells of a big return)."""
+    if f.type not in ("code", "text") or not distinct or set(map(type, distinct)) != {str}:
+        return False
+    if min(map(len, distinct)) <= (0 if f.type == "code" else 6):
+        return False
+    if f.type == "code":
+        digits = "".join(distinct)
+        return digits.isdigit() and digits.isascii()
+    # a line break composes with nothing, so the joined text is in NFC exactly when every cell is
+    return list(map(str.strip, distinct)) == distinct and unicodedata.is_normalized("NFC", "\n".join(distinct))
+
+
 def clean_column(raw, f: Field) -> tuple[list, list[tuple[int, str, str | None, str]]]:
-    """A whole column at once: each distinct cell is cleaned once (pandas factorize), then mapped back.
+    """A whole column at once: each distinct cell is cleaned once, then mapped back.
 
     Returns the clean values and the bad cells as (position, code, value shown, detail).
     """
-    cells = np.empty(len(raw), dtype=object)
-    cells[:] = raw
-    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
-    if f.type in ("number", "int", "code") and any(u.__class__ is bool for u in uniques):
+    distinct = list(dict.fromkeys(raw))          # equal cells once, in C (1 and 1.0 are one, as for pandas)
+    if f.type in ("number", "int", "code") and any(u.__class__ is bool for u in distinct):
         # True == 1 == 1.0 for hashing, but a yes/no in a number column is not a number: go cell by cell
         results = [clean_one(v, f) for v in raw]
         return [r[0] for r in results], [(k, *r[1]) for k, r in enumerate(results) if r[1]]
-    uniques = np.asarray(uniques, dtype=object).tolist()
-    cleaned = (_numbers(uniques, f) or [_already_clean(u, f) or clean_one(u, f) for u in uniques]) + [
-        clean_one(None, f)]                                                   # the last: blank (code -1)
-    values = np.empty(len(cleaned), dtype=object)
-    values[:] = [c[0] for c in cleaned]
-    out = values[codes].tolist()
-    problems = [c[1] for c in cleaned]
-    if not any(problems):
+    if _unchanged(distinct, f):
+        return list(raw), []
+    cleaned = _numbers(distinct, f) or [_already_clean(u, f) or clean_one(u, f) for u in distinct]
+    out = list(map(dict(zip(distinct, [c[0] for c in cleaned])).__getitem__, raw))
+    problems = {u: c[1] for u, c in zip(distinct, cleaned) if c[1]}
+    if not problems:
         return out, []
-    bad_codes = np.array([p is not None for p in problems])
-    bad = []
-    for k in np.flatnonzero(bad_codes[codes]).tolist():
-        bad.append((k, *problems[codes[k]]))
-    return out, bad
+    return out, [(k, *problems[v]) for k, v in enumerate(raw) if v in problems]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .clean import is_ignored_header, match_header, squash
 from .periods import parse_period
@@ -147,22 +148,31 @@ _MARKER_STARTS = frozenset(m[0] for m in _NOTES + _TOTALS) | frozenset(m[0].uppe
     "合", "计", "备", "说"}
 
 
+@lru_cache(maxsize=4096)
+def _marker_start(first: str) -> bool:
+    return first in _MARKER_STARTS or not first.isascii() and unicodedata.normalize("NFKC", first).lower() in _MARKER_STARTS
+
+
 def _marker_candidate(row: list) -> bool:
     for cell in row[:4]:
         if cell.__class__ is str:
             text = cell.strip()
             if text:
-                first = text[0]
-                return first in _MARKER_STARTS or not first.isascii() and unicodedata.normalize(
-                    "NFKC", first).lower() in _MARKER_STARTS
+                return _marker_start(text[0])
     return False
 
 
 def _data_rows(sheet: Sheet, start: int) -> list[int]:
     """Rows holding data: blank rows and totals rows skipped; reading stops at the notes under the table."""
     out = []
-    for i in range(start, len(sheet.rows)):
-        row = sheet.rows[i]
+    rows = sheet.rows
+    for i in range(start, len(rows)):
+        row = rows[i]
+        first = row[0] if row else None
+        # The common row: its first cell is text starting with a character no marker starts with.
+        if first.__class__ is str and first and not first[0].isspace() and not _marker_start(first[0]):
+            out.append(i)
+            continue
         if row.count("") + row.count(None) == len(row) or all(
                 c is None or (c.__class__ is str and not c.strip()) for c in row):
             continue

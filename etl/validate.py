@@ -174,11 +174,12 @@ def validate_communities(cleaned: Cleaned, county_code: str, registry: Registry,
     if not keep and not report.errors:
         report.add("empty-return", sheet=sheet)
     chosen = [matched[k] for k in keep]
-    data = {f.name: [cols[f.name][k] for k in keep] for f in COMMUNITY_FIELDS
+    every = len(keep) == len(rows)       # the common case: every row kept, the columns as they are
+    data = {f.name: cols[f.name] if every else [cols[f.name][k] for k in keep] for f in COMMUNITY_FIELDS
             if f.name not in ("county", "township", "community_code", "community_name", "community_kind")}
     data.update(community_code=[c.code for c in chosen], community_name=[c.name for c in chosen],
                 township_name=[c.township_name for c in chosen], community_kind=[c.kind for c in chosen],
-                sheet=sheet, source_row=[rows[k] for k in keep])
+                sheet=sheet, source_row=rows if every else [rows[k] for k in keep])
     return pd.DataFrame(data, columns=COMMUNITY_COLUMNS)
 
 
