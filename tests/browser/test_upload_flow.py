@@ -41,10 +41,16 @@ def wait_for_file(folder: Path, suffix: str, timeout: float = 20) -> Path:
 
 
 def click(dash_duo, selector: str) -> None:
-    """Scroll the element into view once the page is idle, then click it."""
+    """A real click once the page is idle, the element scrolled into view first.
+
+    Bootstrap smooths every scroll (:root {scroll-behavior: smooth}); chromedriver's own scroll into view then
+    stops a few pixels down and it clicks where the element was, outside the window ("not clickable at point").
+    A person scrolls and then clicks; so does this, with an instant scroll.
+    """
     wait_idle(dash_duo)
     element = dash_duo.find_element(selector)
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click()", element)
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element)
+    element.click()
 
 
 def drop(dash_duo, path: Path) -> None:
