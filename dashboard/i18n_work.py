@@ -45,6 +45,8 @@ WORK_LABELS: dict[str, tuple[str, str]] = {
     "unchanged": ("与已提交的报表完全相同，未重复入库（#{id}）。", "Identical to a return already loaded (#{id}); nothing changed."),
     "expired": ("文件已过期，请重新上传。", "The file has expired: upload it again."),
     "too_big": ("文件超过 {mb} MB，未读取。", "The file is larger than {mb} MB and was not read."),
+    "too_big_dropped": ("{file}（{size} MB）超过每个文件 {mb} MB 的上限，未上传。",
+                        "{file} ({size} MB) is over the limit of {mb} MB per file and was not uploaded."),
     "not_xlsx": ("只接受 .xlsx 文件。", "Only .xlsx files are accepted."),
     "problems": ("问题", "Problems"),
     "severity": ("级别", "Severity"),

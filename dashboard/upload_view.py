@@ -1,6 +1,8 @@
 """How the upload page shows a checked file, a submission's outcome and the county's returns."""
 from __future__ import annotations
 
+import math
+
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
@@ -11,13 +13,30 @@ from . import data
 from .components import table
 from .i18n import MISSING, county_name, period_label, t
 from .auth import UPLOADERS
-from .uploads import Checked, Submitted, check_file, decode
+from .uploads import Checked, Submitted, check_file, decode, display_name
+
 
 def limits() -> tuple[int, int]:
     """(MB per file, files per drop) — stated on the page, enforced by the server."""
     from .app import MAX_FILES_PER_REQUEST, max_file_bytes
     return max_file_bytes() // 2**20, MAX_FILES_PER_REQUEST
 
+
+def megabytes(size: object) -> str:
+    """A file's size in MB, rounded up to a tenth, so that a file over the limit never reads as the limit."""
+    try:
+        return f"{math.ceil(float(size) / 2**20 * 10) / 10:,.1f}"
+    except (TypeError, ValueError, OverflowError):
+        return MISSING
+
+
+def render_too_big(files: object, lang: str) -> list:
+    """The files the browser held back as over the limit (they never reach the server): each by name and size."""
+    mb = limits()[0]
+    files = files if isinstance(files, list) else []
+    return [dbc.Alert(t("too_big_dropped", lang, file=display_name(f.get("name")), size=megabytes(f.get("size")),
+                        mb=mb), color="danger", className="upload-too-big")
+            for f in files if isinstance(f, dict)]
 
 
 PREVIEW_FIELDS = ("community_code", "community_name", "township_name", "community_kind", "service_area_m2",

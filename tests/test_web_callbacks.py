@@ -120,6 +120,11 @@ def test_bad_files_are_named_not_loaded(engine, tmp_path):
     analyst = web_user(engine, "ana", "analyst", "450981")
     assert uploads.check_file(engine, analyst, "notes.pdf", b"%PDF", 2**20).status == "not-xlsx"
     assert uploads.check_file(engine, analyst, "big.xlsx", b"x" * 100, 10).status == "too-big"
+    # What the browser held back as too big, named with its size rounded up (never shown as the limit itself).
+    from dashboard.upload_view import render_too_big
+    shown = render_too_big([{"name": "C:\\x\\大.xlsx", "size": 40 * 2**20 + 1}, "junk"], "en")
+    assert [a.children for a in shown] == ["大.xlsx (40.1 MB) is over the limit of 40 MB per file and was not uploaded."]
+    assert render_too_big("junk", "zh") == []
     junk = uploads.check_file(engine, analyst, "../../etc/passwd.xlsx", b"not a zip", 2**20)
     assert junk.status == "rejected" and junk.file == "passwd.xlsx" and junk.problems[0]["code"] == "not-a-workbook"
     assert uploads.decode("data:x;base64,!!!") is None

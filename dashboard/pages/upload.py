@@ -22,7 +22,7 @@ from dashboard import auth, data
 from dashboard.jobs import in_forked_job
 from dashboard.components import card, make_view, refused, safe_layout, shell
 from dashboard.i18n import county_name, t
-from dashboard.upload_view import check_files, limits, my_returns, render_submitted
+from dashboard.upload_view import check_files, limits, my_returns, render_submitted, render_too_big
 from dashboard.uploads import submit_file
 
 PATH = "/upload"
@@ -32,6 +32,8 @@ dash.register_page(__name__, path=PATH, name="上传报表", name_en="Upload", o
 FILES = "upload-files"
 RESULTS = "upload-results"
 PROGRESS = "upload-progress"
+TOO_BIG = "upload-too-big"                # the files the browser held back as over the limit (assets/upload_limit.js)
+TOO_BIG_MESSAGE = "upload-too-big-message"
 LANG = "upload-lang"
 TEMPLATE_COUNTY = "upload-template-county"
 TEMPLATE_PERIOD = "upload-template-period"
@@ -61,10 +63,15 @@ def template_controls(view, who) -> html.Div:
 
 def drop_zone(view) -> html.Div:
     mb, n = limits()
+    # dcc.Upload drops a file over max_size without a word; assets/upload_limit.js reads the limit and the store from
+    # the data- attributes and puts such files in the store, whose callback names them.
     return html.Div([
-        dcc.Upload(id=FILES, multiple=True, accept=".xlsx", max_size=mb * 2**20,
-                   children=html.Div([html.Div("⇪", className="drop-icon"), t("upload_drop", view.lang)]),
-                   className="drop-zone"),
+        html.Div(dcc.Upload(id=FILES, multiple=True, accept=".xlsx", max_size=mb * 2**20,
+                            children=html.Div([html.Div("⇪", className="drop-icon"), t("upload_drop", view.lang)]),
+                            className="drop-zone"),
+                 **{"data-max-bytes": mb * 2**20, "data-too-big-store": TOO_BIG}),
+        dcc.Store(id=TOO_BIG),
+        html.Div(id=TOO_BIG_MESSAGE, className="mt-2"),
         html.P(t("upload_limit", view.lang, mb=mb, n=n), className="hint mt-2", id="upload-limit"),
         html.P(t("upload_steps", view.lang), className="hint"),
         dbc.Progress(id=PROGRESS, value=0, striped=True, animated=True, style={"display": "none"},
@@ -132,6 +139,11 @@ def register_callbacks(app: dash.Dash) -> None:
         engine, who = job_context()
         return check_files(engine, who, contents, names, lang or "zh",
                            set_progress, getattr(dash.ctx, "remote", None))
+
+    @app.callback(Output(TOO_BIG_MESSAGE, "children"), Input(TOO_BIG, "data"), State(LANG, "data"),
+                  prevent_initial_call=True)
+    def too_big(held_back, lang):
+        return render_too_big((held_back or {}).get("files"), lang or "zh")
 
     @app.callback(Output({"type": OUTCOME, "token": MATCH}, "children"),
                   Input({"type": SUBMIT, "token": MATCH}, "n_clicks"), State(LANG, "data"),

@@ -53,8 +53,16 @@ def click(dash_duo, selector: str) -> None:
     element.click()
 
 
-def drop(dash_duo, path: Path) -> None:
-    dash_duo.find_element("#upload-files input[type=file]").send_keys(str(path))
+def drop(dash_duo, *paths: Path) -> None:
+    """Choose the files in the drop zone's file dialog (several at once, as one drop).
+
+    Once the page is idle (while it renders, the field may be replaced). chromedriver adds to the files chosen
+    before; a person's new choice replaces them, so the field is emptied first.
+    """
+    field = "#upload-files input[type=file]"
+    wait_idle(dash_duo)
+    dash_duo.driver.execute_script("document.querySelector(arguments[0]).value = ''", field)
+    dash_duo.find_element(field).send_keys("\n".join(str(p) for p in paths))
 
 
 def test_analyst_uploads_admin_approves_overview_shows_it(dash_duo, work, tmp_path):
@@ -120,6 +128,39 @@ def test_bad_workbook_shows_each_problem_and_loads_nothing(dash_duo, work, tmp_p
     assert dash_duo.driver.find_elements(By.CSS_SELECTOR, ".upload-submit") == []
     assert table_counts(engine) == before
     screenshot(dash_duo, "upload_problems_zh")
+
+
+def test_a_file_over_the_limit_is_named_in_the_page(dash_duo, work, tmp_path, monkeypatch):
+    app, engine = work
+    before = table_counts(engine)
+    config = tmp_path / "small-limit.toml"
+    config.write_text("[upload]\nmax_file_mb = 1\n", encoding="utf-8")
+    monkeypatch.setenv("SHEQU_CONFIG", str(config))           # the city's settings, read by each page and check
+    big = tmp_path / "大报表.xlsx"
+    big.write_bytes(b"\0" * (2**20 + 1))                      # a byte over 1 MB: the browser keeps it back
+    good = write_workbook(tmp_path / "good.xlsx", SheetSpec(rows=standard_rows("450981", 3),
+                                                            title=[["填报单位：北流市", "报告期：2016年"]]))
+    start(dash_duo, app)
+    login(dash_duo, "analyst", next_path="/upload")
+    dash_duo.wait_for_element("#upload-files", timeout=20)
+    assert "1 MB" in dash_duo.find_element("#upload-limit").text
+    drop(dash_duo, big, good)                                 # one drop: the good file is checked, the big one named
+    dash_duo.wait_for_text_to_equal("#upload-too-big-message", "大报表.xlsx（1.1 MB）超过每个文件 1 MB 的上限，未上传。",
+                                    timeout=20)
+    dash_duo.wait_for_element(".upload-file .upload-ready", timeout=60)
+    assert len(dash_duo.find_elements(".upload-file")) == 1
+    screenshot(dash_duo, "upload_too_big_zh")
+    # In English; a later drop without a file over the limit clears the message.
+    visit(dash_duo, "/upload?lang=en", "#upload-files")
+    drop(dash_duo, big)
+    dash_duo.wait_for_text_to_equal("#upload-too-big-message",
+                                    "大报表.xlsx (1.1 MB) is over the limit of 1 MB per file and was not uploaded.",
+                                    timeout=20)
+    drop(dash_duo, good)
+    dash_duo.wait_for_element(".upload-file .upload-ready", timeout=60)
+    dash_duo.wait_for_text_to_equal("#upload-too-big-message", "", timeout=20)
+    assert table_counts(engine) == before
+    assert dash_duo.get_logs() == []
 
 
 def test_analyst_cannot_submit_another_countys_return(dash_duo, work, tmp_path):
