@@ -15,6 +15,9 @@ from .i18n import MISSING, county_name, period_label, t
 from .auth import UPLOADERS
 from .uploads import Checked, Submitted, check_file, decode, display_name
 
+SUBMIT_PROGRESS = "upload-submit-progress"    # pattern {"type": SUBMIT_PROGRESS, "token": t}
+SUBMIT_STAGES = {"checking": 10, "loading": 50, "done": 100}    # how far the bar is as each stage starts
+
 
 def limits() -> tuple[int, int]:
     """(MB per file, files per drop) — stated on the page, enforced by the server."""
@@ -37,6 +40,14 @@ def render_too_big(files: object, lang: str) -> list:
     return [dbc.Alert(t("too_big_dropped", lang, file=display_name(f.get("name")), size=megabytes(f.get("size")),
                         mb=mb), color="danger", className="upload-too-big")
             for f in files if isinstance(f, dict)]
+
+
+def submit_progress(stage: str, lang: str) -> list:
+    """A submission's bar at a stage: what is happening, and how far along."""
+    value = SUBMIT_STAGES[stage]
+    return [html.Div(t(f"submit_{stage}", lang), className="hint upload-submit-stage"),
+            dbc.Progress(value=value, label=f"{value}%", striped=value < 100, animated=value < 100,
+                         className="upload-submit-bar")]
 
 
 PREVIEW_FIELDS = ("community_code", "community_name", "township_name", "community_kind", "service_area_m2",
@@ -142,6 +153,7 @@ def render_checked(checked: Checked, who, lang: str) -> html.Div:
         body.append(html.Div([
             html.Button(t("submit", lang), id={"type": "upload-submit", "token": checked.token},
                         className="btn btn-primary upload-submit", disabled=not checked.can_submit),
+            html.Div(id={"type": SUBMIT_PROGRESS, "token": checked.token}, className="upload-submit-progress mt-2"),
             html.Div(id={"type": "upload-outcome", "token": checked.token}, className="upload-outcome mt-2")],
             className="mt-3"))
     return html.Div(dbc.Card([dbc.CardHeader(html.Strong(checked.file, className="upload-file-name")),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -132,19 +133,27 @@ class Submitted:
     period: str | None = None
 
 
-def submit_file(engine: Engine, user, token: str, remote_addr: str | None = None) -> Submitted:
-    """Load a checked file: read again, check that this user may submit for its county, load in one transaction."""
+def submit_file(engine: Engine, user, token: str, remote_addr: str | None = None,
+                progress: Callable[[str], None] | None = None) -> Submitted:
+    """Load a checked file: read again, check that this user may submit for its county, load in one transaction.
+
+    `progress` hears each stage as it starts: "checking" (the file read again), then "loading" (the return and its
+    indicators, one transaction); the caller knows when it is done.
+    """
     if user is None or user.role not in ("analyst", "admin"):
         return Submitted("forbidden")
     found = unstash(engine, token, int(user.id))
     if found is None:
         return Submitted("expired")
     name, content = found
+    report = progress or (lambda _stage: None)
+    report("checking")
     outcome = ingest_bytes(engine, content, name, dry_run=True, uploaded_by=user.username)
     if outcome.parsed is None:
         return Submitted("rejected", county_code=outcome.county_code, period=outcome.period)
     if not user.can_upload_for(outcome.county_code):
         return Submitted("forbidden", county_code=outcome.county_code, period=outcome.period)
+    report("loading")
     loaded = load_return(engine, outcome.parsed, name, content, user.username)
     audit.record(engine, "upload", user.username, remote_addr, file=name, county=outcome.county_code,
                  period=outcome.period, submission=loaded.submission_id, status=loaded.status)

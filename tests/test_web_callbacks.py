@@ -46,8 +46,10 @@ def test_check_then_submit_loads_once_and_audits(engine, tmp_path, beiliu):
     assert (checked.status, checked.county_code, checked.period, checked.matched) == ("valid", "450981", "2015", 3)
     assert checked.can_submit and checked.diff is None and len(checked.preview) == 3
     assert table_counts(engine)["submission"] == 0
-    done = uploads.submit_file(engine, analyst, checked.token)
+    stages = []
+    done = uploads.submit_file(engine, analyst, checked.token, progress=stages.append)
     assert done.status == "loaded" and table_counts(engine)["submission"] == 1
+    assert stages == ["checking", "loading"]                 # what the submission's progress bar shows
     again = uploads.submit_file(engine, analyst, checked.token)
     assert again.status == "unchanged" and table_counts(engine)["submission"] == 1
     assert {"dry-run", "upload"} <= set(events(engine)["action"])

@@ -22,7 +22,8 @@ from dashboard import auth, data
 from dashboard.jobs import in_forked_job
 from dashboard.components import card, make_view, refused, safe_layout, shell
 from dashboard.i18n import county_name, t
-from dashboard.upload_view import check_files, limits, my_returns, render_submitted, render_too_big
+from dashboard.upload_view import (SUBMIT_PROGRESS, check_files, limits, my_returns, render_submitted,
+                                   render_too_big, submit_progress)
 from dashboard.uploads import submit_file
 
 PATH = "/upload"
@@ -146,6 +147,7 @@ def register_callbacks(app: dash.Dash) -> None:
         return render_too_big((held_back or {}).get("files"), lang or "zh")
 
     @app.callback(Output({"type": OUTCOME, "token": MATCH}, "children"),
+                  Output({"type": SUBMIT_PROGRESS, "token": MATCH}, "children"),
                   Input({"type": SUBMIT, "token": MATCH}, "n_clicks"), State(LANG, "data"),
                   background=True, prevent_initial_call=True,
                   running=[(Output({"type": SUBMIT, "token": MATCH}, "disabled"), True, True)])
@@ -153,7 +155,10 @@ def register_callbacks(app: dash.Dash) -> None:
         if not clicks:
             raise dash.exceptions.PreventUpdate
         engine, who = job_context()
-        token = dash.ctx.triggered_id["token"]
-        done = submit_file(engine, who, token, getattr(dash.ctx, "remote", None))
-        return render_submitted(done, lang or "zh")
+        token, lang = dash.ctx.triggered_id["token"], lang or "zh"
+        # A background callback takes no pattern-matched progress outputs: each stage goes to this card's bar.
+        bar = {"type": SUBMIT_PROGRESS, "token": token}
+        done = submit_file(engine, who, token, getattr(dash.ctx, "remote", None),
+                           progress=lambda stage: dash.set_props(bar, {"children": submit_progress(stage, lang)}))
+        return render_submitted(done, lang), submit_progress("done", lang)
 

@@ -65,6 +65,21 @@ def drop(dash_duo, *paths: Path) -> None:
     dash_duo.find_element(field).send_keys("\n".join(str(p) for p in paths))
 
 
+def watch_progress(dash_duo, selector: str) -> None:
+    """Record each value the progress bar at `selector` shows, in order (read with progress_seen)."""
+    dash_duo.driver.execute_script("""
+        const seen = window.progressSeen = [];
+        new MutationObserver(() => {
+            const bar = document.querySelector(arguments[0]);
+            const value = bar && Number(bar.getAttribute('aria-valuenow'));
+            if (bar && seen[seen.length - 1] !== value) seen.push(value);
+        }).observe(document.body, {subtree: true, childList: true, attributes: true});""", selector)
+
+
+def progress_seen(dash_duo) -> list[float]:
+    return dash_duo.driver.execute_script("return window.progressSeen")
+
+
 def test_analyst_uploads_admin_approves_overview_shows_it(dash_duo, work, tmp_path):
     app, engine = work
     start(dash_duo, app)
@@ -86,9 +101,17 @@ def test_analyst_uploads_admin_approves_overview_shows_it(dash_duo, work, tmp_pa
     assert "北流市，2016年" in card and "错误 0 个" in card
     assert table_counts(engine)["submission"] == 0           # the dry run loads nothing
     screenshot(dash_duo, "upload_dry_run_zh")
+    bar = ".upload-file .upload-submit-progress [role=progressbar]"
+    watch_progress(dash_duo, bar)
     click(dash_duo, ".upload-submit")
     dash_duo.wait_for_element(".upload-loaded", timeout=60)
     assert table_counts(engine)["submission"] == 1
+    # The submission's bar went only forward (read again, loading, done) and ends full, saying so.
+    seen = progress_seen(dash_duo)
+    assert seen and seen == sorted(seen) and seen[-1] == 100, seen
+    assert dash_duo.find_element(bar).text == "100%"
+    assert dash_duo.find_element(".upload-file .upload-submit-stage").text == "已完成"
+    screenshot(dash_duo, "upload_submitted_zh")
     assert dash_duo.get_logs() == []
     # Not approved yet: the officials' overview shows nothing for 2016.
     visit(dash_duo, "/?period=2016", "#empty-state")
