@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from etl import queries
 from etl.config import indicator_map, load_settings
-from etl.indicators import with_changes
+from etl.indicators import community_table as own_values, with_changes
 from etl.registry import CITY_CODE
 from etl.scorecard import leader_accountability, scorecard as etl_scorecard
 
@@ -157,11 +157,6 @@ def link_rows(src: Source, period: str | None = None) -> pd.DataFrame:
     return _link_rows(src, period).copy()
 
 
-@memo(8)
-def _community_values(src: Source, period: str) -> pd.DataFrame:
-    return queries.indicator_values(src.engine, src.basis, period, "community")
-
-
 def community_table(src: Source, period: str, county: str | None = None) -> pd.DataFrame:
     """One row per community of the period: its fields, township, county, leaders and meets/misses per standard;
     one county's only when `county` is given."""
@@ -195,16 +190,16 @@ def _community_table(src: Source, period: str) -> pd.DataFrame:
     if rows.empty:
         return rows
     table = indicator_map()
-    stored = _community_values(src, period).pivot_table(index="area_code", columns="indicator", values="value",
-                                                        aggfunc="first")
-    for key, ids in STANDARDS:
-        meets = pd.Series(pd.NA, index=stored.index, dtype="boolean")
-        for ind in ids:
-            if ind in stored:
-                has = stored[ind].notna()
-                meets[has] = stored.loc[has, ind] >= table[ind].target
-        rows[key] = rows["community_code"].map(meets)
     links = _link_rows(src, period)
+    # Each community's own values, one row a community (computed from the rows at hand, not read again long).
+    own = own_values(rows, links)
+    for key, ids in STANDARDS:
+        meets = pd.array([pd.NA] * len(own), dtype="boolean")
+        for ind in ids:
+            if ind in own:
+                has = own[ind].notna().to_numpy()
+                meets[has] = own[ind].to_numpy()[has] >= table[ind].target
+        rows[key] = meets           # own_values keeps the rows' order
     rows["leaders"] = rows["community_code"].map(_leader_names(links)).fillna("")
     rows["n_leaders"] = rows["community_code"].map(links.groupby("community_code").size()).fillna(0).astype(int)
     names = counties(src).set_index("code")
