@@ -215,7 +215,8 @@ def _write_scorecard(book, fmt, county_values: pd.DataFrame) -> None:
               for k, v in LIGHT_COLOURS.items()}
     for r, row in enumerate(card.to_dict("records"), start=1):
         sheet.write_string(r, 0, format_period(row["period"]))
-        sheet.write_string(r, 1, str(area_names.get(row["area_code"], row["area_code"])))
+        name = str(area_names.get(row["area_code"], row["area_code"]))
+        sheet.write_string(r, 1, name, fmt["text"] if name.startswith(_FORMULA_PREFIXES) else None)
         sheet.write_number(r, 2, int(row["rank"]))
         sheet.write_number(r, 3, float(row["score"]), fmt["pct"])
         for c, ind_id in enumerate(weights, start=4):

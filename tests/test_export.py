@@ -94,16 +94,18 @@ def test_the_scorecard_has_traffic_lights_with_marks(sample_copy, tmp_path):
     assert ws.cell(ws.max_row, 1).value.startswith("交通灯")
 
 
-def test_text_that_could_be_a_formula_is_written_as_quoted_text(sample_copy, tmp_path):
-    code = queries.places(sample_copy, "community")["code"].iloc[0]
+@pytest.mark.parametrize("level, sheet, column", [("community", "社区", 2), ("county", "县（市、区）", 2),
+                                                  ("county", "考核评分", 1)])
+def test_text_that_could_be_a_formula_is_written_as_quoted_text(sample_copy, tmp_path, level, sheet, column):
+    code = queries.places(sample_copy, level)["code"].iloc[0]
     with sample_copy.begin() as conn:
         conn.execute(update(place).where(place.c.code == code).values(name=HOSTILE))
     write_xlsx(sample_copy, tmp_path / "e.xlsx", periods=["2015"])
-    ws = openpyxl.load_workbook(tmp_path / "e.xlsx")["社区"]
-    cell = next(row[2] for row in ws.iter_rows(min_row=2, max_col=3) if row[1].value == code)
-    assert cell.value == HOSTILE and cell.data_type == "s" and cell.quotePrefix
-    plain = next(row[2] for row in ws.iter_rows(min_row=2, max_col=3) if row[1].value != code)
-    assert not plain.quotePrefix
+    ws = openpyxl.load_workbook(tmp_path / "e.xlsx")[sheet]
+    names = [row[column] for row in ws.iter_rows(min_row=2, max_col=3) if row[0].value == "2015年"]
+    hostile = [c for c in names if c.value == HOSTILE]
+    assert len(hostile) == 1 and hostile[0].data_type == "s" and hostile[0].quotePrefix
+    assert not any(c.quotePrefix for c in names if c.value != HOSTILE)
 
 
 def test_an_empty_database_gives_the_headers_only(tmp_path):
