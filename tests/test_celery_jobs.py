@@ -7,6 +7,7 @@ worker, and the return is loaded once.
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 import subprocess
@@ -18,7 +19,7 @@ import dash
 import pytest
 
 from conftest import table_counts
-from dash_requests import run_background
+from dash_requests import outputs, run_background
 from redis_server import redis_server
 from returns import simple_return
 
@@ -81,8 +82,14 @@ def test_the_dry_run_and_the_submission_run_in_a_celery_worker(worker, broker, e
     token = re.search(r"'token': '([^']+)'", shown).group(1)
     assert table_counts(engine)["submission"] == 0
 
-    submit = {"output": '{"token":["MATCH"],"type":"upload-outcome"}.children',
-              "outputs": {"id": {"type": "upload-outcome", "token": token}, "property": "children"},
+    # The submit callback's outputs as the app declares them, for this file's token (what a click sends).
+    spec = next(d for d in client.get("/_dash-dependencies").get_json() if "upload-outcome" in d["output"])
+    declared = outputs(spec["output"])
+    declared = declared if isinstance(declared, list) else [declared]
+    submit = {"output": spec["output"],
+              "outputs": ([dict(o, id={**json.loads(o["id"]), "token": token}) for o in declared]
+                          if spec["output"].startswith("..") else dict(declared[0], id={
+                              **json.loads(declared[0]["id"]), "token": token})),
               "inputs": [{"id": {"type": "upload-submit", "token": token}, "property": "n_clicks", "value": 1}],
               "changedPropIds": [f'{{"token":"{token}","type":"upload-submit"}}.n_clicks'],
               "state": [{"id": "upload-lang", "property": "data", "value": "en"}]}
