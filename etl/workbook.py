@@ -12,11 +12,13 @@ import multiprocessing
 import os
 import pickle
 import posixpath
+import queue
 import re
 import resource
 import signal
 import threading
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import python_calamine
@@ -62,21 +64,39 @@ def read_sheets(content: bytes, errors: dict | None = None) -> list[Sheet]:
         raise WorkbookError("encrypted-workbook") from None
     except Exception as exc:  # calamine raises several error types, all meaning "cannot read this"
         raise WorkbookError("damaged-workbook", _short(exc)) from None
-    sheets = []
-    for meta in book.sheets_metadata:
-        if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
-            continue
-        try:
-            sheet = book.get_sheet_by_name(meta.name)
-            rows = sheet.to_python(skip_empty_area=False)
-            merged = list(sheet.merged_cell_ranges or [])
-        except Exception as exc:
-            raise WorkbookError("damaged-workbook", f"{meta.name}: {_short(exc)}") from None
-        _restore_errors(rows, errors.get(meta.name, ()))
-        name = _INVISIBLE.sub("", meta.name)
-        _clean_text(name, rows)
-        sheets.append(Sheet(name, rows, merged, hidden=meta.visible != python_calamine.SheetVisibleEnum.Visible))
-    return sheets
+    worksheets = [m for m in book.sheets_metadata if m.typ == python_calamine.SheetTypeEnum.WorkSheet]
+    books: queue.SimpleQueue = queue.SimpleQueue()
+    books.put(book)
+
+    def read(meta) -> Sheet:
+        return _read_sheet(books, content, meta, errors.get(meta.name, ()))
+
+    if len(worksheets) < 2:
+        return list(map(read, worksheets))
+    # Two sheets at a time: the reader releases the GIL while it parses, so a return's leader sheet is read and
+    # cleaned beside its big community sheet.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(read, worksheets))
+
+
+def _read_sheet(books: queue.SimpleQueue, content: bytes, meta, errors) -> Sheet:
+    # A workbook object parses one sheet at a time ("Already borrowed"): each thread takes one, or opens another.
+    try:
+        book = books.get_nowait()
+    except queue.Empty:
+        book = python_calamine.load_workbook(io.BytesIO(content))
+    try:
+        sheet = book.get_sheet_by_name(meta.name)
+        rows = sheet.to_python(skip_empty_area=False)
+        merged = list(sheet.merged_cell_ranges or [])
+    except Exception as exc:
+        raise WorkbookError("damaged-workbook", f"{meta.name}: {_short(exc)}") from None
+    finally:
+        books.put(book)
+    _restore_errors(rows, errors)
+    name = _INVISIBLE.sub("", meta.name)
+    _clean_text(name, rows)
+    return Sheet(name, rows, merged, hidden=meta.visible != python_calamine.SheetVisibleEnum.Visible)
 
 
 def _clean_text(sheet: str, rows: list[list]) -> None:
@@ -104,7 +124,9 @@ def _restore_errors(rows: list[list], errors) -> None:
 
 # A cell with a value: its start tag is not self-closing (<c r="A1" s="1"/> holds only a style).
 _VALUED_CELL = re.compile(rb'\sr="[A-Z]{1,3}[0-9]{1,7}"[^>/]*>')
-_VALUED_WIDE_COLUMN = re.compile(rb'\sr="([A-Z]{2,3})[0-9]{1,7}"[^>/]*>')     # beyond Z
+# Beyond Z. Starting with the literal r=" lets the regex engine skip ahead to candidates (a leading \s makes it
+# try every byte of 100 MB); the whitespace before r is checked on the few matches.
+_VALUED_WIDE_COLUMN = re.compile(rb'r="([A-Z]{2,3})[0-9]{1,7}"(?=[^>/]*>)')
 _VALUED_ROW = re.compile(rb'\sr="[A-Z]{1,3}([0-9]{1,7})"[^>/]*>')
 _ROW_NUMBER = re.compile(rb'row\s[^>]*?\br="([0-9]{1,7})"')
 _ERROR_TYPE = re.compile(rb'\st="e"')
@@ -189,7 +211,7 @@ def _scan_part(archive: zipfile.ZipFile, part: str, label: str) -> list[tuple[in
                 continue
             view = bytes(buffer[:cut])
             del buffer[:cut]
-            wide = set(_VALUED_WIDE_COLUMN.findall(view))
+            wide = {m.group(1) for m in _VALUED_WIDE_COLUMN.finditer(view) if view[m.start() - 1:m.start()].isspace()}
             # Columns A–Z are not told apart (26 bounds them): one pass finds only the cells beyond Z.
             columns = max(map(column_number, wide)) if wide else 26 if _VALUED_CELL.search(view) else 0
             if columns:
@@ -201,7 +223,7 @@ def _scan_part(archive: zipfile.ZipFile, part: str, label: str) -> list[tuple[in
                 if not numbers or max(bound, max_row) * max_col > MAX_CELLS:
                     bound = max(map(int, set(_VALUED_ROW.findall(view))))
                 max_row = max(max_row, bound)
-            for m in _ERROR_TYPE.finditer(view):
+            for m in _ERROR_TYPE.finditer(view) if b't="e"' in view else ():      # a fast search first: rare
                 error = _error_cell(view, m.start())
                 if error:
                     errors.append(error)
