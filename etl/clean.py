@@ -249,7 +249,7 @@ def clean_column(raw, f: Field) -> tuple[list, list[tuple[int, str, str | None, 
     Returns the clean values and the bad cells as (position, code, value shown, detail).
     """
     distinct = list(dict.fromkeys(raw))          # equal cells once, in C (1 and 1.0 are one, as for pandas)
-    if f.type in ("number", "int", "code") and any(u.__class__ is bool for u in distinct):
+    if f.type in ("number", "int", "code") and bool in set(map(type, distinct)):
         # True == 1 == 1.0 for hashing, but a yes/no in a number column is not a number: go cell by cell
         results = [clean_one(v, f) for v in raw]
         return [r[0] for r in results], [(k, *r[1]) for k, r in enumerate(results) if r[1]]

@@ -1,6 +1,7 @@
 """One county return from bytes to database: guard, parse (isolated), locate, clean, validate, load."""
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -138,6 +139,17 @@ def _resolved(registry: Registry | Callable[[], Registry]) -> Registry:
     return registry() if callable(registry) else registry
 
 
+_LAST_SENT: list[tuple[Registry, bytes]] = []     # a server checks many uploads against one registry: pickle it once
+
+
+def _pickled(registry: Registry) -> bytes:
+    last = _LAST_SENT[0] if _LAST_SENT else None
+    if last is None or last[0] is not registry:
+        last = (registry, pickle.dumps(registry, protocol=pickle.HIGHEST_PROTOCOL))
+        _LAST_SENT[:] = [last]
+    return last[1]
+
+
 def parse_untrusted(content: bytes, file_name: str, registry: Registry | Callable[[], Registry],
                     county_hint: str | None = None, period_hint: str | None = None, max_bytes: int | None = None,
                     isolate: bool = True) -> tuple[ParsedReturn | None, Report]:
@@ -157,7 +169,7 @@ def parse_untrusted(content: bytes, file_name: str, registry: Registry | Callabl
         worker = Isolated(parse_content, content, file_name, LATER, county_hint, period_hint, {})
         try:
             registry = _resolved(registry)
-            worker.send(registry)
+            worker.send_pickled(_pickled(registry))
             errors = scan_ooxml_sheets(content)
         except BaseException:
             worker.kill()

@@ -99,10 +99,17 @@ def _read_sheet(books: queue.SimpleQueue, content: bytes, meta, errors) -> Sheet
     return Sheet(name, rows, merged, hidden=meta.visible != python_calamine.SheetVisibleEnum.Visible)
 
 
+_TEXT_BLOCK = 8192
+
+
 def _clean_text(sheet: str, rows: list[list]) -> None:
-    # One pass in C over all the text at once; the loop below, which says where, only when something is there.
-    texts = [value for row in rows for value in row if value.__class__ is str]
-    if max(map(len, texts), default=0) <= MAX_TEXT and not _INVISIBLE.search("\n".join(texts)):
+    # One pass in C over the text of a block of rows at once (a join stays a few MB); the loop below, which says
+    # where, only when something is there.
+    for start in range(0, len(rows), _TEXT_BLOCK):
+        texts = [value for row in rows[start:start + _TEXT_BLOCK] for value in row if value.__class__ is str]
+        if max(map(len, texts), default=0) > MAX_TEXT or _INVISIBLE.search("\n".join(texts)):
+            break
+    else:
         return
     for i, row in enumerate(rows):
         for j, value in enumerate(row):
@@ -369,8 +376,12 @@ class Isolated:
 
     def send(self, value) -> None:
         """The LATER argument's value; a child that has already stopped is told by `.result()`, not here."""
+        self.send_pickled(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def send_pickled(self, data: bytes) -> None:
+        """`send` of a value already pickled (one sent to many workers is pickled once)."""
         try:
-            self._later.send_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            self._later.send_bytes(data)
         except OSError:
             pass
         finally:
