@@ -1,6 +1,7 @@
 """The database: SQLAlchemy Core tables (SQLite embedded, PostgreSQL for a server) and the engine."""
 from __future__ import annotations
 
+import itertools
 import os
 from contextlib import contextmanager
 
@@ -177,8 +178,9 @@ upload_waiting = Table(
 
 def _column(df: pd.DataFrame, name: str) -> list:
     """A column as Python values, NaN and NA as None (vectorised: numpy turns its scalars into Python ones)."""
-    values = df[name].to_numpy(dtype=object)
-    missing = pd.isna(values)
+    column = df[name]
+    values = column.to_numpy(dtype=object)
+    missing = column.isna().to_numpy()         # by the column's own dtype: not a check of each Python object
     if missing.any():
         values = values.copy()
         values[missing] = None
@@ -186,9 +188,9 @@ def _column(df: pd.DataFrame, name: str) -> list:
 
 
 def _tuples(df: pd.DataFrame, columns: list[str], extra: tuple) -> list[tuple]:
-    """The frame's rows as tuples of Python values."""
+    """The frame's rows as tuples of Python values (the constants zipped in as columns: one tuple a row)."""
     by_column = [_column(df, c) if c in df.columns else [None] * len(df) for c in columns]
-    return [extra + row for row in zip(*by_column)]
+    return list(zip(*map(itertools.repeat, extra), *by_column)) if by_column else []
 
 
 def bulk_insert(conn: Connection, table, df: pd.DataFrame, columns: list[str], **constant) -> int:

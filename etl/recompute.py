@@ -81,14 +81,15 @@ def _leaders_of(conn: Connection, basis: str, periods: list[str]) -> tuple[pd.Da
     return _frame(conn, county_query), _frame(conn, city_query)
 
 
-def values_for(conn: Connection, basis: str, periods: list[str]) -> pd.DataFrame:
+def values_for(conn: Connection, basis: str, periods: list[str], counties: list[str] | None = None) -> pd.DataFrame:
     """The city and county values of the periods on a basis, from the stored terms and links."""
+    counties = expected_counties(conn) if counties is None else counties
     counted = _counted(conn, basis, periods)
     reported_periods = sorted(set(counted["period"]))
     county_leaders, city_leaders = _leaders_of(conn, basis, periods)
     parts = [indicators.values_from_terms(_terms_of(conn, counted)),
              indicators.leader_and_reporting_values(county_leaders, counted[["period", "county_code"]],
-                                                    expected_counties(conn), reported_periods,
+                                                    counties, reported_periods,
                                                     city_leaders=city_leaders)]
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=indicators.RESULT_COLUMNS)
@@ -102,8 +103,9 @@ def recompute(conn: Connection, periods: list[str] | None = None) -> int:
     if periods is None:
         periods = [p for (p,) in conn.execute(select(submission.c.period).distinct())]
     written = 0
+    counties = expected_counties(conn)      # a scan of the place table: once, not once a basis
     for basis in BASES:
-        values = values_for(conn, basis, periods)
+        values = values_for(conn, basis, periods, counties)
         conn.execute(delete(indicator_value).where(indicator_value.c.basis == basis,
                                                    indicator_value.c.period.in_(periods)))
         written += bulk_insert(conn, indicator_value, values, indicators.RESULT_COLUMNS, basis=basis)
