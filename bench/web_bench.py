@@ -143,8 +143,10 @@ def first_render(sc: S.Scale, url: str, log) -> dict:
     from selenium.webdriver.chrome.options import Options
     _ensure_user(url)
     port = _free_port()
+    # The scale databases hold submitted returns, not approved ones: the server shows those by default (and warms
+    # them), as the callbacks are timed, so that each page draws its data.
     server = subprocess.Popen([str(Path(sys.executable).parent / "shequ"), "--db", url, "serve", "--port",
-                               str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               str(port), "--basis", "current"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     options = Options()
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--no-first-run", "--window-size=1280,1000"):
@@ -180,11 +182,8 @@ def first_render(sc: S.Scale, url: str, log) -> dict:
 
 
 def _pages() -> dict[str, tuple[str, str]]:
-    # The scale databases hold submitted returns (not approved): every page on that basis, as the callbacks are
-    # timed, so that each page draws its data (on the approved basis they showed only "no data yet").
-    paths = {"overview": "/", "scorecard": "/scorecard", "counties": "/counties", "communities": "/communities",
-             "leaders": "/leaders", "reporting": "/reporting"}
-    return {name: (path, "?basis=current") for name, path in paths.items()}
+    return {"overview": ("/", ""), "scorecard": ("/scorecard", ""), "counties": ("/counties", ""),
+            "communities": ("/communities", ""), "leaders": ("/leaders", ""), "reporting": ("/reporting", "")}
 
 
 def _wait_http(url: str, seconds: float = 120) -> None:

@@ -147,10 +147,11 @@ def _register_routes(app: dash.Dash) -> None:
         return response
 
 
-def serve(database_url: str | None = None, host: str = "127.0.0.1", port: int = 8050, threads: int = 8) -> None:
+def serve(database_url: str | None = None, host: str = "127.0.0.1", port: int = 8050, threads: int = 8,
+          basis: str = "approved") -> None:
     """Serve the dashboard with waitress (a production WSGI server; debug is never on)."""
     from waitress import serve as waitress_serve
-    app = create_app(database_url)
+    app = create_app(database_url, basis=basis)
     warmup.start(app.server)
     log.info("shequ dashboard on http://%s:%s/", host, port)
     waitress_serve(app.server, host=host, port=port, threads=threads)

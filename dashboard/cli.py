@@ -19,12 +19,14 @@ SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8050, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--basis", type=click.Choice(["approved", "current"]), default="approved", show_default=True,
+              help="what pages show by default: approved returns, or also those only submitted (provisional)")
 @click.pass_obj
-def serve(ctx, host, port, threads) -> None:
+def serve(ctx, host, port, threads, basis) -> None:
     """Serve the dashboard with a production WSGI server (waitress)."""
     from .app import serve as run
-    click.echo(f"shequ on http://{host}:{port} (database {ctx.url})")
-    run(ctx.url, host=host, port=port, threads=threads)
+    click.echo(f"shequ on http://{host}:{port} (database {ctx.url}, {basis} returns by default)")
+    run(ctx.url, host=host, port=port, threads=threads, basis=basis)
 
 
 @cli.command()

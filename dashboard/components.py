@@ -211,6 +211,15 @@ def pager(view: View, page: int, pages: int, rows: int, page_rows: int, element_
     ], className="pager", id=element_id)
 
 
+def paged(view: View, frame, page_rows: int, element_id: str, param: str = "page"):
+    """One page of a long list: the rows of the page the address asks for (`param`) and the pager over them; the
+    page is recorded in the view so that the page's other links keep it."""
+    page, pages = page_of(view.params.get(param), len(frame), page_rows)
+    view.params[param] = None if page == 1 else str(page)
+    shown = frame.iloc[(page - 1) * page_rows:page * page_rows]
+    return shown, pager(view, page, pages, len(frame), page_rows, element_id, param)
+
+
 def card(title: str, *body, className: str = "") -> dbc.Card:
     return dbc.Card([dbc.CardHeader(html.H2(title, className="card-title-text")) if title else None,
                      dbc.CardBody(list(body))], className=f"panel {className}".strip())

@@ -236,8 +236,13 @@ def scorecard(src: Source, period: str) -> pd.DataFrame:
 
 def leaders(src: Source, period: str) -> pd.DataFrame:
     """Per leader of the period: communities linked, meeting the premises standard now and at the baseline."""
-    links = link_rows(src, period)
-    acc = leader_accountability(community_rows(src, period), links, community_rows(src, baseline_period()))
+    return _leaders(src, period).copy()
+
+
+@memo(8)
+def _leaders(src: Source, period: str) -> pd.DataFrame:
+    links = _link_rows(src, period)
+    acc = leader_accountability(_community_rows(src, period), links, _community_rows(src, baseline_period()))
     if acc.empty:
         return acc
     county = links.groupby(["leader_name", "leader_level"])["county_code"].agg(lambda s: sorted(set(s)))

@@ -56,7 +56,9 @@ def test_demo_loads_the_sample_prints_a_login_and_serves(tmp_path):
 
 def test_serve_answers_health_on_the_given_port(sample_db_url):
     port = free_port()
-    proc = subprocess.Popen([str(BIN / "shequ"), "--db", sample_db_url, "serve", "--port", str(port)],
+    # The sample holds submitted returns: shown by default with --basis current, so the warm-up has work to do.
+    proc = subprocess.Popen([str(BIN / "shequ"), "--db", sample_db_url, "serve", "--port", str(port), "--basis",
+                             "current"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         assert wait_for(f"http://127.0.0.1:{port}/health") == 200

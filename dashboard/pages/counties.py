@@ -11,8 +11,8 @@ from etl.registry import CITY_CODE
 from etl.scorecard import light
 
 from dashboard import data, figures, ids
-from dashboard.components import (View, card, empty_state, graph, light_badge, make_view, page_of, pager, safe_layout,
-                                  shell, table)
+from dashboard.components import (View, card, empty_state, graph, light_badge, make_view, paged, safe_layout, shell,
+                                  table)
 from dashboard.i18n import county_name, fmt_value, period_label, t
 
 PATH = "/counties"
@@ -71,10 +71,8 @@ def shortfalls(view: View, rows: pd.DataFrame) -> html.Div:
     missing = rows[rows[keys].eq(False).any(axis=1)] if len(rows) else rows
     if missing.empty:
         return html.P(t("all_meet", view.lang), className="hint", id=ids.COUNTY_MISSING)
-    page, pages = page_of(view.params.get("page"), len(missing), PAGE_ROWS)
-    view.params["page"] = None if page == 1 else str(page)
     total = len(missing)
-    missing = missing.iloc[(page - 1) * PAGE_ROWS:page * PAGE_ROWS]
+    missing, nav = paged(view, missing, PAGE_ROWS, "county-missing-pager")
     urban, township = t("urban", view.lang), t("township", view.lang)
     labels = [t(k, view.lang) for k in keys]
     misses = missing[keys].eq(False).fillna(False).to_numpy(dtype=bool)
@@ -86,7 +84,7 @@ def shortfalls(view: View, rows: pd.DataFrame) -> html.Div:
     cols = [(t("community", view.lang), "text"), (t("township_col", view.lang), "text"), (t("kind", view.lang), "text"),
             (t("area_axis", view.lang), "num"), (t("standard", view.lang), "text")]
     return html.Div([html.Div(t("rows", view.lang, n=total), className="row-count"),
-                     pager(view, page, pages, total, PAGE_ROWS, "county-missing-pager"), table(cols, body)],
+                     nav, table(cols, body)],
                     id=ids.COUNTY_MISSING)
 
 

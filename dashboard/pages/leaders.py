@@ -10,7 +10,7 @@ from dash import dcc, html
 from etl.config import indicator_map
 
 from dashboard import data, figures, ids
-from dashboard.components import View, card, empty_state, graph, make_view, safe_layout, shell, table
+from dashboard.components import View, card, empty_state, graph, make_view, paged, safe_layout, shell, table
 from dashboard.kpi import kpi_strip
 from dashboard.i18n import county_name, fmt_signed, fmt_value, period_label, t
 
@@ -18,6 +18,7 @@ PATH = "/leaders"
 dash.register_page(__name__, path=PATH, name="包联", name_en="Leaders", order=4, title="包联 · 玉林市社区")
 
 LEVELS = {"prefecture": "厅级", "county": "县级"}
+PAGE_ROWS = 50      # rows per page of the two lists (a nation's leaders are in the grid, which scrolls)
 LEADER_KPIS = ("leaders_prefecture", "leaders_county", "weak_linked_pct", "leader_load_ok_pct")
 
 
@@ -26,11 +27,16 @@ def level_label(level: str, lang: str) -> str:
 
 
 def leader_records(acc: pd.DataFrame, names: pd.Series, lang: str) -> list[dict]:
-    return [{"leader": r["leader_name"], "level": level_label(r["leader_level"], lang), "post": r["leader_post"] or "",
-             "county": "、".join(county_name(c, names.get(c), lang) for c in r["county_codes"]),
-             "communities": int(r["communities"]), "meets_now": int(r["meets_now"]),
-             "meets_baseline": int(r["meets_baseline"]), "change": fmt_signed(r["change"], "count")}
-            for _, r in acc.iterrows()]
+    """The grid's rows, column by column (a nation has tens of thousands of leaders: no per-row pandas access)."""
+    county_label = {c: county_name(c, names.get(c), lang) for c in names.index}
+    levels = {lv: level_label(lv, lang) for lv in acc["leader_level"].unique()}
+    return [{"leader": name, "level": levels[level], "post": post or "",
+             "county": "、".join(county_label.get(c) or c for c in codes),
+             "communities": int(n), "meets_now": int(now), "meets_baseline": int(then),
+             "change": fmt_signed(change, "count")}
+            for name, level, post, codes, n, now, then, change in zip(
+                acc["leader_name"], acc["leader_level"], acc["leader_post"], acc["county_codes"], acc["communities"],
+                acc["meets_now"], acc["meets_baseline"], acc["change"])]
 
 
 def leader_grid(view: View, acc: pd.DataFrame, names: pd.Series) -> dag.AgGrid:
@@ -53,10 +59,11 @@ def weak_unlinked(view: View, names: pd.Series) -> html.Div:
     weak = rows[rows["weak"].astype(bool) & rows["n_leaders"].eq(0)] if len(rows) else rows
     if weak.empty:
         return html.P(t("none_found", view.lang), className="hint", id="weak-unlinked")
-    body = [[r["community_name"], county_name(r["county_code"], names.get(r["county_code"]), view.lang),
-             r["township_name"]] for _, r in weak.iterrows()]
+    shown, nav = paged(view, weak, PAGE_ROWS, "weak-unlinked-pager", "weak_page")
+    body = [[name, county_name(code, names.get(code), view.lang), town]
+            for name, code, town in zip(shown["community_name"], shown["county_code"], shown["township_name"])]
     cols = [(t("community", view.lang), "text"), (t("county", view.lang), "text"), (t("township_col", view.lang), "text")]
-    return html.Div([html.Div(t("rows", view.lang, n=len(body)), className="row-count"), table(cols, body)],
+    return html.Div([html.Div(t("rows", view.lang, n=len(weak)), className="row-count"), nav, table(cols, body)],
                     id="weak-unlinked")
 
 
@@ -64,11 +71,13 @@ def outside_rule(view: View, acc: pd.DataFrame) -> html.Div:
     odd = acc[(acc["communities"] < 1) | (acc["communities"] > 3)] if len(acc) else acc
     if odd.empty:
         return html.P(t("none_found", view.lang), className="hint", id="outside-rule")
-    body = [[r["leader_name"], level_label(r["leader_level"], view.lang), r["leader_post"] or "",
-             fmt_value(r["communities"], "count", view.lang)] for _, r in odd.iterrows()]
+    shown, nav = paged(view, odd, PAGE_ROWS, "outside-rule-pager", "rule_page")
+    body = [[name, level_label(level, view.lang), post or "", fmt_value(n, "count", view.lang)]
+            for name, level, post, n in zip(shown["leader_name"], shown["leader_level"], shown["leader_post"],
+                                            shown["communities"])]
     cols = [(t("leader", view.lang), "text"), (t("level", view.lang), "text"), (t("post", view.lang), "text"),
             (t("linked", view.lang), "num")]
-    return html.Div(table(cols, body), id="outside-rule")
+    return html.Div([nav, table(cols, body)], id="outside-rule")
 
 
 def level_picker(view: View, level: str | None):
@@ -82,7 +91,7 @@ def level_picker(view: View, level: str | None):
 
 @safe_layout(PATH)
 def layout(**query):
-    view = make_view(PATH, query, "level")
+    view = make_view(PATH, query, "level", "weak_page", "rule_page")
     level = view.params.get("level") if view.params.get("level") in LEVELS else None
     view.params["level"] = level
     title = t("leaders_title", view.lang, period=period_label(view.period, view.lang))

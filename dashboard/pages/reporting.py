@@ -8,7 +8,7 @@ from dash import html
 from etl.periods import period_sort_key
 
 from dashboard import data, ids
-from dashboard.components import View, card, empty_state, make_view, page_of, pager, safe_layout, shell, table
+from dashboard.components import View, card, empty_state, make_view, page_of, paged, pager, safe_layout, shell, table
 from dashboard.i18n import county_name, fmt_number, period_label, t
 from dashboard.quality import reporting_matrix, warning_rows
 
@@ -59,16 +59,14 @@ def warnings(view: View, names: pd.Series) -> html.Div:
     if rows.empty:
         return html.P(t("no_warnings", view.lang), className="hint", id=ids.REPORTING_WARNINGS)
     total = len(rows)
-    page, pages = page_of(view.params.get("warnings_page"), total, PAGE_ROWS)
-    view.params["warnings_page"] = None if page == 1 else str(page)
-    rows = rows.iloc[(page - 1) * PAGE_ROWS:page * PAGE_ROWS]
+    rows, nav = paged(view, rows, PAGE_ROWS, "reporting-warnings-pager", "warnings_page")
     body = [[county_name(r["county_code"], names.get(r["county_code"]), view.lang), r["file_name"], r["sheet"] or "",
              "" if pd.isna(r["row"]) else str(int(r["row"])), r["column"] or "", r["message"]]
             for _, r in rows.iterrows()]
     cols = [(t("county", view.lang), "text"), (t("file", view.lang), "text"), (t("sheet", view.lang), "text"),
             (t("row", view.lang), "num"), ("列" if view.lang == "zh" else "Column", "text"), (t("message", view.lang), "text")]
     return html.Div([html.Div(t("rows", view.lang, n=total), className="row-count"),
-                     pager(view, page, pages, total, PAGE_ROWS, "reporting-warnings-pager", "warnings_page"),
+                     nav,
                      table(cols, body)], id=ids.REPORTING_WARNINGS)
 
 
@@ -78,9 +76,7 @@ def flags(view: View, names: pd.Series) -> html.Div:
         return html.P(t("no_flags", view.lang), className="hint", id=ids.REPORTING_FLAGS)
     total = len(found)
     # A province or the country can raise tens of thousands of flags: a page at a time.
-    page, pages = page_of(view.params.get("flags_page"), total, PAGE_ROWS)
-    view.params["flags_page"] = None if page == 1 else str(page)
-    shown = found.iloc[(page - 1) * PAGE_ROWS:page * PAGE_ROWS]
+    shown, nav = paged(view, found, PAGE_ROWS, "reporting-flags-pager", "flags_page")
     body = []
     for _, r in shown.iterrows():
         unit = FIELD_UNITS.get(r["field"], "count")
@@ -96,7 +92,7 @@ def flags(view: View, names: pd.Series) -> html.Div:
             (t("field", view.lang), "text"), (t("value", view.lang), "num"), (t("previous", view.lang), "num"),
             (t("lineage", view.lang), "text")]
     return html.Div([html.Div(t("rows", view.lang, n=total), className="row-count"),
-                     pager(view, page, pages, total, PAGE_ROWS, "reporting-flags-pager", "flags_page"),
+                     nav,
                      table(cols, body)], id=ids.REPORTING_FLAGS)
 
 
