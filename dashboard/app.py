@@ -116,7 +116,10 @@ def _register_url_callback(app: dash.Dash) -> None:
                   State(ids.URL, "search"), prevent_initial_call=True)
     def set_query_parameter(_values, search):
         trigger = dash.ctx.triggered_id
-        if not isinstance(trigger, dict) or not dash.ctx.triggered:
+        # A person changes one control at a time. A page's controls arriving with the page fire together (an ALL
+        # pattern fires when its matches change, prevent_initial_call or not): writing their values to the address
+        # would draw the page a second time.
+        if not isinstance(trigger, dict) or len(dash.ctx.triggered) != 1:
             return dash.no_update
         updated = search_with(search, trigger["name"], dash.ctx.triggered[0]["value"])
         return updated if updated != (search or "") else dash.no_update

@@ -32,6 +32,20 @@ def test_every_page_loads_clean_with_no_outside_request(dash, lang):
         screenshot(dash, f"{name}_{lang}")
 
 
+def test_a_page_is_drawn_once_and_its_address_left_as_typed(dash):
+    # The page's controls arrive together with it; they used to write their values into the address, which drew
+    # the whole page a second time.
+    for path in ("/", "/counties", "/scorecard"):
+        visit(dash, path)
+        wait_idle(dash)
+        assert dash.driver.execute_script("return location.pathname + location.search") == path
+        routing = dash.driver.execute_script(
+            "return performance.getEntriesByType('resource').filter(r => r.name.includes('_dash-update-component'))"
+            ".map(r => r.transferSize || r.encodedBodySize)")
+        # one big answer (the page); the address callback's answers, if any, are tiny
+        assert sum(size > 5000 for size in routing) == 1, routing
+
+
 def test_overview_shows_2015_then_2013_figures(dash):
     visit(dash, "/", "#kpi-area_ge_500")
     assert kpi(dash, "area_ge_500") == "127个"
