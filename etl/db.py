@@ -1,6 +1,7 @@
 """The database: SQLAlchemy Core tables (SQLite embedded, PostgreSQL for a server) and the engine."""
 from __future__ import annotations
 
+import gc
 import itertools
 import os
 from contextlib import contextmanager
@@ -201,7 +202,18 @@ def bulk_insert(conn: Connection, table, df: pd.DataFrame, columns: list[str], *
     if df.empty:
         return 0
     names = list(constant) + columns
-    rows = _tuples(df, columns, tuple(constant.values()))
+    # A tuple a row: 100,000 new tracked objects set the cycle collector off hundreds of times, each pass walking
+    # everything alive (the registry's too); reference counting frees them all the same.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _insert(conn, table, names, _tuples(df, columns, tuple(constant.values())))
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _insert(conn: Connection, table, names: list[str], rows: list[tuple]) -> int:
     if conn.dialect.name == "postgresql":
         cursor = conn.connection.driver_connection.cursor()
         with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
