@@ -123,12 +123,41 @@ def callbacks(sc: S.Scale, url: str, log, calls: int = CALLS) -> dict:
         warm = percentiles_ms(_time_calls(client, token, payload, calls))
         out[name].update(warm_p50_ms=warm["p50_ms"], warm_p95_ms=warm["p95_ms"])
         log(f"  {name}: {out[name]}")
+    out["community_grid_rows"] = _time_grid_rows(client, token, views(url)["community_grid_page"][1], calls)
+    log(f"  community_grid_rows: {out['community_grid_rows']}")
     empty = {"output": "bench-empty-out.children", "outputs": {"id": "bench-empty-out", "property": "children"},
              "inputs": [{"id": "bench-empty-in", "property": "n_clicks", "value": 1}],
              "changedPropIds": ["bench-empty-in.n_clicks"], "state": []}
     floor = percentiles_ms(_time_calls(client, token, empty, max(calls, 50)))["p50_ms"]
     key = "callbacks_city" if sc.communities <= 184 else "callbacks_nation"   # tiny and city: Yulin's size
     return {key: out, "callback_floor_ms": floor}
+
+
+def _time_grid_rows(client, token: str, page_search: str, calls: int) -> dict:
+    """The grid's own rows callback (the page carries no rows): the first block of 100 of every community of the
+    period (no county: the largest answer), cold (its sorted view rebuilt each time) and warm (scrolling on)."""
+    from urllib.parse import parse_qsl, urlencode
+    pages = sys.modules["dashboard.pages.communities"]
+    search = "?" + urlencode([(k, v) for k, v in parse_qsl(page_search.lstrip("?")) if k != "county"])
+    spec = next(d for d in client.get("/_dash-dependencies").get_json() if "getRowsResponse" in d["output"])
+    request = {"startRow": 0, "endRow": 100, "sortModel": [], "filterModel": {}}
+    values = {"getRowsRequest": request, "search": search}
+    payload = {"output": spec["output"], "outputs": _outputs(spec["output"]),
+               "inputs": [{**d, "value": values.get(d["property"])} for d in spec["inputs"]],
+               "changedPropIds": [f"{spec['inputs'][0]['id']}.getRowsRequest"],
+               "state": [{**d, "value": values.get(d["property"])} for d in spec.get("state", [])]}
+    headers = {"X-CSRFToken": token, "Content-Type": "application/json"}
+    cold = []
+    for _ in range(min(calls, 20)):
+        pages._row_order.cache_clear()
+        start = time.perf_counter()
+        response = client.post("/_dash-update-component", data=json.dumps(payload), headers=headers)
+        cold.append(time.perf_counter() - start)
+        assert response.status_code == 200 and '"rowCount"' in response.get_data(as_text=True), response.status_code
+    out = percentiles_ms(cold)
+    warm = percentiles_ms(_time_calls(client, token, payload, calls))
+    return {**out, "warm_p50_ms": warm["p50_ms"], "warm_p95_ms": warm["p95_ms"],
+            "bytes": len(client.post("/_dash-update-component", data=json.dumps(payload), headers=headers).data)}
 
 
 def _free_port() -> int:

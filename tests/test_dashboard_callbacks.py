@@ -141,6 +141,75 @@ def test_community_search_filters_the_grid(app):
     assert len(rows) and rows["county_code"].eq("450902").all() and rows["community_kind"].eq("城市社区").all()
 
 
+def grid_request(app, search: str, start: int = 0, end: int = 100, sort=(), filters=None):
+    """The rows callback's answer to the grid's request, as a logged-in viewer: (rowData, rowCount, count text)."""
+    from flask_login import login_user
+    from dashboard import auth
+    from etl.users import User
+    with app.server.test_request_context("/"):
+        login_user(auth.WebUser(User(1, "viewer", "viewer", None, False)))
+        answer, count = page("communities").grid_block(
+            {"startRow": start, "endRow": end, "sortModel": [{"colId": c, "sort": d} for c, d in sort],
+             "filterModel": filters or {}}, search)
+    return answer["rowData"], answer["rowCount"], count
+
+
+def test_the_community_layout_sends_no_rows_only_the_count(app):
+    shown = render(app, "communities", period="2015")
+    assert '"rowModelType": "infinite"' in shown and "rowData" not in shown and "共 184 行" in shown
+
+
+def test_a_grid_request_gets_its_block_and_the_count_of_all(app, monkeypatch):
+    first, total, count = grid_request(app, "?period=2015", 0, 50)
+    assert total == 184 and count == "共 184 行" and len(first) == 50
+    second, _, _ = grid_request(app, "?period=2015", 50, 100)
+    last, _, _ = grid_request(app, "?period=2015", 150, 200)
+    assert len(second) == 50 and len(last) == 34
+    codes = [r["community_code"] for r in first + second]
+    assert len(set(codes)) == 100 and codes == sorted(codes)        # the table's order: county, then code
+    assert {"community_name", "county", "area_std", "weak", "leaders"} <= set(first[0])
+    monkeypatch.setattr(page("communities"), "MAX_BLOCK_ROWS", 30)      # a request for everything gets a block
+    assert len(grid_request(app, "?period=2015", 0, 10 ** 6)[0]) == 30
+
+
+@pytest.mark.parametrize("search, check", [
+    ("?period=2015&county=450902", lambda r: r["county"] == "玉州区"),
+    ("?period=2015&kind=urban&lang=en", lambda r: r["kind"] == "Urban"),
+    ("?period=2015&q=4509810", lambda r: r["community_code"].startswith("4509810")),
+])
+def test_the_address_filters_apply_to_the_grids_rows(app, search, check):
+    rows, total, _ = grid_request(app, search, 0, 200)
+    assert 0 < total < 184 and len(rows) == total and all(check(r) for r in rows)
+
+
+def test_the_grid_is_sorted_on_the_server(app):
+    rows, total, _ = grid_request(app, "?period=2015", 0, 200, sort=[("service_area_m2", "desc")])
+    areas = [r["service_area_m2"] for r in rows if r["service_area_m2"] is not None]
+    assert len(rows) == total and areas == sorted(areas, reverse=True) and areas[0] > areas[-1]
+    assert all(r["service_area_m2"] is None for r in rows[len(areas):])          # unknown last
+    top, _, _ = grid_request(app, "?period=2015", 0, 5, sort=[("service_area_m2", "desc")])
+    assert [r["community_code"] for r in top] == [r["community_code"] for r in rows[:5]]
+    names, _, _ = grid_request(app, "?period=2015&lang=en", 0, 200, sort=[("county", "asc"), ("community_code", "desc")])
+    pairs = [(r["county"], r["community_code"]) for r in names]
+    assert pairs == sorted(pairs, key=lambda p: (p[0], [-ord(c) for c in p[1]])) and pairs[0][0] == "Beiliu City"
+    marks, _, _ = grid_request(app, "?period=2013", 0, 200, sort=[("area_std", "desc"), ("kind", "asc")])
+    words = [r["area_std"] for r in marks]
+    assert words == sorted(words, key=["✓ 达标", "✗ 未达标", "—"].index) and "✗ 未达标" in words
+    same, _, _ = grid_request(app, "?period=2015", 0, 200, sort=[("nonsense", "asc")])      # unknown column: no sort
+    assert [r["community_code"] for r in same] == sorted(r["community_code"] for r in same)
+
+
+def test_the_grids_column_filters_apply_on_the_server(app):
+    big, total, count = grid_request(app, "?period=2015", 0, 200,
+                                     filters={"service_area_m2": {"filterType": "number", "type": "greaterThan",
+                                                                  "filter": 500}})
+    assert 0 < total < 184 and count == f"共 {total} 行" and all(r["service_area_m2"] > 500 for r in big)
+    either, _, _ = grid_request(app, "?period=2015", 0, 200, filters={"community_code": {
+        "filterType": "text", "operator": "OR", "conditions": [{"type": "startsWith", "filter": "450902"},
+                                                               {"type": "startsWith", "filter": "450981"}]}})
+    assert either and {r["community_code"][:6] for r in either} == {"450902", "450981"}
+
+
 def test_leaders_page_shows_36_and_156(app):
     shown = render(app, "leaders", period="2015")
     assert "36人" in shown and "156人" in shown

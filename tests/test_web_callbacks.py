@@ -208,6 +208,33 @@ def test_csv_export_and_the_community_grid_neutralise_formulas(sample_copy, tmp_
     assert "<script>alert(1)</script>" in csv_text      # text stays text in a CSV
 
 
+def test_the_community_csv_holds_every_matching_row_in_the_grids_order(sample_copy, tmp_path):
+    from flask_login import login_user
+    app = create_app(sample_copy, basis="current", secret_key="k", cache_dir=tmp_path)
+    engine = app.server.config["SHEQU_ENGINE"]
+    viewer = web_user(engine, "view", "viewer")
+    communities = sys.modules["dashboard.pages.communities"]
+    # The grid has loaded one block of 10 rows, sorted by area; the CSV is every matching row in that order.
+    request = {"startRow": 0, "endRow": 10, "sortModel": [{"colId": "service_area_m2", "sort": "asc"}],
+               "filterModel": {}}
+    with app.server.test_request_context("/"):
+        login_user(viewer)
+        answer, _count = communities.grid_block(request, "?county=450902&period=2015")
+        sent = communities.export_csv(1, request, "?county=450902&period=2015")
+    import csv
+    from dashboard.i18n import t
+    header, *body = list(csv.reader(io.StringIO(_download_bytes(sent).decode("utf-8").removeprefix("\ufeff"))))
+    area = header.index(t("service_area_m2", "zh"))
+    assert len(answer["rowData"]) == 10 and len(body) == answer["rowCount"] > 10
+    assert all(row[header.index("代码")].startswith("450902") for row in body)
+    areas = [float(row[area]) for row in body if row[area]]
+    assert areas == sorted(areas)
+    assert [row[header.index("代码")] for row in body[:10]] == [r["community_code"] for r in answer["rowData"]]
+    audit = events(engine)
+    detail = json.loads(audit[audit["action"] == "export"]["detail"].iloc[-1])
+    assert detail["what"] == "communities" and detail["rows"] == len(body) and "county=450902" in detail["filters"]
+
+
 def test_viewer_sees_a_refusal_on_upload_and_admin_layouts(engine, db_url, tmp_path):
     from flask_login import login_user
     app = create_app(db_url, secret_key="k", cache_dir=tmp_path)

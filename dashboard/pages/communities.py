@@ -1,14 +1,20 @@
 """社区 Communities: every community in a searchable, filterable grid; a click shows its history and lineage."""
 from __future__ import annotations
 
+import json
+import operator
+from functools import reduce
+
 import dash
 import dash_ag_grid as dag
+import numpy as np
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
-from dashboard import data, ids
+from dashboard import auth, data, ids
 from dashboard.components import View, card, empty_state, make_view, parse_basis, safe_layout, shell, table
 from dashboard.i18n import county_name, fmt_value, period_label, t
+from dashboard.memo import memo
 from dashboard.urls import parse_search, search_with
 
 PATH = "/communities"
@@ -18,19 +24,32 @@ KINDS = {"urban": "城市社区", "township": "乡镇社区"}
 LANG_STORE = "communities-lang"
 EXPORT = "communities-export"
 DOWNLOAD = "communities-download"
+BLOCK_ROWS = 100      # rows a grid request fetches: the browser holds what is in view, never a nation's table
+MAX_BLOCK_ROWS = 500  # a larger request (not one the grid makes) is cut to this
+# The grid's columns that filter (server-side) → the table's column; the others are covered by the page's filters.
+TEXT_FILTERS = {"community_name": "community_name", "township": "township_name", "leaders": "leaders",
+                "community_code": "community_code"}
+NUMBER_FILTERS = {"service_area_m2": "service_area_m2", "service_items": "service_items"}
+COMPARE = {"equals": operator.eq, "notEqual": operator.ne, "lessThan": operator.lt, "lessThanOrEqual": operator.le,
+           "greaterThan": operator.gt, "greaterThanOrEqual": operator.ge}
 
 
 def filtered(rows: pd.DataFrame, county: str | None, kind: str | None, q: str | None) -> pd.DataFrame:
     """The rows of the county and kind whose community or township name contains the search text."""
+    return rows[kept(rows, county, kind, q)].reset_index(drop=True)
+
+
+def kept(rows: pd.DataFrame, county: str | None, kind: str | None, q: str | None) -> pd.Series:
+    """Which rows `filtered` keeps (a mask, so their positions in the table stay known)."""
+    mask = pd.Series(True, index=rows.index)
     if county:
-        rows = rows[rows["county_code"] == county]
+        mask &= rows["county_code"] == county
     if kind in KINDS:
-        rows = rows[rows["community_kind"] == KINDS[kind]]
+        mask &= rows["community_kind"] == KINDS[kind]
     if q:
-        hit = rows["community_name"].str.contains(q, regex=False, na=False) | \
-              rows["township_name"].str.contains(q, regex=False, na=False) | rows["community_code"].str.startswith(q)
-        rows = rows[hit]
-    return rows.reset_index(drop=True)
+        mask &= rows["community_name"].str.contains(q, regex=False, na=False) | \
+                rows["township_name"].str.contains(q, regex=False, na=False) | rows["community_code"].str.startswith(q)
+    return mask
 
 
 def _mark(value, lang: str) -> str:
@@ -54,19 +73,106 @@ def grid_rows(rows: pd.DataFrame, lang: str) -> list[dict]:
 
 
 def column_defs(lang: str) -> list[dict]:
+    """The grid's columns; only those the server can filter have a column filter (no filter that does nothing)."""
     num = {"type": "rightAligned", "filter": "agNumberColumnFilter"}
-    cols = [{"field": "community_name", "headerName": t("community", lang), "pinned": "left", "minWidth": 150},
+    text = {"filter": "agTextColumnFilter"}
+    cols = [{"field": "community_name", "headerName": t("community", lang), "pinned": "left", "minWidth": 150, **text},
             {"field": "county", "headerName": t("county", lang)},
-            {"field": "township", "headerName": t("township_col", lang)},
+            {"field": "township", "headerName": t("township_col", lang), **text},
             {"field": "kind", "headerName": t("kind", lang), "width": 110},
             {"field": "service_area_m2", "headerName": t("service_area_m2", lang), **num,
-             "valueFormatter": {"function": "d3.format(',.0f')(params.value)"}},
+             "valueFormatter": {"function": "params.value == null ? '' : d3.format(',.0f')(params.value)"}},
             {"field": "service_items", "headerName": t("service_items", lang), **num}]
     cols += [{"field": k, "headerName": t(k, lang), "width": 120} for k, _ in data.STANDARDS]
     cols += [{"field": "weak", "headerName": t("weak", lang), "width": 100},
-             {"field": "leaders", "headerName": t("leaders_linked", lang)},
-             {"field": "community_code", "headerName": "代码" if lang == "zh" else "Code", "width": 140}]
+             {"field": "leaders", "headerName": t("leaders_linked", lang), **text},
+             {"field": "community_code", "headerName": "代码" if lang == "zh" else "Code", "width": 140, **text}]
     return cols
+
+
+def _condition(values: pd.Series, number: bool, cond: dict) -> pd.Series:
+    """One AG Grid filter condition as a mask (text: case-blind, as the grid's own; inRange excludes its ends)."""
+    kind = cond.get("type")
+    try:
+        if number:
+            values = pd.to_numeric(values, errors="coerce")
+            if kind in ("blank", "notBlank"):
+                return values.isna() if kind == "blank" else values.notna()
+            if kind == "inRange":
+                return (values > float(cond["filter"])) & (values < float(cond["filterTo"]))
+            return COMPARE[kind](values, float(cond["filter"]))
+        values = values.fillna("").astype(str).str.lower()
+        want = str(cond.get("filter") or "").lower()
+        masks = {"contains": lambda: values.str.contains(want, regex=False),
+                 "notContains": lambda: ~values.str.contains(want, regex=False),
+                 "equals": lambda: values == want, "notEqual": lambda: values != want,
+                 "startsWith": lambda: values.str.startswith(want), "endsWith": lambda: values.str.endswith(want),
+                 "blank": lambda: values == "", "notBlank": lambda: values != ""}
+        return masks[kind]()
+    except (KeyError, TypeError, ValueError):      # an incomplete or unknown condition filters nothing out
+        return pd.Series(True, index=values.index)
+
+
+def column_filtered(rows: pd.DataFrame, filter_model: dict | None) -> pd.DataFrame:
+    """The rows passing the grid's column filters (its filterModel: one condition, or several joined AND/OR)."""
+    for field, model in (filter_model or {}).items():
+        column = TEXT_FILTERS.get(field) or NUMBER_FILTERS.get(field)
+        if column is None or not isinstance(model, dict):
+            continue
+        masks = [_condition(rows[column], field in NUMBER_FILTERS, c)
+                 for c in model.get("conditions") or [model] if isinstance(c, dict)]
+        if masks:
+            rows = rows[reduce(operator.or_ if model.get("operator") == "OR" else operator.and_, masks)]
+    return rows
+
+
+def _sort_key(rows: pd.DataFrame, field: str, lang: str) -> pd.Series:
+    """What a column sorts by: the county's name as shown, the kind's word, else the stored value (standards
+    and weak by their yes/no, unknown last)."""
+    if field == "county":
+        names = {c: county_name(c, n, lang) for c, n in set(zip(rows["county_code"], rows["county_name"]))}
+        return rows["county_code"].map(names)
+    if field == "kind":
+        return rows["community_kind"].map({KINDS[k]: t(k, lang) for k in KINDS})
+    return rows[{"township": "township_name"}.get(field, field)]
+
+
+def sorted_rows(rows: pd.DataFrame, sort_model: list | None, lang: str) -> pd.DataFrame:
+    """The rows in the grid's sort order (its sortModel: [{colId, sort}], first the main key); ties and no sort
+    keep the table's order (county, code)."""
+    known = {c["field"] for c in column_defs(lang)}
+    keys = [(s["colId"], s.get("sort") != "desc") for s in sort_model or []
+            if isinstance(s, dict) and s.get("colId") in known]
+    if not keys or rows.empty:
+        return rows
+    frame = pd.DataFrame({i: _sort_key(rows, f, lang).reset_index(drop=True) for i, (f, _) in enumerate(keys)})
+    order = frame.sort_values(list(frame.columns), ascending=[a for _, a in keys], kind="stable",
+                              na_position="last").index
+    return rows.iloc[order]
+
+
+def row_order(view: View, sort_model: list | None = None, filter_model: dict | None = None) -> np.ndarray:
+    """Positions in the view's community table (its county's) of the rows it shows — its kind and search, the
+    grid's column filters — in the grid's sort order."""
+    p = view.params
+    if view.period is None:
+        return np.arange(0)
+    return _row_order(view.src, view.period, p.get("county"), p.get("kind"), p.get("q"), view.lang,
+                      json.dumps(sort_model or [], sort_keys=True), json.dumps(filter_model or {}, sort_keys=True))
+
+
+def rows_at(view: View, positions: np.ndarray) -> pd.DataFrame:
+    """The view's table rows at these positions (from row_order), in that order."""
+    return data.community_table(view.src, view.period, view.params.get("county")).take(positions)
+
+
+# Scrolling asks for block after block of one order: each is kept as positions (1 MB for a nation's 120,000
+# rows), not as a sorted copy of the table (~140 MB).
+@memo(16)
+def _row_order(src: data.Source, period: str, county, kind, q, lang: str, sort: str, filters: str) -> np.ndarray:
+    rows = data.community_table(src, period, county)          # indexed 0…n-1: the index is the position
+    rows = column_filtered(rows[kept(rows, county, kind, q)], json.loads(filters))
+    return sorted_rows(rows, json.loads(sort), lang).index.to_numpy()
 
 
 def history_panel(src: data.Source, code: str | None, lang: str):
@@ -118,15 +224,19 @@ def layout(**query):
     if view.period is None:
         return shell(view, title, empty_state(view.lang))
     p = view.params
-    rows = filtered(data.community_table(view.src, view.period), p.get("county"), p.get("kind"), p.get("q"))
+    # Only the count here: the rows come block by block from grid_block (a nation's table would be ~30 MB).
+    count = len(row_order(view))        # and the first block's request finds the order made
     grid = dag.AgGrid(
-        id=ids.COMMUNITY_GRID, rowData=grid_rows(rows, view.lang), columnDefs=column_defs(view.lang),
-        defaultColDef={"sortable": True, "filter": True, "resizable": True, "floatingFilter": False},
-        getRowId="params.data.community_code", dashGridOptions={"animateRows": False, "rowSelection": {
-            "mode": "singleRow", "checkboxes": False, "enableClickSelection": True}},
-        csvExportParams={"fileName": f"communities_{view.period}.csv"}, style={"height": "460px"})
+        id=ids.COMMUNITY_GRID, rowModelType="infinite", columnDefs=column_defs(view.lang),
+        defaultColDef={"sortable": True, "filter": False, "resizable": True, "floatingFilter": False},
+        getRowId="params.data.community_code", dashGridOptions={
+            "animateRows": False, "rowSelection": {"mode": "singleRow", "checkboxes": False,
+                                                   "enableClickSelection": True},
+            # One request at a time: dash-ag-grid answers only the latest, so a second in flight would stay empty.
+            "cacheBlockSize": BLOCK_ROWS, "maxConcurrentDatasourceRequests": 1},
+        style={"height": "460px"})
     return shell(view, title,
-                 card("", html.Div([html.Span(t("rows", view.lang, n=len(rows)), id=ids.COMMUNITY_COUNT),
+                 card("", html.Div([html.Span(t("rows", view.lang, n=f"{count:,}"), id=ids.COMMUNITY_COUNT),
                                     html.Button("CSV", id=EXPORT, className="btn btn-outline-secondary btn-sm ms-3")],
                                    className="row-count d-flex align-items-center"),
                       grid, html.P(t("click_hint", view.lang), className="hint mt-2")),
@@ -143,8 +253,25 @@ def show_history(cell, lang, search):
     return history_panel(src, code, lang), search_with(search, "community", code)
 
 
+def grid_block(request, search):
+    """One block of rows for the grid's request ({startRow, endRow, sortModel, filterModel}) in the address's
+    view, with the number of rows matching (the grid's scroll length and the count above it)."""
+    if auth.user() is None or not isinstance(request, dict):
+        raise dash.exceptions.PreventUpdate
+    view = make_view(PATH, parse_search(search), "county", "kind", "q")
+    order = row_order(view, request.get("sortModel"), request.get("filterModel"))
+    try:
+        start = max(0, int(request.get("startRow") or 0))
+        end = min(int(request.get("endRow") or start + BLOCK_ROWS), start + MAX_BLOCK_ROWS)
+    except (TypeError, ValueError):
+        start, end = 0, BLOCK_ROWS
+    positions = order[start:end]
+    block = grid_rows(rows_at(view, positions), view.lang) if len(positions) else []
+    return {"rowData": block, "rowCount": len(order)}, t("rows", view.lang, n=f"{len(order):,}")
+
+
 def rows_csv(rows: list[dict] | None, lang: str) -> bytes:
-    """The grid's rows as shown (after its filters and sort) as CSV for Excel: UTF-8 with BOM, formulas made inert."""
+    """Grid rows as CSV for Excel: UTF-8 with BOM, formulas made inert."""
     import csv
     import io
     from etl.export import neutralise
@@ -157,23 +284,31 @@ def rows_csv(rows: list[dict] | None, lang: str) -> bytes:
     return ("\ufeff" + text.getvalue()).encode("utf-8")
 
 
-def export_csv(_clicks, rows, lang, search):
-    """Download the rows the grid shows now; audited."""
+def export_csv(_clicks, request, search):
+    """Download every row the grid shows (the address's filters, its column filters and sort), not only the
+    blocks it has loaded; audited."""
     import flask
     from etl import audit
-    from dashboard import auth
     who = auth.user()
     if who is None:
         raise dash.exceptions.PreventUpdate
+    view = make_view(PATH, parse_search(search), "county", "kind", "q")
+    request = request if isinstance(request, dict) else {}
+    order = row_order(view, request.get("sortModel"), request.get("filterModel"))
+    rows = grid_rows(rows_at(view, order), view.lang) if len(order) else []
     audit.record(flask.current_app.config["SHEQU_ENGINE"], "export", who.username, flask.request.remote_addr,
-                 what="communities", rows=len(rows or []), filters=search or "")
-    return dcc.send_bytes(rows_csv(rows, lang), "communities.csv")
+                 what="communities", rows=len(rows), filters=search or "",
+                 column_filters=request.get("filterModel") or {}, sort=request.get("sortModel") or [])
+    return dcc.send_bytes(rows_csv(rows, view.lang), "communities.csv")
 
 
 def register_callbacks(app: dash.Dash) -> None:
     """Called by create_app: callbacks go on the app itself, so several apps in one process stay apart."""
+    app.callback(Output(ids.COMMUNITY_GRID, "getRowsResponse"), Output(ids.COMMUNITY_COUNT, "children"),
+                 Input(ids.COMMUNITY_GRID, "getRowsRequest"), State(ids.URL, "search"),
+                 prevent_initial_call=True)(grid_block)
     app.callback(Output(ids.COMMUNITY_HISTORY, "children"), Output(ids.URL_QUIET, "search"),
                  Input(ids.COMMUNITY_GRID, "cellClicked"), State(LANG_STORE, "data"), State(ids.URL, "search"),
                  prevent_initial_call=True)(show_history)
-    app.callback(Output(DOWNLOAD, "data"), Input(EXPORT, "n_clicks"), State(ids.COMMUNITY_GRID, "virtualRowData"),
-                 State(LANG_STORE, "data"), State(ids.URL, "search"), prevent_initial_call=True)(export_csv)
+    app.callback(Output(DOWNLOAD, "data"), Input(EXPORT, "n_clicks"), State(ids.COMMUNITY_GRID, "getRowsRequest"),
+                 State(ids.URL, "search"), prevent_initial_call=True)(export_csv)

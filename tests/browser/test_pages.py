@@ -110,6 +110,34 @@ def test_community_click_shows_history_and_lineage(dash):
     assert "Lineage" in dash.find_element("#community-history").text
 
 
+def loaded_rows(dash) -> list[dict]:
+    """The rows the grid holds now (its loaded blocks), in display order, read through the grid's API."""
+    return dash.driver.execute_script(
+        "const api = window.dash_ag_grid.getApi('community-grid'); const rows = [];"
+        "api.forEachNode(n => { if (n.data) rows.push(n.data); }); return rows;")
+
+
+def test_community_search_and_sort_are_answered_by_the_server(dash):
+    visit(dash, "/communities?period=2015", "#community-grid .ag-row")
+    assert dash.find_element("#community-count").text == "共 184 行"
+    search = dash.find_element(".search-input input")
+    search.send_keys("450981\n")
+    until(lambda: "q=450981" in dash.driver.current_url, 10)
+    until(lambda: dash.find_element("#community-count").text != "共 184 行", 15)
+    wait_idle(dash)
+    rows = loaded_rows(dash)
+    assert rows and all(r["community_code"].startswith("450981") for r in rows)
+    assert dash.find_element("#community-count").text == f"共 {len(rows)} 行"
+    dash.find_element("#community-grid .ag-header-cell[col-id=service_area_m2] .ag-header-cell-label").click()
+    wait_idle(dash)
+
+    def ascending():
+        areas = [r["service_area_m2"] for r in loaded_rows(dash) if r["service_area_m2"] is not None]
+        return len(areas) > 1 and areas == sorted(areas) and areas[0] < areas[-1]
+    until(ascending, 15)
+    assert dash.get_logs() == []
+
+
 def test_phone_layout_and_print_stylesheet(dash):
     dash.driver.set_window_size(390, 844)
     visit(dash, "/", "#kpi-area_ge_500")
