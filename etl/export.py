@@ -25,6 +25,9 @@ LIGHT_COLOURS = {"green": "#C6EFCE", "amber": "#FFEB9C", "red": "#FFC7CE"}
 NUMBER_FORMATS = {"count": "#,##0", "pct": "0.0", "dec": "#,##0.0"}     # whole counts; one decimal otherwise
 
 
+EXCEL_MAX_ROWS = 1_048_576          # rows in one worksheet, the header included
+
+
 def neutralise(value):
     """Text that a spreadsheet could take for a formula, made inert for CSV (OWASP CSV injection)."""
     if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
@@ -101,7 +104,7 @@ def write_xlsx(engine: Engine, target: str | Path | io.BytesIO, periods: list[st
                 county = stored              # the scorecard's input too: read once
             wide = _wide(stored, own)
         values += len(wide) * len(own)
-        _write_level(book, fmt, sheet_name, wide, own)
+        _write_level_sheets(book, fmt, sheet_name, wide, own)
     if not levels or "county" in levels:   # the scorecard weighs its own indicators, whichever were asked for
         _write_scorecard(book, fmt, county if county is not None else _stored(engine, basis, "county", periods))
     _write_definitions(book, fmt, table)
@@ -165,6 +168,15 @@ def _cycle_collection_paused():
 def number_kind(unit: str) -> str:
     """Which of NUMBER_FORMATS a unit's values are shown with."""
     return "count" if unit in ("count", "people", "person_times") else "pct" if unit == "pct" else "dec"
+
+
+def _write_level_sheets(book, fmt, sheet_name, wide: pd.DataFrame, table) -> None:
+    """A level's sheet, continued on 社区（2）, 社区（3）… when its rows pass Excel's limit: xlsxwriter would
+    silently leave out every row after it (a nation's communities over 12 periods are 1.4 million rows)."""
+    per_sheet = EXCEL_MAX_ROWS - 1                   # the header takes a row
+    for n, start in enumerate(range(0, max(len(wide), 1), per_sheet), start=1):
+        _write_level(book, fmt, sheet_name if n == 1 else f"{sheet_name}（{n}）", wide.iloc[start:start + per_sheet],
+                     table)
 
 
 def _write_level(book, fmt, sheet_name, wide: pd.DataFrame, table) -> None:

@@ -114,3 +114,21 @@ def test_an_empty_database_gives_the_headers_only(tmp_path):
     assert write_xlsx(engine, tmp_path / "e.xlsx") == 0
     book = openpyxl.load_workbook(tmp_path / "e.xlsx")
     assert book["社区"].max_row == 1 and book["社区"]["A1"].value == "报告期"
+
+
+def test_rows_past_excels_limit_continue_on_a_second_sheet(sample_copy, tmp_path, monkeypatch):
+    # A nation's communities over twelve periods pass Excel's 1,048,576 rows; xlsxwriter would drop the rest
+    # without a word. Here the limit is made small: the sample's 552 community rows over sheets of 200.
+    from etl import export
+    monkeypatch.setattr(export, "EXCEL_MAX_ROWS", 201)
+    path = tmp_path / "split.xlsx"
+    write_xlsx(sample_copy, path, levels=["community"])
+    book = openpyxl.load_workbook(path, read_only=True)
+    first = LEVEL_SHEETS["community"]
+    parts = [name for name in book.sheetnames if name.startswith(first)]
+    assert parts == [first, f"{first}（2）", f"{first}（3）"]
+    rows = [row for name in parts for row in list(book[name].iter_rows(values_only=True))[1:]]
+    assert [book[name].max_row for name in parts] == [201, 201, 153]
+    expected = queries.indicator_values(sample_copy, level="community")
+    assert len(rows) == 552 == expected["area_code"].nunique() * expected["period"].nunique()
+    assert len({(r[0], r[1]) for r in rows}) == 552          # every community and period once
