@@ -285,7 +285,7 @@ class Later:
     def _receive(self) -> None:
         try:
             self._value = pickle.loads(self._conn.recv_bytes())
-        except BaseException as exc:  # noqa: BLE001 — re-raised in __call__, in the worker's own thread
+        except BaseException as exc:  # noqa: BLE001 — reported by __call__, in the thread that needs the value
             self._failed = exc
         finally:
             self._conn.close()
