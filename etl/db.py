@@ -1,7 +1,6 @@
 """The database: SQLAlchemy Core tables (SQLite embedded, PostgreSQL for a server) and the engine."""
 from __future__ import annotations
 
-import gc
 import itertools
 import os
 from contextlib import contextmanager
@@ -12,6 +11,7 @@ from sqlalchemy import (Boolean, Column, DateTime, Float, ForeignKey, Index, Int
                         Table, Text, create_engine, delete, event, func, insert, select)
 from sqlalchemy.engine import Connection, Engine
 
+from .gcpause import cycle_collection_paused
 from .registry import CITY_CODE, CITY_NAME, CITY_NAME_EN, COUNTY_NAMES_EN, Registry, default_registry
 
 DEFAULT_URL = "sqlite:///shequ.db"
@@ -202,15 +202,8 @@ def bulk_insert(conn: Connection, table, df: pd.DataFrame, columns: list[str], *
     if df.empty:
         return 0
     names = list(constant) + columns
-    # A tuple a row: 100,000 new tracked objects set the cycle collector off hundreds of times, each pass walking
-    # everything alive (the registry's too); reference counting frees them all the same.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with cycle_collection_paused():           # a tuple a row
         return _insert(conn, table, names, _tuples(df, columns, tuple(constant.values())))
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _insert(conn: Connection, table, names: list[str], rows: list[tuple]) -> int:

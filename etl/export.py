@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import math
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -15,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from . import queries
 from .config import UNITS, indicators, load_settings
+from .gcpause import cycle_collection_paused
 from .indicators import community_table
 from .periods import format_period, period_sort_key
 from .scorecard import LIGHT_MARKS, scorecard
@@ -137,11 +136,11 @@ def _community_wide(engine: Engine, basis: str, periods: list[str] | None, table
     columns = ["period", "area_code", "area_name", *(i.id for i in table)]
     if not table:
         return pd.DataFrame(columns=columns)
-    with _cycle_collection_paused():
+    with cycle_collection_paused():
         names = queries.place_names(engine, "community")["name"]
     parts = []
     for period in sorted(periods or queries.periods(engine, basis), key=period_sort_key):
-        with engine.connect() as conn, _cycle_collection_paused():
+        with engine.connect() as conn, cycle_collection_paused():
             rows = queries.community_rows(conn, basis, [period], lineage=False)
             links = queries.link_rows(conn, basis, [period])
         wide = community_table(rows, links, table)
@@ -149,20 +148,6 @@ def _community_wide(engine: Engine, basis: str, periods: list[str] | None, table
             wide = wide.rename(columns={"community_code": "area_code"}).sort_values("area_code", kind="stable")
             parts.append(wide.assign(area_name=wide["area_code"].map(names).fillna(""))[columns])
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
-
-
-@contextmanager
-def _cycle_collection_paused():
-    """No cyclic garbage collection while a period's rows are fetched: the 300,000 row objects they make would
-    set it off over a thousand times, each pass walking every object alive (0.6 s of a national export).
-    Reference counting still frees what is dropped; the collector is left as it was found."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def number_kind(unit: str) -> str:
