@@ -192,7 +192,9 @@ def first_render(sc: S.Scale, url: str, log) -> dict:
         driver.find_element("name", "username").send_keys(USER)
         driver.find_element("name", "password").send_keys(PASSWORD)
         driver.find_element("css selector", "form button, form [type=submit]").click()
-        time.sleep(1)
+        # The login lands on the overview: let it finish drawing, or the first page timed would wait for it.
+        time.sleep(0.5)
+        _wait_drawn(driver)
         out = {}
         for name, (path, search) in _pages().items():
             start = time.perf_counter()
