@@ -113,8 +113,8 @@ def test_community_click_shows_history_and_lineage(dash):
 def loaded_rows(dash) -> list[dict]:
     """The rows the grid holds now (its loaded blocks), in display order, read through the grid's API."""
     return dash.driver.execute_script(
-        "const api = window.dash_ag_grid.getApi('community-grid'); const rows = [];"
-        "api.forEachNode(n => { if (n.data) rows.push(n.data); }); return rows;")
+        "const api = window.dash_ag_grid && window.dash_ag_grid.getApi('community-grid'); const rows = [];"
+        "if (api) api.forEachNode(n => { if (n.data) rows.push(n.data); }); return rows;")
 
 
 def test_community_search_and_sort_are_answered_by_the_server(dash):
@@ -123,11 +123,14 @@ def test_community_search_and_sort_are_answered_by_the_server(dash):
     search = dash.find_element(".search-input input")
     search.send_keys("450981\n")
     until(lambda: "q=450981" in dash.driver.current_url, 10)
-    until(lambda: dash.find_element("#community-count").text != "共 184 行", 15)
+
+    def narrowed():
+        # The page is drawn anew with its count, then its grid asks for its first block: wait for both.
+        rows = loaded_rows(dash)
+        return bool(rows) and all(r["community_code"].startswith("450981") for r in rows) and \
+            dash.find_element("#community-count").text == f"共 {len(rows)} 行"
+    until(narrowed, 15)
     wait_idle(dash)
-    rows = loaded_rows(dash)
-    assert rows and all(r["community_code"].startswith("450981") for r in rows)
-    assert dash.find_element("#community-count").text == f"共 {len(rows)} 行"
     dash.find_element("#community-grid .ag-header-cell[col-id=service_area_m2] .ag-header-cell-label").click()
     wait_idle(dash)
 
