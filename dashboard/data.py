@@ -200,7 +200,8 @@ def _community_table(src: Source, period: str) -> pd.DataFrame:
                 has = own[ind].notna().to_numpy()
                 meets[has] = own[ind].to_numpy()[has] >= table[ind].target
         rows[key] = meets           # own_values keeps the rows' order
-    rows["leaders"] = rows["community_code"].map(_leader_names(links)).fillna("")
+    leaders = rows["community_code"].map(_leader_names(links))
+    rows["leaders"] = leaders.astype(object).where(leaders.notna(), "")     # "" also when nobody is linked
     rows["n_leaders"] = rows["community_code"].map(links.groupby("community_code").size()).fillna(0).astype(int)
     names = counties(src).set_index("code")
     rows["county_name"] = rows["county_code"].map(names["name"])
