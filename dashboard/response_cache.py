@@ -21,6 +21,8 @@ from . import auth, ids
 READ_ONLY_PAGES = frozenset({"/", "/scorecard", "/counties", "/communities", "/leaders", "/reporting",
                              "/briefing"})
 ROUTING_OUTPUT = "_pages_content"
+# Other read-only answers: a block of the communities grid (its request and the address are in the body).
+READ_ONLY_OUTPUTS = ("..community-grid.getRowsResponse...",)
 EXTENSION = "shequ_response_cache"
 
 
@@ -77,10 +79,15 @@ def _key(server: flask.Flask) -> str | None:
     if request.method != "POST" or request.path != "/_dash-update-component":
         return None
     body = request.get_json(silent=True)
-    if not isinstance(body, dict) or ROUTING_OUTPUT not in str(body.get("output", "")):
+    if not isinstance(body, dict):
         return None
-    paths = [i.get("value") for i in body.get("inputs", []) if isinstance(i, dict) and i.get("property") == "pathname"]
-    if not paths or paths[0] not in READ_ONLY_PAGES:
+    output = str(body.get("output", ""))
+    if ROUTING_OUTPUT in output:
+        paths = [i.get("value") for i in body.get("inputs", [])
+                 if isinstance(i, dict) and i.get("property") == "pathname"]
+        if not paths or paths[0] not in READ_ONLY_PAGES:
+            return None
+    elif not output.startswith(READ_ONLY_OUTPUTS):
         return None
     user = auth.user()
     if user is None:

@@ -7,7 +7,7 @@ from dashboard.app import create_app
 from dashboard.response_cache import EXTENSION
 from etl.ingest import ingest_path
 from etl.users import add_user
-from dash_requests import routing_body, routing_spec
+from dash_requests import outputs, routing_body, routing_spec
 from returns import simple_return, standard_rows
 from test_web_auth import PASSWORD, login
 
@@ -39,3 +39,30 @@ def test_a_view_is_drawn_once_per_data_version_and_per_role(engine, db_url, tmp_
     after = overview_request(admin)                                            # a load: drawn again
     assert after != first and len(cache._entries) == 3
     json.loads(after)
+
+
+def test_a_block_of_the_communities_grid_is_reused_until_the_data_change(engine, db_url, tmp_path):
+    add_user(engine, "adm", PASSWORD, "admin")
+    ingest_path(engine, simple_return(tmp_path / "a.xlsx", rows=standard_rows(area=432, items=17)))
+    app = create_app(db_url, secret_key="k", cache_dir=tmp_path / "cache")
+    cache = app.server.extensions[EXTENSION]
+    client = app.server.test_client()
+    login(client, "adm")
+    spec = next(d for d in client.get("/_dash-dependencies").get_json() if "getRowsResponse" in d["output"])
+    body = {"output": spec["output"], "outputs": outputs(spec["output"]),
+            "inputs": [{"id": "community-grid", "property": "getRowsRequest",
+                        "value": {"startRow": 0, "endRow": 100, "sortModel": [], "filterModel": {}}}],
+            "state": [{"id": "url", "property": "search", "value": "?basis=current"}],
+            "changedPropIds": ["community-grid.getRowsRequest"]}
+
+    def block():
+        response = client.post("/_dash-update-component", json=body,
+                               headers={"X-CSRFToken": client.get_cookie("_csrf_token").value})
+        assert response.status_code == 200
+        return response.get_data(as_text=True)
+
+    first = block()
+    assert '"rowCount": 3' in first.replace('"rowCount":3', '"rowCount": 3') and len(cache._entries) == 1
+    assert block() == first and len(cache._entries) == 1                        # answered from memory
+    ingest_path(engine, simple_return(tmp_path / "b.xlsx", rows=standard_rows(area=876, items=41)))
+    assert "876" in block() and len(cache._entries) == 2                       # a load: fetched again
