@@ -59,11 +59,13 @@ def source_text(period: str | None, lang: str, basis: str = "approved") -> str:
 
 def _style(fig: dict, title: str, source: str, height: int = 340, legend: bool = False) -> dict:
     layout = fig.setdefault("layout", {})
+    # The source line sits under the plot, below the x axis's title when there is one (not on top of it).
+    below = 18 if (layout.get("xaxis", {}).get("title") or {}).get("text") else 0
     layout.update(
         paper_bgcolor="white", plot_bgcolor="white", colorway=list(COUNTY_COLORS.values()), hovermode="closest",
         height=height, font={"family": FONT, "size": 13, "color": INK},
         title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
-        margin={"l": 56, "r": 16, "t": 52, "b": 96 if legend else 68}, showlegend=legend,
+        margin={"l": 56, "r": 16, "t": 52, "b": (96 if legend else 68) + below}, showlegend=legend,
         hoverlabel={"font": {"family": FONT}}, legend={"orientation": "h", "y": 0, "yref": "container", "x": 0,
                                                        "yanchor": "bottom"},
         separators=".,",
@@ -71,7 +73,8 @@ def _style(fig: dict, title: str, source: str, height: int = 340, legend: bool =
     for axis in ("xaxis", "yaxis"):
         layout[axis] = {**_AXIS, **layout.get(axis, {})}
     layout.setdefault("annotations", []).append(
-        {"text": source, "xref": "paper", "yref": "paper", "x": 0, "y": 0, "yshift": -54 if legend else -52,
+        {"text": source, "xref": "paper", "yref": "paper", "x": 0, "y": 0,
+         "yshift": (-54 if legend else -52) - below,
          "showarrow": False, "xanchor": "left", "yanchor": "top", "font": {"size": 11, "color": "#777777"}})
     return fig
 
