@@ -220,6 +220,20 @@ def flags(src: Source, period: str) -> pd.DataFrame:
     return _quality_flags(src, period).copy()
 
 
+def prepare(src: Source, period: str) -> None:
+    """Build (memoise) what the pages read for one period: both levels' values and their splits, the scorecard,
+    the community table and its split by county, the quality flags, the leaders, the submissions.
+    dashboard/warmup.py calls it whenever the data change."""
+    for level in ("city", "county"):
+        _values_by(src, level, "period")
+        _values_by(src, level, "area_code")
+    _scorecard(src)
+    _community_table_by_county(src, period)
+    _quality_flags(src, period)
+    _leaders(src, period)
+    _submissions(src)
+
+
 def community_history(src: Source, code: str) -> pd.DataFrame:
     """One community's rows over the periods, with lineage."""
     return queries.community_history(src.engine, code, src.basis)

@@ -21,18 +21,10 @@ EXTENSION = "shequ_warmup"
 
 
 def warm(src: data.Source) -> None:
-    """What the pages read for the latest period: values, scorecard, the community table, flags, leaders."""
+    """The latest period's tables, as the pages read them (dashboard/data.py prepare)."""
     period = data.resolve_period(src, None)
-    if period is None:
-        return
-    for level in ("city", "county"):
-        data.values(src, level, period)
-        data.values(src, level, area="")            # the split by area that a county's page reads
-    data.scorecard(src, period)
-    data.community_table(src, period, "")           # the table and its split by county
-    data.flags(src, period)
-    data.leaders(src, period)
-    data.submissions(src)
+    if period is not None:
+        data.prepare(src, period)
 
 
 class Warmer:

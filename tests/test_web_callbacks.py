@@ -166,14 +166,21 @@ def _download_bytes(sent: dict) -> bytes:
     return base64.b64decode(sent["content"]) if sent.get("base64") else sent["content"].encode()
 
 
-def test_exported_workbook_holds_the_numbers_of_shequ_indicators(sample_copy, tmp_path):
-    app = create_app(sample_copy, basis="current", secret_key="k", cache_dir=tmp_path)
+def exported_by_a_viewer(database_url, tmp_path, *choices) -> tuple:
+    """(engine, the download's bytes) of the export page's callback for a viewer: periods, levels, indicators,
+    format, basis."""
+    app = create_app(database_url, basis="current", secret_key="k", cache_dir=tmp_path)
     engine = app.server.config["SHEQU_ENGINE"]
     viewer = web_user(engine, "view", "viewer")
-    export = sys.modules["dashboard.pages.export"]
     with app.server.test_request_context("/"):
-        sent = export.export_file(engine, viewer, ["2015"], ["city", "county"], None, "xlsx", "current")
-    book = openpyxl.load_workbook(io.BytesIO(_download_bytes(sent)))
+        sent = sys.modules["dashboard.pages.export"].export_file(engine, viewer, *choices)
+    return engine, _download_bytes(sent)
+
+
+def test_exported_workbook_holds_the_numbers_of_shequ_indicators(sample_copy, tmp_path):
+    engine, content = exported_by_a_viewer(sample_copy, tmp_path, ["2015"], ["city", "county"], None, "xlsx",
+                                           "current")
+    book = openpyxl.load_workbook(io.BytesIO(content))
     expected = queries.indicator_values(engine, "current", period="2015")
     for level, sheet in (("city", "全市"), ("county", "县（市、区）")):
         ws = book[sheet]
@@ -192,13 +199,9 @@ def test_exported_workbook_holds_the_numbers_of_shequ_indicators(sample_copy, tm
 
 
 def test_csv_export_and_the_community_grid_neutralise_formulas(sample_copy, tmp_path):
-    app = create_app(sample_copy, basis="current", secret_key="k", cache_dir=tmp_path)
-    engine = app.server.config["SHEQU_ENGINE"]
-    viewer = web_user(engine, "view", "viewer")
-    export = sys.modules["dashboard.pages.export"]
-    with app.server.test_request_context("/"):
-        sent = export.export_file(engine, viewer, ["2015"], ["city"], ["area_ge_500"], "csv", "current")
-    text = _download_bytes(sent).decode("utf-8")
+    _engine, content = exported_by_a_viewer(sample_copy, tmp_path, ["2015"], ["city"], ["area_ge_500"], "csv",
+                                            "current")
+    text = content.decode("utf-8")
     assert text.startswith("\ufeff") and ",area_ge_500," in text and "127" in text
     communities = sys.modules["dashboard.pages.communities"]
     rows = [{"community_name": "=HYPERLINK(\"http://x\")", "township": "+1", "county": "@SUM(A1)",

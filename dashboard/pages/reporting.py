@@ -8,7 +8,7 @@ from dash import html
 from etl.periods import period_sort_key
 
 from dashboard import data, ids
-from dashboard.components import View, card, empty_state, make_view, page_of, paged, pager, safe_layout, shell, table
+from dashboard.components import View, card, empty_state, make_view, paged, safe_layout, shell, table
 from dashboard.i18n import county_name, fmt_number, period_label, t
 from dashboard.quality import reporting_matrix, warning_rows
 
@@ -28,9 +28,8 @@ def matrix(view: View, names: pd.Series) -> html.Div:
     """County × period: the newest return's status and date, or 'not received'; paged by counties."""
     subs = data.submissions(view.src)
     periods = sorted(set(subs["period"]) | set(view.periods), key=period_sort_key)
-    page, pages = page_of(view.params.get("page"), len(names), PAGE_ROWS)
-    view.params["page"] = None if page == 1 else str(page)
-    counties = list(names.index[(page - 1) * PAGE_ROWS:page * PAGE_ROWS])
+    shown, nav = paged(view, names, PAGE_ROWS, "reporting-matrix-pager")
+    counties = list(shown.index)
     grid = reporting_matrix(subs, counties, periods)
     cell_of = {(r["county_code"], r["period"]): r for r in grid.to_dict("records")}   # one lookup per cell
     rows = []
@@ -50,7 +49,7 @@ def matrix(view: View, names: pd.Series) -> html.Div:
                                       className="matrix-cell"))
         rows.append(cells)
     cols = [(t("county", view.lang), "text")] + [(period_label(p, view.lang), "text") for p in periods]
-    return html.Div([pager(view, page, pages, len(names), PAGE_ROWS, "reporting-matrix-pager"),
+    return html.Div([nav,
                      table(cols, rows, className="reporting-matrix")], id=ids.REPORTING_MATRIX)
 
 

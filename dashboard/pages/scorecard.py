@@ -8,8 +8,7 @@ from dash import dcc, html
 from etl.config import indicator_map, load_settings
 
 from dashboard import data, figures, ids
-from dashboard.components import (View, card, empty_state, light_badge, make_view, page_of, pager, safe_layout,
-                                  shell)
+from dashboard.components import View, card, empty_state, light_badge, make_view, paged, safe_layout, shell
 from dashboard.i18n import county_name, fmt_number, fmt_value, period_label, t
 
 PATH = "/scorecard"
@@ -45,7 +44,8 @@ def rank_change_cell(change, lang: str):
     return html.Span("＝", className="rank-same")
 
 
-def scorecard_table(view: View, card_df: pd.DataFrame, sort: str, page: int = 1) -> html.Div:
+def scorecard_table(view: View, rows: pd.DataFrame, sort: str) -> html.Div:
+    """The counties' rows as given (sorted, one page of them), under headers that sort by their column."""
     table = indicator_map()
     weights = load_settings().weights
     names = data.counties(view.src).set_index("code")["name"]
@@ -62,8 +62,7 @@ def scorecard_table(view: View, card_df: pd.DataFrame, sort: str, page: int = 1)
     header += [head(t("score", view.lang), "rank"), html.Th(t("rank", view.lang), className="num"),
                html.Th(t("rank_change", view.lang), className="num")]
     body = []
-    shown = sorted_card(card_df, sort).iloc[(page - 1) * PAGE_ROWS:page * PAGE_ROWS]
-    for row in shown.itertuples(index=False):
+    for row in rows.itertuples(index=False):
         row = row._asdict()
         cells = [html.Td(county_name(row["area_code"], names.get(row["area_code"]), view.lang), className="county-cell")]
         for i in weights:
@@ -111,10 +110,8 @@ def layout(**query):
     card_df = data.scorecard(view.src, view.period)
     if card_df.empty:
         return shell(view, title, empty_state(view.lang))
-    page, pages = page_of(view.params.get("page"), len(card_df), PAGE_ROWS)
-    view.params["page"] = None if page == 1 else str(page)
+    shown, nav = paged(view, sorted_card(card_df, sort), PAGE_ROWS, "scorecard-pager")
     return shell(view, title,
-                 card("", pager(view, page, pages, len(card_df), PAGE_ROWS, "scorecard-pager"),
-                      scorecard_table(view, card_df, sort, page), weights_note(view)),
+                 card("", nav, scorecard_table(view, shown, sort), weights_note(view)),
                  html.Div(figures.source_text(view.period, view.lang, view.src.basis), className="page-source"),
                  controls=sort_picker(view, sort))

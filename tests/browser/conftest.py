@@ -128,3 +128,16 @@ def non_local_requests(dash_duo) -> list[str]:
     urls = dash_duo.driver.execute_script(
         "return [document.location.href].concat(performance.getEntriesByType('resource').map(e => e.name))")
     return [u for u in urls if urlparse(u).hostname not in LOCAL_HOSTS and not u.startswith(("data:", "blob:"))]
+
+
+def downloaded(dash_duo, suffix: str, timeout: float = 20) -> Path:
+    """The file the browser downloaded into the test's folder (a finished one, not a .crdownload)."""
+    import time
+    folder = Path(dash_duo.download_path)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [p for p in folder.glob(f"*{suffix}") if not p.name.endswith(".crdownload")]
+        if found:
+            return found[0]
+        time.sleep(0.2)
+    raise AssertionError(f"no {suffix} downloaded into {folder}")

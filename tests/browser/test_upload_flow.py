@@ -1,7 +1,6 @@
 """Analysts upload returns in a real browser; the city approves them; who may not, cannot (issue 4)."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ from selenium.webdriver.common.by import By
 from conftest import table_counts
 from returns import SheetSpec, standard_rows, write_workbook
 
-from .conftest import add_users, login, logout, screenshot, start, visit, wait_idle
+from .conftest import add_users, downloaded, login, logout, screenshot, start, visit, wait_idle
 from .workbooks import fill_template
 
 
@@ -28,16 +27,6 @@ def work(tmp_path_factory):
     app = create_app(url, secret_key="upload-tests", cache_dir=folder / "cache")
     yield app, engine
     engine.dispose()
-
-
-def wait_for_file(folder: Path, suffix: str, timeout: float = 20) -> Path:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = [p for p in folder.glob(f"*{suffix}") if not p.name.endswith(".crdownload")]
-        if found:
-            return found[0]
-        time.sleep(0.2)
-    raise AssertionError(f"no {suffix} downloaded into {folder}")
 
 
 def click(dash_duo, selector: str) -> None:
@@ -92,7 +81,7 @@ def test_analyst_uploads_admin_approves_overview_shows_it(dash_duo, work, tmp_pa
     dash_duo.clear_input(period)
     period.send_keys("2016")
     dash_duo.find_element("#upload-template-button").click()
-    template = wait_for_file(Path(dash_duo.download_path), ".xlsx")
+    template = downloaded(dash_duo, ".xlsx")
     assert "北流市" in template.name and "2016" in template.name
     filled = fill_template(template, tmp_path / "北流市_2016.xlsx")
     drop(dash_duo, filled)

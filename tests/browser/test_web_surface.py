@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import time
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -12,7 +11,7 @@ from dash.testing.wait import until
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 
-from .conftest import login, screenshot, start, visit, wait_idle
+from .conftest import downloaded, login, screenshot, start, visit, wait_idle
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(2)>"\'=1+2'
 
@@ -60,9 +59,7 @@ def test_grid_export_downloads_the_filtered_rows_neutralised(dash_duo, hostile_a
     login(dash_duo, "admin")
     visit(dash_duo, "/communities?county=450902&period=2015", "#community-grid .ag-row")
     dash_duo.find_element("#communities-export").click()
-    folder = Path(dash_duo.download_path)
-    until(lambda: any(p.suffix == ".csv" for p in folder.iterdir()), 20)
-    text = next(p for p in folder.iterdir() if p.suffix == ".csv").read_text(encoding="utf-8-sig")
+    text = downloaded(dash_duo, ".csv").read_text(encoding="utf-8-sig")
     lines = text.strip().splitlines()
     shown = dash_duo.find_element("#community-count").text
     assert f"共 {len(lines) - 1} 行" == shown
@@ -88,9 +85,7 @@ def test_export_page_and_the_printable_briefing(dash_duo, dashboard_app):
     login(dash_duo, "viewer")
     visit(dash_duo, "/export?period=2015", "#export-button")
     dash_duo.find_element("#export-button").click()
-    folder = Path(dash_duo.download_path)
-    until(lambda: any(p.suffix == ".xlsx" for p in folder.iterdir()), 20)
-    book = openpyxl.load_workbook(next(p for p in folder.iterdir() if p.suffix == ".xlsx"))
+    book = openpyxl.load_workbook(downloaded(dash_duo, ".xlsx"))
     assert {"全市", "县（市、区）"} <= set(book.sheetnames)
     visit(dash_duo, "/briefing?period=2015", "#kpi-area_ge_500")
     until(lambda: dash_duo.driver.execute_script(
