@@ -163,7 +163,7 @@ def community_table(src: Source, period: str, county: str | None = None) -> pd.D
     if county is None:
         return _community_table(src, period).copy()
     table = _community_table_by_county(src, period)
-    return table.get(county, _community_table(src, period).iloc[0:0]).copy()
+    return table[county].copy() if county in table else _community_table(src, period).iloc[0:0].copy()
 
 
 @memo(8)
