@@ -6,6 +6,8 @@ vectorised group-by, whatever the scale.
 """
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pandas as pd
 
@@ -36,13 +38,18 @@ def prepare_communities(rows: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame
     df["township"] = df["community_kind"].eq(KIND_TOWNSHIP).to_numpy(dtype=bool)
     funds = df[["fund_fiscal", "fund_party_fee", "fund_donation"]]
     df["funding_total"] = funds.sum(axis=1, min_count=1)
-    if len(links):
-        counts = links.groupby(["period", "community_code"]).size().rename("linked_leaders")
-        df = df.join(counts, on=["period", "community_code"])
-    else:
-        df["linked_leaders"] = np.nan
-    df["linked_leaders"] = df["linked_leaders"].fillna(0).astype(int)
+    df["linked_leaders"] = _link_counts(df, links)
     return df
+
+
+def _link_counts(rows: pd.DataFrame, links: pd.DataFrame) -> np.ndarray:
+    """How many leader links name each row's community in its period (a dict lookup a row: a join on the two
+    string keys sorted and factorised both frames, most of a load's indicator terms)."""
+    if not len(links):
+        return np.zeros(len(rows), dtype=int)
+    counts = Counter(zip(links["period"].tolist(), links["community_code"].tolist()))
+    return np.fromiter(map(counts.__getitem__, zip(rows["period"].tolist(), rows["community_code"].tolist())),
+                       dtype=int, count=len(rows))
 
 
 def prepare_leaders(links: pd.DataFrame) -> pd.DataFrame:

@@ -1,6 +1,7 @@
 """One county return from bytes to database: guard, parse (isolated), locate, clean, validate, load."""
 from __future__ import annotations
 
+import dataclasses
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from .config import load_settings
 from .db import registry_from_db
-from .load import LoadResult, ParsedReturn, load_return, sha256
+from .load import LoadResult, ParsedReturn, ReturnPart, load_return, load_streamed, sha256, terms_of
 from .locate import Sheet, Table, county_and_period_from_title, fill_merged, find_table
 from .periods import parse_period
 from .problems import Problem, Report
@@ -19,7 +20,7 @@ from .registry import Registry
 from .safety import UnsafeWorkbook, check_workbook
 from .schema import COMMUNITY_FIELDS, LEADER_FIELDS
 from .validate import check_columns, clean_table, validate_communities, validate_links
-from .workbook import LATER, Isolated, WorkbookError, read_sheets, run_isolated, scan_ooxml_sheets
+from .workbook import EARLY, LATER, Isolated, WorkbookError, read_sheets, run_isolated, scan_ooxml_sheets
 
 
 @dataclass
@@ -42,6 +43,9 @@ class Outcome:
                 "counts": self.counts, "problems": [p.to_dict() for p in self.report.problems]}
 
 
+PART_ROWS = 25_000        # community rows handed to the loader at a time: big enough that a part's overhead is small
+
+
 def _locate(sheets: list[Sheet]) -> tuple[Table | None, Table | None]:
     community = leader = None
     for sheet in sheets:
@@ -55,8 +59,13 @@ def _locate(sheets: list[Sheet]) -> tuple[Table | None, Table | None]:
 
 
 def parse_sheets(sheets: list[Sheet], file_name: str, registry: Registry, county_hint: str | None = None,
-                 period_hint: str | None = None) -> tuple[ParsedReturn | None, Report]:
-    """The pure pipeline over a workbook's sheets: a ParsedReturn when there is no error, and the report."""
+                 period_hint: str | None = None, on_communities: Callable[[ReturnPart], None] | None = None,
+                 part_rows: int = PART_ROWS) -> tuple[ParsedReturn | None, Report]:
+    """The pure pipeline over a workbook's sheets: a ParsedReturn when there is no error, and the report.
+
+    `on_communities` is given the community rows part by part (`part_rows` each) as soon as each is valid, so
+    the loader stores one while the next is checked; the return may still be rejected after that.
+    """
     report = Report(file_name)
     for sheet in sheets:
         fill_merged(sheet)
@@ -64,7 +73,6 @@ def parse_sheets(sheets: list[Sheet], file_name: str, registry: Registry, county
     if community_table is None:
         report.add("no-table")
         return None, report
-    sheet_name = community_table.sheet.name
     for table in (community_table, leader_table):
         if table is not None and table.sheet.hidden:
             report.add("hidden-sheet", sheet=table.sheet.name, value=table.sheet.name)
@@ -74,8 +82,8 @@ def parse_sheets(sheets: list[Sheet], file_name: str, registry: Registry, county
     report.county_code, report.period = county, period
     if not columns_ok or county is None or period is None:
         return None, report
-    cleaned = clean_table(community_table, COMMUNITY_FIELDS, report)
-    communities = validate_communities(cleaned, county, registry, report, sheet_name)
+    communities = _communities_in_parts(community_table, county, period, registry, report, on_communities,
+                                        part_rows)
     if leader_table is None:
         report.add("no-leader-sheet")
         links = validate_links(None, county, registry, report, "", set())
@@ -86,7 +94,31 @@ def parse_sheets(sheets: list[Sheet], file_name: str, registry: Registry, county
                                set(communities["community_code"].tolist()))
     if not report.valid:
         return None, report
-    return ParsedReturn(county, period, communities, links, report.warnings), report
+    parsed = ParsedReturn(county, period, communities, links, report.warnings)
+    parsed.terms = terms_of(parsed)
+    return parsed, report
+
+
+
+def _communities_in_parts(table: Table, county: str, period: str, registry: Registry, report: Report,
+                          on_part: Callable[[ReturnPart], None] | None, part_rows: int) -> pd.DataFrame:
+    """The community rows cleaned and validated a part at a time; the problems in the order of a single pass
+    (every cell's, then every row's), wherever they were found."""
+    sheet = table.sheet.name
+    cells, rows = Report(report.file), Report(report.file)
+    seen: dict[str, int] = {}
+    frames = []
+    for start in range(0, max(len(table.data_rows), 1), part_rows):
+        part = dataclasses.replace(table, data_rows=table.data_rows[start:start + part_rows])
+        cleaned = clean_table(part, COMMUNITY_FIELDS, cells)
+        frames.append(validate_communities(cleaned, county, registry, rows, sheet, seen))
+        if on_part is not None and report.valid and cells.valid and rows.valid:
+            on_part(ReturnPart(county, period, frames[-1]))
+    report.problems += cells.problems + rows.problems
+    communities = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    if communities.empty and report.valid:
+        report.add("empty-return", sheet=sheet)
+    return communities
 
 
 def _county_and_period(table: Table, leader_table: Table | None, registry: Registry, file_name: str,
@@ -126,13 +158,18 @@ def _county_and_period(table: Table, leader_table: Table | None, registry: Regis
 
 def parse_content(content: bytes, file_name: str, registry: Registry | Callable[[], Registry],
                   county_hint: str | None = None, period_hint: str | None = None,
-                  errors: dict | None = None) -> tuple[ParsedReturn | None, Report]:
+                  errors: dict | None = None, early=None) -> tuple[ParsedReturn | None, Report]:
     """Read and validate a workbook's bytes in this process (trusted input, tests); see parse_untrusted.
 
-    `registry` may be a function giving it, called once the sheets are read (the worker's Later).
+    `registry` may be a function giving it, called once the sheets are read (the worker's Later). `early` (the
+    worker's Early) is handed the community rows once they are valid; the result then leaves them out, since the
+    parent has them.
     """
     sheets = read_sheets(content, errors)
-    return parse_sheets(sheets, file_name, _resolved(registry), county_hint, period_hint)
+    parsed, report = parse_sheets(sheets, file_name, _resolved(registry), county_hint, period_hint, early)
+    if parsed is not None and early is not None and early.sent:
+        parsed.communities = None
+    return parsed, report
 
 
 def _resolved(registry: Registry | Callable[[], Registry]) -> Registry:
@@ -150,9 +187,59 @@ def _pickled(registry: Registry) -> bytes:
     return last[1]
 
 
-def parse_untrusted(content: bytes, file_name: str, registry: Registry | Callable[[], Registry],
-                    county_hint: str | None = None, period_hint: str | None = None, max_bytes: int | None = None,
-                    isolate: bool = True) -> tuple[ParsedReturn | None, Report]:
+class Parsing:
+    """A workbook being read (start_parse): its valid community rows part by part (`parts`), then the result."""
+
+    def __init__(self, file_name: str, done: tuple[ParsedReturn | None, Report] | None = None,
+                 worker: Isolated | None = None):
+        self.file_name, self._done, self._worker = file_name, done, worker
+        self._parts: list[ReturnPart] = []
+        self._drained = done is not None
+
+    def first_part(self) -> ReturnPart | None:
+        """The first part of the community rows, while the worker goes on; None when it finished without one."""
+        if not self._parts and not self._drained:
+            self._next()
+        return self._parts[0] if self._parts else None
+
+    def parts(self):
+        """Every part's rows: those received already, then each as the worker hands it over."""
+        yield from (p.communities for p in list(self._parts))
+        while self._next():
+            yield self._parts[-1].communities
+
+    def _next(self) -> bool:
+        part = None if self._drained else self._worker.early()
+        if part is None:
+            self._drained = True
+            return False
+        self._parts.append(part)
+        return True
+
+    def result(self) -> tuple[ParsedReturn | None, Report]:
+        if self._done is None:
+            while self._next():          # a valid return's community rows come first, in parts
+                pass
+            try:
+                parsed, report = self._worker.result()
+            except WorkbookError as exc:
+                parsed, report = None, _failed(self.file_name, exc)
+            if parsed is not None and parsed.communities is None:        # handed over in parts
+                frames = [p.communities for p in self._parts]
+                parsed.communities = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+            self._done = parsed, report
+        return self._done
+
+
+def _failed(file_name: str, exc: UnsafeWorkbook | WorkbookError) -> Report:
+    report = Report(file_name)
+    report.add(exc.code, detail=exc.detail)
+    return report
+
+
+def start_parse(content: bytes, file_name: str, registry: Registry | Callable[[], Registry],
+                county_hint: str | None = None, period_hint: str | None = None, max_bytes: int | None = None,
+                isolate: bool = True) -> Parsing:
     """The cheap checks, then the parse in a worker process with a memory limit and a timeout.
 
     While the worker parses, this process gets the registry (`registry` may be a function reading it) and sends
@@ -165,8 +252,8 @@ def parse_untrusted(content: bytes, file_name: str, registry: Registry | Callabl
     try:
         check_workbook(content, max_bytes)
         if not isolate:
-            return parse_content(content, file_name, _resolved(registry), county_hint, period_hint)
-        worker = Isolated(parse_content, content, file_name, LATER, county_hint, period_hint, {})
+            return Parsing(file_name, parse_content(content, file_name, _resolved(registry), county_hint, period_hint))
+        worker = Isolated(parse_content, content, file_name, LATER, county_hint, period_hint, {}, EARLY)
         try:
             registry = _resolved(registry)
             worker.send_pickled(_pickled(registry))
@@ -176,20 +263,36 @@ def parse_untrusted(content: bytes, file_name: str, registry: Registry | Callabl
             raise
         if errors:
             worker.kill()
-            return run_isolated(parse_content, content, file_name, registry, county_hint, period_hint, errors)
-        return worker.result()
+            return Parsing(file_name, run_isolated(parse_content, content, file_name, registry, county_hint,
+                                                   period_hint, errors))
+        return Parsing(file_name, worker=worker)
     except (UnsafeWorkbook, WorkbookError) as exc:
-        report = Report(file_name)
-        report.add(exc.code, detail=exc.detail)
-        return None, report
+        return Parsing(file_name, (None, _failed(file_name, exc)))
+
+
+def parse_untrusted(content: bytes, file_name: str, registry: Registry | Callable[[], Registry],
+                    county_hint: str | None = None, period_hint: str | None = None, max_bytes: int | None = None,
+                    isolate: bool = True) -> tuple[ParsedReturn | None, Report]:
+    """start_parse to the end: the return when it has no error, and the report."""
+    return start_parse(content, file_name, registry, county_hint, period_hint, max_bytes, isolate).result()
 
 
 def ingest_bytes(engine: Engine, content: bytes, file_name: str, *, county_hint: str | None = None,
                  period_hint: str | None = None, dry_run: bool = False, uploaded_by: str = "cli",
                  registry: Registry | None = None, isolate: bool = True) -> Outcome:
-    """Validate one return and, unless it is a dry run or has errors, load it in one transaction."""
-    parsed, report = parse_untrusted(content, file_name, registry or (lambda: registry_from_db(engine)),
-                                     county_hint, period_hint, isolate=isolate)
+    """Validate one return and, unless it is a dry run or has errors, load it in one transaction.
+
+    The community rows are stored as soon as the worker has validated them, while it checks the leader sheet;
+    a return rejected after that rolls back.
+    """
+    parsing = start_parse(content, file_name, registry or (lambda: registry_from_db(engine)),
+                          county_hint, period_hint, isolate=isolate)
+    first = None if dry_run else parsing.first_part()
+    load = None
+    if first is not None:
+        load = load_streamed(engine, first.county_code, first.period, parsing.parts(),
+                             lambda: parsing.result()[0], file_name, content, uploaded_by)
+    parsed, report = parsing.result()
     outcome = Outcome(file_name, "rejected", report, report.county_code, report.period, sha256=sha256(content))
     if parsed is None:
         return outcome
@@ -199,7 +302,7 @@ def ingest_bytes(engine: Engine, content: bytes, file_name: str, *, county_hint:
     if dry_run:
         outcome.status = "valid"
         return outcome
-    outcome.load = load_return(engine, parsed, file_name, content, uploaded_by)
+    outcome.load = load or load_return(engine, parsed, file_name, content, uploaded_by)
     outcome.status = outcome.load.status
     return outcome
 

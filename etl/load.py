@@ -5,6 +5,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Callable, Iterable
 
 import pandas as pd
 from sqlalchemy import insert, select, update
@@ -27,6 +28,16 @@ class ParsedReturn:
     communities: pd.DataFrame          # community_code, the return's fields, sheet, source_row
     links: pd.DataFrame                # LINK_FIELDS
     warnings: list[Problem] = field(default_factory=list)
+    terms: pd.DataFrame | None = None  # indicators.community_terms of the rows, when the reader computed them
+
+
+@dataclass
+class ReturnPart:
+    """Validated community rows of a return, handed over by the reader while it checks the rest."""
+
+    county_code: str
+    period: str
+    communities: pd.DataFrame
 
 
 @dataclass
@@ -48,35 +59,68 @@ def load_return(engine: Engine, parsed: ParsedReturn, file_name: str, content: b
     one transaction: if anything fails, the database is as it was. A bulk load of many returns may leave the
     indicators to one `recompute` at the end (recompute_indicators=False).
     """
+    return load_streamed(engine, parsed.county_code, parsed.period, [parsed.communities], lambda: parsed, file_name,
+                         content, uploaded_by, recompute_indicators)
+
+
+class _Rejected(Exception):
+    """The rest of a streamed return has errors: the transaction is rolled back."""
+
+
+def load_streamed(engine: Engine, county_code: str, period: str, parts: Iterable[pd.DataFrame],
+                  rest: Callable[[], ParsedReturn | None], file_name: str, content: bytes, uploaded_by: str = "cli",
+                  recompute_indicators: bool = True) -> LoadResult | None:
+    """load_return for a return whose reader is still at work: each part of its community rows goes in as it
+    comes, then `rest()` waits for the whole return (its communities are the parts).
+
+    `rest()` gives None when the reader found errors after handing parts over: then nothing is written and this
+    returns None.
+    """
     digest = sha256(content)
     now = datetime.now(timezone.utc)
-    with write_transaction(engine, serialise_loads=True) as conn:
-        existing = conn.execute(select(submission.c.id).where(submission.c.sha256 == digest,
-                                                              submission.c.county_code == parsed.county_code,
-                                                              submission.c.period == parsed.period)
-                                .order_by(submission.c.id.desc())).first()
-        if existing:
-            return LoadResult("unchanged", existing.id)
-        older = [r.id for r in conn.execute(select(submission.c.id).where(
-            submission.c.county_code == parsed.county_code, submission.c.period == parsed.period,
-            submission.c.status == "submitted"))]
-        submission_id = conn.execute(insert(submission).values(
-            county_code=parsed.county_code, period=parsed.period, file_name=file_name, sha256=digest,
-            content=content, uploaded_by=uploaded_by, uploaded_at=now, status="submitted", status_changed_at=now,
-            warnings=json.dumps([p.to_dict() for p in parsed.warnings], ensure_ascii=False),
-            n_communities=len(parsed.communities), n_links=len(parsed.links))).inserted_primary_key[0]
-        bulk_insert(conn, community_return, parsed.communities,
-                    ["community_code", *COMMUNITY_VALUE_FIELDS, "sheet", "source_row"], submission_id=submission_id)
-        bulk_insert(conn, leader_link, parsed.links, list(LINK_FIELDS), submission_id=submission_id)
-        where = {"period": parsed.period, "county_code": parsed.county_code}
-        store_terms(conn, submission_id, community_terms(parsed.communities.assign(**where),
-                                                         parsed.links.assign(**where)))
-        if older:
-            conn.execute(update(submission).where(submission.c.id.in_(older))
-                         .values(status="superseded", status_changed_at=now))
-        if recompute_indicators:
-            recompute(conn, [parsed.period])
+    try:
+        with write_transaction(engine, serialise_loads=True) as conn:
+            existing = conn.execute(select(submission.c.id).where(submission.c.sha256 == digest,
+                                                                  submission.c.county_code == county_code,
+                                                                  submission.c.period == period)
+                                    .order_by(submission.c.id.desc())).first()
+            if existing:
+                return LoadResult("unchanged", existing.id) if rest() is not None else None
+            older = [r.id for r in conn.execute(select(submission.c.id).where(
+                submission.c.county_code == county_code, submission.c.period == period,
+                submission.c.status == "submitted"))]
+            submission_id = conn.execute(insert(submission).values(
+                county_code=county_code, period=period, file_name=file_name, sha256=digest, content=content,
+                uploaded_by=uploaded_by, uploaded_at=now, status="submitted", status_changed_at=now,
+                n_communities=0, n_links=0)).inserted_primary_key[0]
+            for part in parts:
+                bulk_insert(conn, community_return, part,
+                            ["community_code", *COMMUNITY_VALUE_FIELDS, "sheet", "source_row"],
+                            submission_id=submission_id)
+            parsed = rest()
+            if parsed is None:
+                raise _Rejected
+            conn.execute(update(submission).where(submission.c.id == submission_id).values(
+                warnings=json.dumps([p.to_dict() for p in parsed.warnings], ensure_ascii=False),
+                n_communities=len(parsed.communities), n_links=len(parsed.links)))
+            bulk_insert(conn, leader_link, parsed.links, list(LINK_FIELDS), submission_id=submission_id)
+            terms = parsed.terms if parsed.terms is not None else terms_of(parsed)
+            store_terms(conn, submission_id, terms)
+            if older:
+                conn.execute(update(submission).where(submission.c.id.in_(older))
+                             .values(status="superseded", status_changed_at=now))
+            if recompute_indicators:
+                # A new return is submitted, and it supersedes only submitted ones: the approved basis is as it was.
+                recompute(conn, [period], bases=("current",))
+    except _Rejected:
+        return None
     return LoadResult("loaded", submission_id, older)
+
+
+def terms_of(parsed: ParsedReturn) -> pd.DataFrame:
+    """What the return's community rows add to each community-table indicator (stored with the submission)."""
+    where = {"period": parsed.period, "county_code": parsed.county_code}
+    return community_terms(parsed.communities.assign(**where), parsed.links.assign(**where))
 
 
 def set_status(engine: Engine, submission_id: int, status: str, comment: str | None = None) -> None:

@@ -95,8 +95,8 @@ def values_for(conn: Connection, basis: str, periods: list[str], counties: list[
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=indicators.RESULT_COLUMNS)
 
 
-def recompute(conn: Connection, periods: list[str] | None = None) -> int:
-    """Recompute both bases for the periods (all periods with a submission when None); returns rows written.
+def recompute(conn: Connection, periods: list[str] | None = None, bases: tuple[str, ...] = BASES) -> int:
+    """Recompute the bases for the periods (all periods with a submission when None); returns rows written.
 
     Runs inside the caller's transaction, so a load and its indicators commit together.
     """
@@ -104,7 +104,7 @@ def recompute(conn: Connection, periods: list[str] | None = None) -> int:
         periods = [p for (p,) in conn.execute(select(submission.c.period).distinct())]
     written = 0
     counties = expected_counties(conn)      # a scan of the place table: once, not once a basis
-    for basis in BASES:
+    for basis in bases:
         values = values_for(conn, basis, periods, counties)
         conn.execute(delete(indicator_value).where(indicator_value.c.basis == basis,
                                                    indicator_value.c.period.in_(periods)))

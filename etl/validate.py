@@ -124,11 +124,12 @@ COMMUNITY_COLUMNS = ["community_code", *(f.name for f in COMMUNITY_FIELDS if f.n
 
 
 def validate_communities(cleaned: Cleaned, county_code: str, registry: Registry, report: Report,
-                         sheet: str) -> pd.DataFrame:
+                         sheet: str, seen: dict[str, int] | None = None) -> pd.DataFrame:
     """Registry matching, the county column, duplicates, cross-field rules → one clean row per community.
 
     Rows that name a community of this county by its code (and the registry's name, or none) take the fast
-    path; the others go through match_community, which says what is wrong.
+    path; the others go through match_community, which says what is wrong. A table validated in parts shares
+    `seen` (community code → its first row) between them, so a duplicate in a later part is found.
     """
     cols, letters, rows = cleaned.columns, cleaned.letters, cleaned.rows
     found: list[tuple[int, int, str, dict]] = []
@@ -140,7 +141,7 @@ def validate_communities(cleaned: Cleaned, county_code: str, registry: Registry,
     wrong_county = {t for t in set(cols["county"]) if t and registry.county_code_for(t) != county_code}
     by_code = registry.by_code()
     matched: list = [None] * len(rows)
-    seen: dict[str, int] = {}
+    seen = {} if seen is None else seen
     codes, names, towns, kinds = cols["community_code"], cols["community_name"], cols["township"], cols["community_kind"]
     grid, grid_count = cols["grid_managed"], cols["grid_count"]
     for k in range(len(rows)):
@@ -171,8 +172,6 @@ def validate_communities(cleaned: Cleaned, county_code: str, registry: Registry,
     for _row, _order, code, where in sorted(found, key=lambda x: (x[0], x[1])):
         report.problems.append(Problem(code, file=report.file, **where))
     keep = [k for k, c in enumerate(matched) if c is not None]
-    if not keep and not report.errors:
-        report.add("empty-return", sheet=sheet)
     chosen = [matched[k] for k in keep]
     every = len(keep) == len(rows)       # the common case: every row kept, the columns as they are
     data = {f.name: cols[f.name] if every else [cols[f.name][k] for k in keep] for f in COMMUNITY_FIELDS

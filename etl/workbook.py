@@ -302,6 +302,23 @@ class Later:
 LATER = Later()      # a placeholder among Isolated's args, for the one value `send` gives
 
 
+class Early:
+    """A function the worker calls to hand over parts of its result before it finishes (`Isolated.early`).
+
+    So the parent can start on each part (store a return's community rows) while the worker does the rest.
+    """
+
+    def __init__(self, conn=None):
+        self._conn, self.sent = conn, False
+
+    def __call__(self, value) -> None:
+        self._conn.send_bytes(pickle.dumps(("early", value), protocol=pickle.HIGHEST_PROTOCOL))
+        self.sent = True
+
+
+EARLY = Early()      # a placeholder among Isolated's args, replaced in the child by an Early bound to its pipe
+
+
 def _limit_memory(memory_mb: int) -> None:
     limit = memory_mb * 2**20
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -314,9 +331,10 @@ def _child(conn, job: _Job) -> None:
     for arg in job.args:
         if isinstance(arg, Later):
             arg._start()
+    args = tuple(Early(conn) if isinstance(a, Early) else a for a in job.args)
     try:
         _limit_memory(job.memory_mb)
-        result = ("ok", job.func(*job.args))
+        result = ("ok", job.func(*args))
     except MemoryError:
         result = ("error", WorkbookError("oversize-file", "the workbook needs more memory than allowed"))
     except WorkbookError as exc:
@@ -358,13 +376,15 @@ def _own_forkserver() -> None:
 class Isolated:
     """func(*args) running in a child process with an address-space limit; `.result()` waits with a timeout.
 
-    An argument given as LATER is a Later in the child, which returns what `.send` gives once the child runs.
+    An argument given as LATER is a Later in the child, which returns what `.send` gives once the child runs; one
+    given as EARLY is a function the child may call to hand over parts of its result (`.early()`, in order).
     """
 
     def __init__(self, func, *args, memory_mb: int = DEFAULT_MEMORY_MB):
         ctx = _context()
         self._receiver, sender = ctx.Pipe(duplex=False)
         self._later = None
+        self._final: tuple | WorkbookError | None = None     # what `early` received instead of an early part
         if any(a is LATER for a in args):
             later_receiver, self._later = ctx.Pipe(duplex=False)
             args = tuple(Later(later_receiver) if a is LATER else a for a in args)
@@ -387,24 +407,47 @@ class Isolated:
         finally:
             self._later.close()
 
+    def early(self, timeout_s: float = DEFAULT_TIMEOUT_S):
+        """The next part the child handed over early, or None once it has finished (or failed)."""
+        if self._final is not None:
+            return None
+        try:
+            message = self._receive(timeout_s)
+        except WorkbookError as exc:
+            self._final = exc    # `.result()` says what went wrong
+            return None
+        status, value = pickle.loads(message)
+        if status == "early":
+            return value
+        self._final = (status, value)
+        return None
+
     def result(self, timeout_s: float = DEFAULT_TIMEOUT_S):
         """The function's value, or WorkbookError (what it raised, a timeout, or the child dying)."""
         try:
-            if not self._receiver.poll(timeout_s):
-                raise WorkbookError("oversize-file", f"reading took longer than {timeout_s:.0f} s")
-            try:
-                status, value = pickle.loads(self._receiver.recv_bytes())
-            except EOFError:
-                self._process.join(5)
-                code = self._process.exitcode
-                why = (f"the reader was killed by signal {signal.Signals(-code).name}" if code and code < 0
-                       else f"the reader stopped (exit {code})")
-                raise WorkbookError("parse-failed", why) from None
+            final, self._final = self._final, None
+            if isinstance(final, WorkbookError):
+                raise final
+            status, value = final or pickle.loads(self._receive(timeout_s))
+            while status == "early":      # an early part nobody asked for
+                status, value = pickle.loads(self._receive(timeout_s))
         finally:
             self.kill()
         if status == "error":
             raise value
         return value
+
+    def _receive(self, timeout_s: float) -> bytes:
+        if not self._receiver.poll(timeout_s):
+            raise WorkbookError("oversize-file", f"reading took longer than {timeout_s:.0f} s")
+        try:
+            return self._receiver.recv_bytes()
+        except EOFError:
+            self._process.join(5)
+            code = self._process.exitcode
+            why = (f"the reader was killed by signal {signal.Signals(-code).name}" if code and code < 0
+                   else f"the reader stopped (exit {code})")
+            raise WorkbookError("parse-failed", why) from None
 
     def kill(self) -> None:
         if self._process.is_alive():

@@ -1,0 +1,72 @@
+"""A return's community rows are validated and stored part by part while the reader goes on with the rest.
+
+The parts must add up to what a single pass finds — the same rows, the same problems in the same order — and a
+return rejected after some parts went in must leave the database as it was.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from conftest import table_counts
+from etl.ingest import ingest_path, parse_sheets
+from etl.registry import default_registry
+from etl.workbook import read_sheets
+from returns import SheetSpec, communities, leader_sheet, simple_return, standard_rows, write_workbook
+
+
+def _parse(path, part_rows):
+    parts = []
+    parsed, report = parse_sheets(read_sheets(path.read_bytes()), path.name, default_registry(),
+                                  on_communities=parts.append, part_rows=part_rows)
+    return parsed, report, parts
+
+
+def test_parts_add_up_to_the_single_pass(tmp_path):
+    path = simple_return(tmp_path / "r.xlsx", rows=standard_rows(n=7))
+    whole, whole_report, whole_parts = _parse(path, part_rows=10_000)
+    parsed, report, parts = _parse(path, part_rows=3)
+    assert [len(p.communities) for p in parts] == [3, 3, 1]
+    assert len(whole_parts) == 1
+    assert {(p.county_code, p.period) for p in parts} == {("450981", "2015")}
+    pd.testing.assert_frame_equal(pd.concat([p.communities for p in parts], ignore_index=True), whole.communities)
+    pd.testing.assert_frame_equal(parsed.communities, whole.communities)
+    pd.testing.assert_frame_equal(parsed.terms, whole.terms)
+    assert report.flat() == whole_report.flat()
+
+
+def test_a_duplicate_in_a_later_part_and_the_problems_in_sheet_order(tmp_path):
+    rows = standard_rows(n=5)
+    rows[1][5] = "很大"                     # a bad area in the first part (Excel row 5)
+    rows.append(list(rows[0]))            # the first community again, in the third part (Excel row 9)
+    rows[4][7] = "也许"                     # a bad yes/no in the second part (Excel row 8)
+    path = simple_return(tmp_path / "r.xlsx", rows=rows)
+    _, whole_report, _ = _parse(path, part_rows=10_000)
+    parsed, report, parts = _parse(path, part_rows=2)
+    assert parsed is None
+    assert len(parts) == 0                # the first part already has an error: nothing is handed over
+    assert report.flat() == whole_report.flat()
+    codes = [(row, code) for row, _, code in report.flat() if code != "no-leader-sheet"]
+    assert codes == [(5, "wrong-type"), (8, "wrong-type"), (9, "duplicate-community")]
+
+
+def test_valid_parts_are_handed_over_until_a_part_has_an_error(tmp_path):
+    rows = standard_rows(n=5)
+    rows[4][5] = "很大"                     # Excel row 8: the third part of two rows
+    path = simple_return(tmp_path / "r.xlsx", rows=rows)
+    parsed, report, parts = _parse(path, part_rows=2)
+    assert parsed is None and [len(p.communities) for p in parts] == [2, 2]
+    assert (8, "F", "wrong-type") in report.flat()
+
+
+def test_a_return_rejected_after_its_rows_went_in_leaves_the_database_as_it_was(engine, tmp_path):
+    assert ingest_path(engine, simple_return(tmp_path / "a.xlsx")).status == "loaded"
+    before = table_counts(engine)
+    # Valid community rows (stored while the leader sheet is checked), then a link to an unknown community.
+    c = communities()[0]
+    path = write_workbook(tmp_path / "b.xlsx", SheetSpec(rows=standard_rows(area=999)),
+                          leader_sheet([["王伟", "厅级", "市委常委", c.code, c.name],
+                                        ["李强", "厅级", "副市长", "", "没有这个社区"]]))
+    outcome = ingest_path(engine, path)
+    assert outcome.status == "rejected"
+    assert "leader-unknown-community" in [code for _, _, code in outcome.report.flat()]
+    assert table_counts(engine) == before
