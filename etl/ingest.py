@@ -99,7 +99,6 @@ def parse_sheets(sheets: list[Sheet], file_name: str, registry: Registry, county
     return parsed, report
 
 
-
 def _communities_in_parts(table: Table, county: str, period: str, registry: Registry, report: Report,
                           on_part: Callable[[ReturnPart], None] | None, part_rows: int) -> pd.DataFrame:
     """The community rows cleaned and validated a part at a time; the problems in the order of a single pass
@@ -162,8 +161,8 @@ def parse_content(content: bytes, file_name: str, registry: Registry | Callable[
     """Read and validate a workbook's bytes in this process (trusted input, tests); see parse_untrusted.
 
     `registry` may be a function giving it, called once the sheets are read (the worker's Later). `early` (the
-    worker's Early) is handed the community rows once they are valid; the result then leaves them out, since the
-    parent has them.
+    worker's Early) is handed the community rows in parts as they are found valid; the result then leaves them
+    out, since the parent has them.
     """
     sheets = read_sheets(content, errors)
     parsed, report = parse_sheets(sheets, file_name, _resolved(registry), county_hint, period_hint, early)
@@ -207,6 +206,14 @@ class Parsing:
         yield from (p.communities for p in list(self._parts))
         while self._next():
             yield self._parts[-1].communities
+
+    def cancel(self) -> None:
+        """Stop the worker (the load failed): a worker left blocked on handing over a part would never exit."""
+        if self._worker is not None:
+            self._worker.kill()
+            self._drained = True
+            if self._done is None:
+                self._done = None, _failed(self.file_name, WorkbookError("parse-failed", "cancelled"))
 
     def _next(self) -> bool:
         part = None if self._drained else self._worker.early()
@@ -290,8 +297,12 @@ def ingest_bytes(engine: Engine, content: bytes, file_name: str, *, county_hint:
     first = None if dry_run else parsing.first_part()
     load = None
     if first is not None:
-        load = load_streamed(engine, first.county_code, first.period, parsing.parts(),
-                             lambda: parsing.result()[0], file_name, content, uploaded_by)
+        try:
+            load = load_streamed(engine, first.county_code, first.period, parsing.parts(),
+                                 lambda: parsing.result()[0], file_name, content, uploaded_by)
+        except BaseException:
+            parsing.cancel()
+            raise
     parsed, report = parsing.result()
     outcome = Outcome(file_name, "rejected", report, report.county_code, report.period, sha256=sha256(content))
     if parsed is None:
