@@ -53,6 +53,19 @@ def table_counts(engine) -> dict[str, int]:
                 for t in (submission, community_return, leader_link, indicator_value)}
 
 
+def refuse_inserts(engine, table: str) -> None:
+    """Make the database itself refuse every row inserted into `table` ('refused'): a failure inside a load."""
+    statements = {
+        "sqlite": [f"CREATE TRIGGER refuse BEFORE INSERT ON {table} BEGIN SELECT RAISE(ABORT, 'refused'); END"],
+        "postgresql": ["CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$ "
+                       "LANGUAGE plpgsql",
+                       f"CREATE TRIGGER refuse BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION refuse()"],
+    }
+    with engine.begin() as conn:
+        for statement in statements[engine.dialect.name]:
+            conn.exec_driver_sql(statement)
+
+
 @pytest.fixture(scope="session")
 def sample_paths() -> list[Path]:
     paths = sorted(SAMPLE_DIR.glob("*.xlsx"))

@@ -4,9 +4,9 @@ from __future__ import annotations
 import openpyxl
 import pandas as pd
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
-from conftest import table_counts
+from conftest import refuse_inserts, table_counts
 from etl import queries
 from etl.db import submission
 from etl.indicators import compute
@@ -16,21 +16,11 @@ from etl.recompute import expected_counties, recompute
 from returns import leader_sheet, SheetSpec, communities, simple_return, standard_rows, write_workbook
 
 
-REFUSE_LINKS = {
-    "sqlite": ["CREATE TRIGGER refuse BEFORE INSERT ON leader_link BEGIN SELECT RAISE(ABORT, 'refused'); END"],
-    "postgresql": ["CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$ "
-                   "LANGUAGE plpgsql",
-                   "CREATE TRIGGER refuse BEFORE INSERT ON leader_link FOR EACH ROW EXECUTE FUNCTION refuse()"],
-}
-
-
 def test_a_failure_inside_the_transaction_leaves_the_database_as_it_was(engine, tmp_path):
     assert ingest_path(engine, simple_return(tmp_path / "a.xlsx")).status == "loaded"
     before = table_counts(engine)
     versions = queries.indicator_values(engine)
-    with engine.begin() as conn:   # the database itself refuses the leader links, after the rows went in
-        for statement in REFUSE_LINKS[engine.dialect.name]:
-            conn.execute(text(statement))
+    refuse_inserts(engine, "leader_link")      # the database itself refuses the leader links, after the rows went in
     c = communities()[0]
     path = write_workbook(tmp_path / "b.xlsx", SheetSpec(rows=standard_rows(area=999)),
                           leader_sheet([["王伟", "厅级", "市委常委", c.code, c.name]]))

@@ -9,9 +9,8 @@ import multiprocessing
 
 import pandas as pd
 import pytest
-from sqlalchemy import text
 
-from conftest import table_counts
+from conftest import refuse_inserts, table_counts
 from etl.ingest import ingest_path, parse_sheets
 from etl.registry import default_registry
 from etl.workbook import read_sheets
@@ -76,19 +75,9 @@ def test_a_return_rejected_after_its_rows_went_in_leaves_the_database_as_it_was(
     assert table_counts(engine) == before
 
 
-REFUSE_ROWS = {
-    "sqlite": ["CREATE TRIGGER refuse BEFORE INSERT ON community_return BEGIN SELECT RAISE(ABORT, 'refused'); END"],
-    "postgresql": ["CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$ "
-                   "LANGUAGE plpgsql",
-                   "CREATE TRIGGER refuse BEFORE INSERT ON community_return FOR EACH ROW EXECUTE FUNCTION refuse()"],
-}
-
-
 def test_a_load_that_fails_on_a_part_stops_the_worker(engine, tmp_path):
     before = table_counts(engine)
-    with engine.begin() as conn:
-        for statement in REFUSE_ROWS[engine.dialect.name]:
-            conn.execute(text(statement))
+    refuse_inserts(engine, "community_return")
     with pytest.raises(Exception, match="refused"):
         ingest_path(engine, simple_return(tmp_path / "r.xlsx"))
     assert table_counts(engine) == before
