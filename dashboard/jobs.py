@@ -8,6 +8,7 @@ files waiting between the check and the submission are in the database either wa
 from __future__ import annotations
 
 import functools
+import json
 import os
 from pathlib import Path
 
@@ -32,13 +33,56 @@ def celery_app(broker: str):
     return app
 
 
+class _NoLostResults:
+    """Dash's managers, without the races that lose a finished job's answer.
+
+    On each poll Dash reads the job's result, then asks whether the job still runs. A job that writes its result
+    and stops between the two looks cancelled: Dash answers "no update" and the renderer stops polling, so the
+    upload never shows its outcome. A job writes its result before it stops, so here the job's state is read
+    before the result: seen running, a missing result only means "not yet", and this poll says so.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._running_when_read: set[str] = set()
+
+    def get_result(self, key, job):
+        running = job is not None and super().job_running(job)
+        result = super().get_result(key, job)
+        if running and result is self.UNDEFINED:
+            self._running_when_read.add(str(job))
+        return result
+
+    def job_running(self, job):
+        if str(job) in self._running_when_read:
+            self._running_when_read.discard(str(job))
+            return True
+        return super().job_running(job)
+
+
+class CeleryJobs(_NoLostResults, dash.CeleryManager):
+    def get_updated_props(self, key):
+        """The job's set_props, read once. Dash's own deletes the *result* here, losing one that was written
+        since this poll read it; the diskcache manager deletes the set_props, as this does."""
+        backend = self.handle.backend
+        updated = backend.get(self._make_set_props_key(key))
+        if updated is None:
+            return {}
+        backend.delete(self._make_set_props_key(key))
+        return json.loads(updated)
+
+
+class DiskcacheJobs(_NoLostResults, dash.DiskcacheManager):
+    pass
+
+
 def job_manager(cache_dir: Path):
     """Celery when a broker is configured, else a diskcache folder shared by this machine's server processes."""
     broker = celery_broker()
     if broker:
-        return dash.CeleryManager(celery_app(broker), expire=JOB_RESULTS_SECONDS)
+        return CeleryJobs(celery_app(broker), expire=JOB_RESULTS_SECONDS)
     import diskcache
-    return dash.DiskcacheManager(diskcache.Cache(str(cache_dir / "jobs")), expire=JOB_RESULTS_SECONDS)
+    return DiskcacheJobs(diskcache.Cache(str(cache_dir / "jobs")), expire=JOB_RESULTS_SECONDS)
 
 
 def in_forked_job(engine: Engine) -> None:

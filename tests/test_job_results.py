@@ -1,0 +1,88 @@
+"""A background job that finishes while the server polls it keeps its answer.
+
+Dash polls a job by reading its result, then asking whether it still runs. Both of shequ's managers (a forked
+process with diskcache; Celery with Redis) are driven here through exactly that sequence, with the job finishing
+between the two reads: the poll must say "still running" and the next poll must hand over the result. A Celery
+job's progress (its set_props) must not take its result away either.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import diskcache
+import pytest
+
+from redis_server import redis_server
+
+from dashboard.jobs import CeleryJobs, DiskcacheJobs, celery_app
+
+RESULT = {"answer": "upload-loaded"}
+
+
+def poll(manager, key, job):
+    """What one Dash poll asks, in Dash's order: the result, then whether the job still runs."""
+    result = manager.get_result(key, job)
+    return result, manager.job_running(job)
+
+
+def test_a_forked_job_finishing_between_the_reads_is_not_taken_for_cancelled(tmp_path):
+    cache_dir = str(tmp_path / "jobs")
+    manager = DiskcacheJobs(diskcache.Cache(cache_dir))
+    key = "job-key"
+    # The job: a real process that writes its result when told to, then exits.
+    job = subprocess.Popen([sys.executable, "-c", (
+        "import diskcache, sys; sys.stdin.readline(); "
+        f"diskcache.Cache({cache_dir!r}).set({key!r}, {RESULT!r})")], stdin=subprocess.PIPE, text=True)
+    try:
+        result = manager.get_result(key, job.pid)
+        assert result is manager.UNDEFINED
+        job.stdin.write("go\n")
+        job.stdin.flush()
+        assert job.wait(timeout=30) == 0
+        assert manager.job_running(job.pid), "a finished job with an unread result was taken for cancelled"
+        assert poll(manager, key, job.pid) == (RESULT, False)
+    finally:
+        job.kill()
+        job.wait()
+
+
+def test_a_job_that_stopped_without_a_result_is_cancelled(tmp_path):
+    manager = DiskcacheJobs(diskcache.Cache(str(tmp_path / "jobs")))
+    job = subprocess.Popen([sys.executable, "-c", "pass"])
+    job.wait()
+    result, running = poll(manager, "job-key", job.pid)
+    assert result is manager.UNDEFINED and not running
+
+
+@pytest.fixture
+def celery_jobs(tmp_path):
+    with redis_server(tmp_path) as url:
+        yield CeleryJobs(celery_app(url))
+
+
+def test_a_celery_job_finishing_between_the_reads_is_not_taken_for_cancelled(celery_jobs):
+    backend = celery_jobs.handle.backend
+    key, job = "job-key", "task-1"
+    assert poll(celery_jobs, key, job) == (celery_jobs.UNDEFINED, True)   # queued: Celery says PENDING
+
+    result = celery_jobs.get_result(key, job)
+    assert result is celery_jobs.UNDEFINED
+    backend.set(key, json.dumps(RESULT))            # what the task does last, then Celery marks it done
+    backend.store_result(job, None, "SUCCESS")
+    assert celery_jobs.job_running(job), "a finished job with an unread result was taken for cancelled"
+    assert celery_jobs.get_result(key, job) == RESULT
+
+    backend.store_result("task-2", None, "REVOKED")
+    assert poll(celery_jobs, "other-key", "task-2") == (celery_jobs.UNDEFINED, False)
+
+
+def test_a_celery_jobs_progress_does_not_take_its_result_away(celery_jobs):
+    backend = celery_jobs.handle.backend
+    key = "job-key"
+    backend.set(f"{key}-set_props", json.dumps({"upload-progress": {"value": 50}}))
+    backend.set(key, json.dumps(RESULT))
+    assert celery_jobs.get_updated_props(key) == {"upload-progress": {"value": 50}}
+    assert celery_jobs.get_updated_props(key) == {}, "the same progress was handed over twice"
+    assert celery_jobs.get_result(key, None) == RESULT
