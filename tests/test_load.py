@@ -5,10 +5,11 @@ import openpyxl
 import pandas as pd
 import pytest
 from sqlalchemy import select
+from sqlalchemy.pool import QueuePool
 
 from conftest import refuse_inserts, table_counts
 from etl import queries
-from etl.db import submission
+from etl.db import WRITE_CACHE_KIB, init_db, make_engine, submission, write_transaction
 from etl.indicators import compute
 from etl.ingest import ingest_path
 from etl.load import set_status
@@ -79,3 +80,23 @@ def test_recompute_is_idempotent(engine, tmp_path):
     with engine.begin() as conn:
         recompute(conn)
     pd.testing.assert_frame_equal(queries.indicator_values(engine), before)
+
+
+def test_a_load_gives_its_connection_back_with_sqlites_default_page_cache(tmp_path):
+    """Loads write with a large page cache (etl/db.py); a server's pooled connections must not keep it."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'cache.db'}")
+    init_db(engine)
+    engine.pool = QueuePool(engine.pool._creator, pool_size=1, max_overflow=0)   # one connection, reused
+    with engine.connect() as conn:
+        default = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+    with write_transaction(engine) as conn:
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar_one() == -WRITE_CACHE_KIB
+    assert ingest_path(engine, simple_return(tmp_path / "a.xlsx")).status == "loaded"
+    refuse_inserts(engine, "leader_link")
+    c = communities()[0]
+    with pytest.raises(Exception, match="refused"):       # and after a load that failed
+        ingest_path(engine, write_workbook(tmp_path / "b.xlsx", SheetSpec(rows=standard_rows(area=888)),
+                                           leader_sheet([["王伟", "厅级", "市委常委", c.code, c.name]])))
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar_one() == default
+    engine.dispose()
