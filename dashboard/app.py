@@ -11,7 +11,7 @@ from pathlib import Path
 import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, dcc, html
-from flask import jsonify, request
+from flask import has_request_context, jsonify, request
 
 from etl.config import load_settings
 from etl.db import database_url as resolve_url, make_engine
@@ -61,6 +61,7 @@ def create_app(database_url: str | None = None, *, basis: str = "approved", secr
     response_cache.install(server)
     app.layout = _layout
     _register_url_callback(app)
+    _register_user_menu(app)
     _register_page_callbacks(app)
     _register_routes(app)
     return app
@@ -89,7 +90,6 @@ def _random_key() -> str:
 def _callback_failed(error: Exception):
     """A callback that fails shows a message in the page (never a traceback); the details go to the log."""
     log.error("callback failed: %s", error, exc_info=error)
-    from flask import has_request_context
     lang = request.cookies.get(ids.LANG_COOKIE) if has_request_context() else None
     dash.set_props(ids.APP_ERROR, {"children": _error_message(lang if lang in LANGS else "zh"), "is_open": True})
 
@@ -100,14 +100,38 @@ def _error_message(lang: str):
 
 def _layout():
     # The page (header, navigation and content) comes from the page's layout(**query); the shell only holds the
-    # Locations that keep the view in the URL and the message a failed callback shows.
+    # Locations that keep the view in the URL, the message a failed callback shows, and who is logged in (drawn
+    # for each visit, so that pages, drawn once for all users of a role, hold nothing of a user's own).
     return html.Div([
         dcc.Location(id=ids.URL, refresh="callback-nav"),
         dcc.Location(id=ids.URL_QUIET, refresh=False),
+        dcc.Store(id=ids.WHO, data=_who()),
         dbc.Alert(id=ids.APP_ERROR, is_open=False, dismissable=True, color="danger", className="app-error"),
         dcc.Loading(dash.page_container, delay_show=250, overlay_style={"visibility": "visible", "opacity": 0.55},
                     type="circle", color="#8c1c13"),
     ])
+
+
+def _who() -> dict | None:
+    who = auth.user() if has_request_context() else None
+    if who is None:
+        return None
+    return {"username": who.username, "role": {lang: t(f"role_{who.role}", lang) for lang in LANGS},
+            "csrf": security.csrf_token()}
+
+
+def _register_user_menu(app: dash.Dash) -> None:
+    """Each page's menu shows the name and carries the CSRF token of whoever is logged in, from the shell."""
+    app.clientside_callback(
+        """function(lang, who) {
+            const skip = window.dash_clientside.no_update;
+            if (!who) { return [skip, skip]; }
+            const role = {type: "Span", namespace: "dash_html_components",
+                          props: {children: " · " + (who.role[lang] || who.role.zh), className: "user-role"}};
+            return [[who.username, role], who.csrf];
+        }""",
+        Output(ids.USER_NAME, "children"), Output(ids.LOGOUT_CSRF, "value"),
+        Input(ids.PAGE_LANG, "data"), State(ids.WHO, "data"))
 
 
 def _register_url_callback(app: dash.Dash) -> None:

@@ -119,15 +119,13 @@ def basis_switch(view: View):
 
 
 def user_menu(view: View):
-    """Who is logged in, and a logout form (a POST with the CSRF token)."""
-    from . import auth, security
-    who = auth.user()
-    if who is None:
-        return None
+    """The logout form, its name and CSRF token left blank: the app's shell fills them in for whoever is logged
+    in (dashboard/app.py), so that one drawing of a page can be shown to every user of a role."""
+    from . import security
     return html.Form([
-        html.Span([who.username, html.Span(f" · {t('role_' + who.role, view.lang)}", className="user-role")],
-                  className="user-name", id="user-name"),
-        dcc.Input(type="hidden", name=security.CSRF_FIELD, value=security.csrf_token()),
+        dcc.Store(id=ids.PAGE_LANG, data=view.lang),
+        html.Span(className="user-name", id=ids.USER_NAME),
+        dcc.Input(type="hidden", name=security.CSRF_FIELD, id=ids.LOGOUT_CSRF, value=""),
         html.Button(t("logout", view.lang), type="submit", className="btn btn-sm btn-outline-light logout-btn",
                     id="logout-button"),
     ], action="/logout", method="POST", className="user-menu", id=ids.USER_MENU)

@@ -31,3 +31,7 @@ EMPTY_STATE = "empty-state"
 APP_ERROR = "app-error"              # the message a failed callback shows
 BASIS = "basis"                      # query parameter: approved (default) | current (with submitted, provisional)
 USER_MENU = "user-menu"
+USER_NAME = "user-name"
+LOGOUT_CSRF = "logout-csrf"
+WHO = "who"                          # the app shell's store: the user's name, role labels and CSRF token
+PAGE_LANG = "page-lang"              # a page's language, for what the shell fills into its menu

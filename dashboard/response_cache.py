@@ -1,22 +1,29 @@
 """The officials' read-only views, answered from memory while the data are unchanged.
 
 Many people open the same view (the 2015 overview before a meeting); it is drawn once per data version and
-the answer bytes are reused. The key holds everything the answer depends on — the request body (page and
-query), the user's role and county, the language cookie, the app's basis and the data version, which changes
-on every load or status change — so a stale or another role's view is never served. The cache belongs to
-one app (a worker process); workers need not share it, since the data version keeps each one correct.
+the answer bytes are reused. A page's key is the view it shows — path, language, basis, period (as resolved:
+"/" and "/?period=<latest>" are one view), the rest of its query and the role (whose menu it shows) — with the
+database's data version, which changes on every load or status change, so a stale view is never served. A
+page holds nothing of a user's own: the name and CSRF token come with the app's shell (dashboard/app.py), and
+tests/test_response_cache.py holds every read-only page to that. A block of the communities grid is keyed by
+its request body and the user's role and county. The cache belongs to one app (a worker process); workers
+need not share it, since the data version keeps each one correct. dashboard/warmup.py fills it ahead of the
+first click.
 """
 from __future__ import annotations
 
 import hashlib
 import threading
 from collections import OrderedDict
+from urllib.parse import parse_qs
 
 import flask
 
 from etl import queries
 
-from . import auth, ids
+from . import auth, data, ids
+from .components import parse_basis
+from .i18n import parse_lang
 
 READ_ONLY_PAGES = frozenset({"/", "/scorecard", "/counties", "/communities", "/leaders", "/reporting",
                              "/briefing"})
@@ -27,9 +34,12 @@ EXTENSION = "shequ_response_cache"
 
 
 class ResponseCache:
-    def __init__(self, max_entries: int):
-        self.max_entries = max_entries
+    """Answers by key, least recently used first out, within a number of entries and of bytes."""
+
+    def __init__(self, max_entries: int, max_bytes: int):
+        self.max_entries, self.max_bytes = max_entries, max_bytes
         self._entries: OrderedDict[str, bytes] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def get(self, key: str) -> bytes | None:
@@ -39,30 +49,44 @@ class ResponseCache:
                 self._entries.move_to_end(key)
             return body
 
+    def __contains__(self, key: str) -> bool:
+        with self._lock:
+            return key in self._entries
+
+    @property
+    def size_bytes(self) -> int:
+        return self._bytes
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._bytes = 0
 
     def put(self, key: str, body: bytes) -> None:
         with self._lock:
+            self._bytes += len(body) - len(self._entries.get(key, b""))
             self._entries[key] = body
             self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            while len(self._entries) > self.max_entries or (self._bytes > self.max_bytes and len(self._entries) > 1):
+                self._bytes -= len(self._entries.popitem(last=False)[1])
 
 
-def install(server: flask.Flask, max_entries: int = 256) -> None:
+def install(server: flask.Flask, max_entries: int = 2048, max_bytes: int = 256 * 2**20) -> None:
     """Register after the login guard and CSRF check, so a cached answer is only ever given to whom they admit."""
-    server.extensions[EXTENSION] = ResponseCache(max_entries)
+    server.extensions[EXTENSION] = ResponseCache(max_entries, max_bytes)
 
     @server.before_request
     def answer_from_cache():
-        key = _key(server)
-        if key is None:
+        found = _key(server)
+        if found is None:
             return None
+        key, remember_lang = found
         body = server.extensions[EXTENSION].get(key)
         if body is not None:
-            return flask.Response(body, mimetype="application/json")
+            response = flask.Response(body, mimetype="application/json")
+            if remember_lang:       # what the page itself does when drawn (components.make_view)
+                response.set_cookie(ids.LANG_COOKIE, remember_lang, max_age=365 * 24 * 3600, samesite="Lax")
+            return response
         flask.g.response_cache_key = key
         return None
 
@@ -74,7 +98,8 @@ def install(server: flask.Flask, max_entries: int = 256) -> None:
         return response
 
 
-def _key(server: flask.Flask) -> str | None:
+def _key(server: flask.Flask) -> tuple[str, str | None] | None:
+    """The request's key and, for a page, the language to remember in the cookie; None when not cacheable."""
     request = flask.request
     if request.method != "POST" or request.path != "/_dash-update-component":
         return None
@@ -82,17 +107,40 @@ def _key(server: flask.Flask) -> str | None:
     if not isinstance(body, dict):
         return None
     output = str(body.get("output", ""))
-    if ROUTING_OUTPUT in output:
-        paths = [i.get("value") for i in body.get("inputs", [])
-                 if isinstance(i, dict) and i.get("property") == "pathname"]
-        if not paths or paths[0] not in READ_ONLY_PAGES:
-            return None
-    elif not output.startswith(READ_ONLY_OUTPUTS):
-        return None
+    cookie = request.cookies.get(ids.LANG_COOKIE)
     user = auth.user()
-    if user is None:
+    if ROUTING_OUTPUT in output:
+        values = {i.get("property"): i.get("value") for i in body.get("inputs", []) if isinstance(i, dict)}
+        if values.get("pathname") not in READ_ONLY_PAGES or user is None:
+            return None
+        return page_key(values["pathname"], values.get("search"), cookie, user.role)
+    if not output.startswith(READ_ONLY_OUTPUTS) or user is None:
         return None
-    version = queries.data_version(server.config["SHEQU_ENGINE"])
-    parts = (request.get_data(), user.role, user.county_code or "", request.cookies.get(ids.LANG_COOKIE, ""),
-             server.config["SHEQU_BASIS"], version)
+    engine = server.config["SHEQU_ENGINE"]
+    parts = (request.get_data(), user.role, user.county_code or "", cookie or "", server.config["SHEQU_BASIS"],
+             str(engine.url), queries.data_version(engine))
+    return _digest(parts), None
+
+
+def page_key(path: str, search, cookie: str | None, role: str) -> tuple[str, str | None]:
+    """The key of the view a page shows for this address, language cookie and role (whose menu it shows), inside
+    the app's context; and the language the page would remember in the cookie."""
+    query = page_query(search)
+    asked = query.pop("lang", None)
+    lang = parse_lang(asked, cookie)
+    src = data.source(parse_basis(query.pop(ids.BASIS, None)))
+    period = data.resolve_period(src, query.pop("period", None))
+    parts = ("page", path, role, lang, src.basis, period, sorted(query.items()), src.url, src.version)
+    return _digest(parts), (lang if asked == lang and cookie != lang else None)
+
+
+def page_query(search) -> dict[str, str]:
+    """The query as a page's layout reads it: Dash Pages parses '?…' (a repeated key gives a list), and the
+    pages take the last value, a blank one meaning none (urls.text_param)."""
+    if not isinstance(search, str) or not search.startswith("?"):
+        return {}
+    return {k: v[-1] for k, v in parse_qs(search[1:], keep_blank_values=True).items() if v[-1].strip()}
+
+
+def _digest(parts: tuple) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()

@@ -115,3 +115,34 @@ def test_a_failed_callback_shows_a_message_not_a_blank_page(dash_duo, dashboard_
     assert "internal detail" not in dash_duo.driver.page_source and "Traceback" not in dash_duo.driver.page_source
     assert dash_duo.find_element("#community-grid")                      # the page is still there
     wait_idle(dash_duo)
+
+
+def test_users_of_one_role_share_a_drawing_and_each_sees_their_own_menu(dash_duo, dashboard_app, approved_db_url):
+    """The overview is drawn once for viewers (dashboard/response_cache.py); each viewer's name, role in the
+    page's language and logout token come from the shell of their own visit."""
+    from etl.db import make_engine
+    from etl.users import add_user, get_user
+    from dashboard.i18n import t
+    from dashboard.response_cache import EXTENSION
+    from .conftest import PASSWORD, logout
+    engine = make_engine(approved_db_url)
+    if get_user(engine, "viewer2") is None:
+        add_user(engine, "viewer2", PASSWORD, "viewer")
+    engine.dispose()
+    answers = dashboard_app.server.extensions[EXTENSION]
+    start(dash_duo, dashboard_app)
+
+    def menu(name, role):
+        until(lambda: dash_duo.find_element("#user-name").text == f"{name} · {role}", 20)
+
+    login(dash_duo, "viewer")
+    menu("viewer", t("role_viewer", "zh"))
+    drawn = len(answers._entries)
+    logout(dash_duo)
+    login(dash_duo, "viewer2")
+    menu("viewer2", t("role_viewer", "zh"))
+    assert len(answers._entries) == drawn                  # the first viewer's drawing, answered from memory
+    dash_duo.find_element("#lang-toggle").click()
+    menu("viewer2", t("role_viewer", "en"))
+    logout(dash_duo)                                       # the form carried viewer2's own CSRF token
+    assert dash_duo.get_logs() == []
