@@ -259,7 +259,7 @@ def _leaders(src: Source, period: str) -> pd.DataFrame:
     links = _link_rows(src, period)
     acc = leader_accountability(_community_rows(src, period), links, _community_rows(src, baseline_period()))
     if acc.empty:
-        return acc
+        return acc.assign(county_codes=[])
     county = links.groupby(["leader_name", "leader_level"])["county_code"].agg(lambda s: sorted(set(s)))
     acc["county_codes"] = [county.get((n, lv), []) for n, lv in zip(acc["leader_name"], acc["leader_level"])]
     return acc

@@ -72,8 +72,8 @@ def leader_accountability(rows: pd.DataFrame, links: pd.DataFrame, baseline_rows
 
     now, then = meets(rows), meets(baseline_rows) if len(baseline_rows) else pd.Series(dtype=bool)
     if links.empty:
-        return pd.DataFrame(columns=["leader_name", "leader_level", "leader_post", "communities", "meets_now",
-                                     "meets_baseline", "change"])
+        return pd.DataFrame(columns=["leader_name", "leader_level", "leader_post", "communities", "community_codes",
+                                     "meets_now", "meets_baseline", "change"])
     distinct = links.drop_duplicates(["leader_name", "leader_level", "community_code"])
     out = distinct.assign(meets_now=distinct["community_code"].map(now).fillna(False).astype(bool),
                           meets_baseline=distinct["community_code"].map(then).fillna(False).astype(bool))

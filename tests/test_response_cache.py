@@ -91,6 +91,7 @@ def test_a_page_draws_the_same_view_for_every_user_of_a_role(served, engine, pat
         answers.append(page_request(client, path, "?period=2015&basis=current"))
         assert name not in answers[-1] and client.get_cookie(CSRF_COOKIE).value not in answers[-1]
     assert answers[0] == answers[1]
+    assert "error-state" not in answers[0]            # drawn (a return without a leader sheet: no links at all)
 
 
 def test_a_block_of_the_communities_grid_is_reused_until_the_data_change(served, engine, tmp_path):
