@@ -1,9 +1,10 @@
-"""Builds the latest period's tables in the background whenever the data changes, before anyone asks.
+"""Builds the latest period's tables and draws the common views in the background whenever the data change.
 
 At national scale the first view of a new data version reads and shapes 120,000 community rows (seconds);
 officials open the dashboard right after the returns come in. A server thread watches the data version and
 builds what the pages read for the latest period on the server's basis; a request that arrives meanwhile
-waits for the same build (dashboard/memo.py) instead of starting its own. /health says whether it is done.
+waits for the same build (dashboard/memo.py) instead of starting its own. Then it draws the views officials
+open first into the answer cache (dashboard/predraw.py). /health says whether it is done.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import time
 
 from flask import Flask
 
-from . import data
+from . import data, predraw
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 5.0
@@ -45,8 +46,11 @@ class Warmer:
                     self.ready = False
                     started = time.perf_counter()
                     warm(src)
+                    drawn = predraw.predraw(self.server, src, still_current=lambda: data.source_for(
+                        engine, basis).version == src.version)
                     self.version, self.ready = src.version, True
-                    log.info("data version %s warm in %.1f s", src.version, time.perf_counter() - started)
+                    log.info("data version %s warm in %.1f s (%d views drawn ahead)", src.version,
+                             time.perf_counter() - started, drawn)
             except Exception:  # noqa: BLE001 — the pages still build what they need; try again later
                 log.exception("warming the dashboard's tables failed")
             time.sleep(POLL_SECONDS)

@@ -1,0 +1,122 @@
+"""Draws the views officials open first into the answer cache, after each data change, before anyone clicks.
+
+A new data version empties the answers (dashboard/response_cache.py): without this, the first official to open
+each view after a load waits for it to be drawn. The warm-up thread (dashboard/warmup.py) calls `predraw` once
+the tables are built. Views are drawn in the order people need them — the latest period's pages in Chinese for
+each role in use, then English, then each county, indicator and sort, then the earlier periods — each exactly
+as a click would draw it (the page's own callback, for a user of that role), until a budget of time, views or
+memory is spent. A view that is not drawn ahead is drawn at its first click, as before.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import flask
+from flask_login import login_user
+from sqlalchemy import select
+
+from etl.db import app_user
+from etl.users import User
+
+from . import data, ids, response_cache
+from .auth import WebUser
+from .i18n import LANGS
+
+log = logging.getLogger(__name__)
+DISPATCH = "/_dash-update-component"
+ROUTING_OUTPUT = ".._pages_content.children..._pages_store.data.."
+PAGE_ORDER = ("/", "/scorecard", "/counties", "/communities", "/leaders", "/reporting", "/briefing")
+MAX_COUNTIES = 60          # a province's or the nation's hundreds of counties: only the first ones ahead
+
+
+@dataclass(frozen=True)
+class Budget:
+    seconds: float = 30.0
+    views: int = 1000
+    cache_share: float = 0.5       # of the answer cache's bytes, leaving the rest to what people open
+
+
+def addresses(src: data.Source) -> Iterator[tuple[str, dict]]:
+    """(path, query) of the common views, most wanted first; the language and role are varied by the caller."""
+    periods = list(reversed(data.periods(src)))
+    if not periods:
+        return
+    latest = periods[0]
+    for path in PAGE_ORDER:
+        yield path, {"period": latest}
+    counties = data.counties(src)["code"].tolist()[:MAX_COUNTIES]
+    for county in counties:
+        yield "/counties", {"county": county, "period": latest}
+        yield "/communities", {"county": county, "period": latest}
+    overview, scorecard = sys.modules["dashboard.pages.overview"], sys.modules["dashboard.pages.scorecard"]
+    for indicator in overview.map_indicators():
+        yield "/", {"indicator": indicator.id, "period": latest}
+    for sort in scorecard.sort_keys():
+        yield "/scorecard", {"sort": sort, "period": latest}
+    for period in periods[1:]:
+        for path in PAGE_ORDER:
+            yield path, {"period": period}
+
+
+def roles_in_use(src: data.Source) -> list[str]:
+    """The roles of the enabled users, officials (viewers) first."""
+    with src.engine.connect() as conn:
+        roles = {r for (r,) in conn.execute(select(app_user.c.role).where(app_user.c.disabled.is_(False)))}
+    return sorted(roles, key=lambda r: ("viewer", "admin", "analyst").index(r) if r in ("viewer", "admin",
+                                                                                        "analyst") else 9)
+
+
+def predraw(server: flask.Flask, src: data.Source, budget: Budget = Budget(),
+            still_current=lambda: True) -> int:
+    """Draw the common views of this data version into the answer cache; returns how many were drawn.
+
+    Stops at the budget, or as soon as `still_current()` says the data moved on (the drawings would be keyed by
+    the old version, never served).
+    """
+    cache = server.extensions.get(response_cache.EXTENSION)
+    if cache is None:
+        return 0
+    dispatch = _dispatcher(server)
+    started, drawn = time.perf_counter(), 0
+    roles = roles_in_use(src)
+    for path, query in addresses(src):
+        for lang in LANGS:
+            for role in roles:
+                if (drawn >= budget.views or time.perf_counter() - started > budget.seconds
+                        or cache.size_bytes > budget.cache_share * cache.max_bytes or not still_current()):
+                    return drawn
+                drawn += _draw(server, dispatch, cache, path, query, lang, role)
+                time.sleep(0)          # let the request threads have the interpreter between drawings
+    return drawn
+
+
+def _dispatcher(server: flask.Flask):
+    """Dash's callback view. Dash registers the routing callback at the first request: make one if none came."""
+    server.test_client().get("/health")
+    endpoint, _ = server.url_map.bind("localhost").match(DISPATCH, method="POST")
+    return server.view_functions[endpoint]
+
+
+def _draw(server, dispatch, cache, path: str, query: dict, lang: str, role: str) -> int:
+    search = "?" + urlencode(query)
+    body = {"output": ROUTING_OUTPUT,
+            "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
+            "inputs": [{"id": "_pages_location", "property": "pathname", "value": path},
+                       {"id": "_pages_location", "property": "search", "value": search}],
+            "changedPropIds": ["_pages_location.search"], "state": []}
+    with server.test_request_context(DISPATCH, method="POST", json=body,
+                                     headers={"Cookie": f"{ids.LANG_COOKIE}={lang}"}):
+        login_user(WebUser(User(0, "", role, None, False)))     # a user of the role, no one's own
+        key, _ = response_cache.page_key(path, search, lang, role)
+        if key in cache:
+            return 0
+        response = server.make_response(dispatch())
+        if response.status_code != 200:
+            return 0
+        cache.put(key, response.get_data())
+        return 1
