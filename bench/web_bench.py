@@ -150,8 +150,8 @@ def callbacks(sc: S.Scale, url: str, log, calls: int = CALLS) -> dict:
 
 def _time_grid_rows(client, token: str, page_search: str, calls: int) -> dict:
     """The grid's own rows callback (the page carries no rows): the first block of 100 of every community of the
-    period (no county: the largest answer), cold (its sorted view and answer rebuilt each time) and warm (the
-    same block asked again: answered from the cache)."""
+    period (no county: the largest answer), drawn (its sorted view and answer rebuilt each time) and served
+    (the same block asked again: answered from the cache)."""
     from urllib.parse import parse_qsl, urlencode
     from dashboard.response_cache import EXTENSION
     pages = sys.modules["dashboard.pages.communities"]
@@ -174,9 +174,9 @@ def _time_grid_rows(client, token: str, page_search: str, calls: int) -> dict:
         response = client.post("/_dash-update-component", data=json.dumps(payload), headers=headers)
         cold.append(time.perf_counter() - start)
         assert response.status_code == 200 and '"rowCount"' in response.get_data(as_text=True), response.status_code
-    out = percentiles_ms(cold)
-    warm = percentiles_ms(_time_calls(client, token, payload, calls))
-    return {**out, "warm_p50_ms": warm["p50_ms"], "warm_p95_ms": warm["p95_ms"],
+    drawn = percentiles_ms(cold)
+    served = percentiles_ms(_time_calls(client, token, payload, calls))
+    return {**served, "drawn_p50_ms": drawn["p50_ms"], "drawn_p95_ms": drawn["p95_ms"],
             "bytes": len(client.post("/_dash-update-component", data=json.dumps(payload), headers=headers).data)}
 
 
