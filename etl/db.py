@@ -26,6 +26,7 @@ place = Table(
     Column("level", String(12), nullable=False),        # city | county | township | community
     Column("parent_code", String(12)),
     Column("kind", String(8)),                          # 城市社区 | 乡镇社区 (communities and townships)
+    Index("ix_place_level", "level", "code"),           # the counties, listed by every load's recompute
 )
 
 submission = Table(
@@ -218,7 +219,7 @@ def _insert(conn: Connection, table, names: list[str], rows: list[tuple]) -> int
     return len(rows)
 
 
-WRITE_CACHE_KIB = 64 * 1024
+WRITE_CACHE_KIB = 32 * 1024
 
 
 @contextmanager
