@@ -8,7 +8,7 @@ the reference it must equal (tests/test_load.py).
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy import and_, delete, func, insert, literal, null, select, union_all
 from sqlalchemy.engine import Connection
 
 from . import indicators
@@ -57,28 +57,36 @@ def _terms_of(conn: Connection, counted: pd.DataFrame) -> pd.DataFrame:
 def _leaders_of(conn: Connection, basis: str, periods: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The leader frames the leader indicators need, grouped in the database (reading every link back was most
     of a national recompute): per county, how many leaders of each level have each city-wide link count; and
-    the same over the distinct leaders of the city. Each row carries that count as its `weight`."""
+    the same over the distinct leaders of the city. Each row carries that count as its `weight`.
+
+    One statement for both, so that the counted links and each leader's city-wide count are worked out once
+    (the database keeps a common table expression used twice): a national recompute's leader part took 2.9-4.0 s
+    as two statements, 2.0-2.2 s as one.
+    """
     ids = counted_submissions(basis, periods)
     s, k = submission, leader_link
     counted_links = (select(s.c.period, s.c.county_code, k.c.leader_name, k.c.leader_level, k.c.community_code)
                      .select_from(k.join(s, s.c.id == k.c.submission_id).join(ids, ids.c.id == s.c.id))
-                     .subquery())
+                     .cte("counted_links"))
     c = counted_links.c
     totals = (select(c.period, c.leader_name, c.leader_level,
                      func.count(func.distinct(c.community_code)).label("links"))
-              .group_by(c.period, c.leader_name, c.leader_level).subquery())
-    per_county = (select(c.period, c.county_code, c.leader_name, c.leader_level).distinct().subquery())
-    county_query = (select(per_county.c.period, per_county.c.county_code, per_county.c.leader_level.label("level"),
-                           totals.c.links, func.count().label("weight"))
+              .group_by(c.period, c.leader_name, c.leader_level).cte("totals"))
+    per_county = select(c.period, c.county_code, c.leader_name, c.leader_level).distinct().subquery()
+    county_query = (select(literal("county").label("scope"), per_county.c.period, per_county.c.county_code,
+                           per_county.c.leader_level.label("level"), totals.c.links, func.count().label("weight"))
                     .join(totals, and_(totals.c.period == per_county.c.period,
                                        totals.c.leader_name == per_county.c.leader_name,
                                        totals.c.leader_level == per_county.c.leader_level))
                     .group_by(per_county.c.period, per_county.c.county_code, per_county.c.leader_level,
                               totals.c.links))
-    city_query = (select(totals.c.period, totals.c.leader_level.label("level"), totals.c.links,
-                         func.count().label("weight"))
+    city_query = (select(literal("city").label("scope"), totals.c.period, null().label("county_code"),
+                         totals.c.leader_level.label("level"), totals.c.links, func.count().label("weight"))
                   .group_by(totals.c.period, totals.c.leader_level, totals.c.links))
-    return _frame(conn, county_query), _frame(conn, city_query)
+    both = _frame(conn, union_all(county_query, city_query))
+    county = both[both["scope"] == "county"].drop(columns="scope").reset_index(drop=True)
+    city = both[both["scope"] == "city"].drop(columns=["scope", "county_code"]).reset_index(drop=True)
+    return county, city
 
 
 def values_for(conn: Connection, basis: str, periods: list[str], counties: list[str] | None = None) -> pd.DataFrame:
