@@ -53,16 +53,17 @@ def ingest(sc: S.Scale, out: Path, log) -> dict:
         for name in book.sheet_names:
             book.get_sheet_by_name(name).to_python(skip_empty_area=False)
 
+    # The memory in a run of its own (the sampler thread would take the GIL from the loader's thread), first: the
+    # bare parses below leave this process's allocator holding their cells.
+    fresh()
+    with PeakRSS() as peak:
+        shequ()
     # Pairs, each shequ run beside a calamine parse: this machine's speed drifts by a fifth from one minute to
     # the next, and a ratio of neighbours is steadier than a ratio of medians taken minutes apart.
     pairs = []
     for _ in range(INGEST_PAIRS if sc.repeat > 1 else 1):
         pairs.append((median_time(shequ, 1, fresh)[0], median_time(calamine, 1)[0]))
     shequ_s, calamine_s = (statistics.median(p[i] for p in pairs) for i in (0, 1))
-    # The memory in a run of its own: the sampler thread would take the GIL from the loader's thread.
-    fresh()
-    with PeakRSS() as peak:
-        shequ()
     # Every sheet, as shequ and the calamine parse read them (pandas reads only the first unless told).
     openpyxl_s, _ = median_time(lambda: pd.read_excel(path, engine="openpyxl", header=None, sheet_name=None), 1)
     first_sheet_s, _ = median_time(lambda: pd.read_excel(path, engine="openpyxl", header=None), 1)

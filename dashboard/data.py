@@ -166,6 +166,10 @@ def community_table(src: Source, period: str, county: str | None = None) -> pd.D
     return table[county].copy() if county in table else _community_table(src, period).iloc[0:0].copy()
 
 
+def community_count(src: Source, period: str) -> int:
+    return len(_community_table(src, period))
+
+
 @memo(8)
 def _community_table_by_county(src: Source, period: str) -> dict:
     table = _community_table(src, period)

@@ -3,7 +3,8 @@
 A new data version empties the answers (dashboard/response_cache.py): without this, the first official to open
 each view after a load waits for it to be drawn. The warm-up thread (dashboard/warmup.py) calls `predraw` once
 the tables are built. Views are drawn in the order people need them — the latest period's pages in Chinese for
-each role in use, then English, then each county, indicator and sort, then the earlier periods — each exactly
+each role in use, then English, then each county, indicator and sort, then (a city's or a province's data, not
+a nation's) the earlier periods — each exactly
 as a click would draw it (the page's own callback, for a user of that role), until a budget of time, views or
 memory is spent. A view that is not drawn ahead is drawn at its first click, as before.
 """
@@ -32,6 +33,9 @@ DISPATCH = "/_dash-update-component"
 ROUTING_OUTPUT = ".._pages_content.children..._pages_store.data.."
 PAGE_ORDER = ("/", "/scorecard", "/counties", "/communities", "/leaders", "/reporting", "/briefing")
 MAX_COUNTIES = 60          # a province's or the nation's hundreds of counties: only the first ones ahead
+# Earlier periods too, up to this many communities: each period drawn keeps its tables in memory (dashboard/data.py),
+# which a nation's twelve periods would take a gigabyte for.
+ALL_PERIODS_UP_TO = 20_000
 
 
 @dataclass(frozen=True)
@@ -58,9 +62,10 @@ def addresses(src: data.Source) -> Iterator[tuple[str, dict]]:
         yield "/", {"indicator": indicator.id, "period": latest}
     for sort in scorecard.sort_keys():
         yield "/scorecard", {"sort": sort, "period": latest}
-    for period in periods[1:]:
-        for path in PAGE_ORDER:
-            yield path, {"period": period}
+    if data.community_count(src, latest) <= ALL_PERIODS_UP_TO:
+        for period in periods[1:]:
+            for path in PAGE_ORDER:
+                yield path, {"period": period}
 
 
 def roles_in_use(src: data.Source) -> list[str]:
