@@ -144,6 +144,7 @@ def callbacks(sc: S.Scale, url: str, log, calls: int = CALLS) -> dict:
              "inputs": [{"id": "bench-empty-in", "property": "n_clicks", "value": 1}],
              "changedPropIds": ["bench-empty-in.n_clicks"], "state": []}
     floor = percentiles_ms(_time_calls(client, token, empty, max(calls, 50)))["p50_ms"]
+    warmer.stop()                              # the next scale's app is timed alone
     key = "callbacks_city" if sc.communities <= 184 else "callbacks_nation"   # tiny and city: Yulin's size
     return {key: out, "callback_floor_ms": floor}
 

@@ -68,12 +68,14 @@ def addresses(src: data.Source) -> Iterator[tuple[str, dict]]:
                 yield path, {"period": period}
 
 
+ROLE_ORDER = ("viewer", "admin", "analyst")       # officials first
+
+
 def roles_in_use(src: data.Source) -> list[str]:
-    """The roles of the enabled users, officials (viewers) first."""
+    """The roles of the enabled users, in ROLE_ORDER."""
     with src.engine.connect() as conn:
         roles = {r for (r,) in conn.execute(select(app_user.c.role).where(app_user.c.disabled.is_(False)))}
-    return sorted(roles, key=lambda r: ("viewer", "admin", "analyst").index(r) if r in ("viewer", "admin",
-                                                                                        "analyst") else 9)
+    return sorted(roles, key=lambda r: ROLE_ORDER.index(r) if r in ROLE_ORDER else len(ROLE_ORDER))
 
 
 def predraw(server: flask.Flask, src: data.Source, budget: Budget = Budget(),

@@ -35,25 +35,31 @@ class Warmer:
         self.server = server
         self.version: str | None = None
         self.ready = False
+        self._stopped = threading.Event()
         self.thread = threading.Thread(target=self._run, name="shequ-warmup", daemon=True)
+
+    def stop(self, timeout_s: float = 60) -> None:
+        """Stop after the view being drawn (tests, the bench: a thread left polling a database it no longer owns)."""
+        self._stopped.set()
+        self.thread.join(timeout_s)
 
     def _run(self) -> None:
         engine, basis = self.server.config["SHEQU_ENGINE"], self.server.config["SHEQU_BASIS"]
-        while True:
+        while not self._stopped.is_set():
             try:
                 src = data.source_for(engine, basis)
                 if src.version != self.version:
                     self.ready = False
                     started = time.perf_counter()
                     warm(src)
-                    drawn = predraw.predraw(self.server, src, still_current=lambda: data.source_for(
-                        engine, basis).version == src.version)
+                    drawn = predraw.predraw(self.server, src, still_current=lambda: not self._stopped.is_set() and
+                                            data.source_for(engine, basis).version == src.version)
                     self.version, self.ready = src.version, True
                     log.info("data version %s warm in %.1f s (%d views drawn ahead)", src.version,
                              time.perf_counter() - started, drawn)
             except Exception:  # noqa: BLE001 — the pages still build what they need; try again later
                 log.exception("warming the dashboard's tables failed")
-            time.sleep(POLL_SECONDS)
+            self._stopped.wait(POLL_SECONDS)
 
 
 def start(server: Flask) -> Warmer:

@@ -55,13 +55,14 @@ def test_drawing_ahead_keeps_to_its_budget_and_stops_when_the_data_move_on(app_w
     assert predraw.predraw(app.server, src, still_current=lambda: next(checks, False)) == 2
 
 
-def test_the_warm_up_draws_ahead_after_each_load(app_with_data, engine, tmp_path, monkeypatch):
+def test_the_warm_up_draws_ahead_after_each_load(app_with_data, engine, tmp_path, monkeypatch, request):
     from dashboard import warmup
     import time
     monkeypatch.setattr(warmup, "POLL_SECONDS", 0.2)
     app = app_with_data
     cache = app.server.extensions[EXTENSION]
     warmer = warmup.start(app.server)
+    request.addfinalizer(warmer.stop)          # not left polling the next test's database
     deadline = time.monotonic() + 120
     while not warmer.ready:
         assert time.monotonic() < deadline, "the warm-up did not finish"
