@@ -3,8 +3,8 @@
 A new data version empties the answers (dashboard/response_cache.py): without this, the first official to open
 each view after a load waits for it to be drawn. The warm-up thread (dashboard/warmup.py) calls `predraw` once
 the tables are built. Views are drawn in the order people need them — the latest period's pages in Chinese for
-each role in use, then English, then each county, indicator and sort, then (a city's or a province's data, not
-a nation's) the earlier periods — each exactly
+each role in use, then English, then each county (with the first block of the communities grid), indicator
+and sort, then (a city's or a province's data, not a nation's) the earlier periods — each exactly
 as a click would draw it (the page's own callback, for a user of that role), until a budget of time, views or
 memory is spent. A view that is not drawn ahead is drawn at its first click, as before.
 """
@@ -31,6 +31,7 @@ from .i18n import LANGS
 log = logging.getLogger(__name__)
 DISPATCH = "/_dash-update-component"
 ROUTING_OUTPUT = ".._pages_content.children..._pages_store.data.."
+GRID_OUTPUT = f"..{ids.COMMUNITY_GRID}.getRowsResponse...{ids.COMMUNITY_COUNT}.children.."
 PAGE_ORDER = ("/", "/scorecard", "/counties", "/communities", "/leaders", "/reporting", "/briefing")
 MAX_COUNTIES = 60          # a province's or the nation's hundreds of counties: only the first ones ahead
 # Earlier periods too, up to this many communities: each period drawn keeps its tables in memory (dashboard/data.py),
@@ -110,16 +111,48 @@ def _dispatcher(server: flask.Flask):
 
 
 def _draw(server, dispatch, cache, path: str, query: dict, lang: str, role: str) -> int:
+    """The page at path?query, and for the communities page the first block of its grid (what the browser asks
+    for next); how many were drawn."""
     search = "?" + urlencode(query)
-    body = {"output": ROUTING_OUTPUT,
+    drawn = _dispatch(server, dispatch, cache, _page_body(path, search), lang, role,
+                      lambda: response_cache.page_key(path, search, lang, role))
+    if path == "/communities":
+        block = first_block()
+        drawn += _dispatch(server, dispatch, cache, _block_body(search, block), lang, role,
+                           lambda: response_cache.grid_key(search, block, lang, role))
+    return drawn
+
+
+def first_block() -> dict:
+    """The grid's first request for a view (the browser adds an empty `api`, which the callback does not read)."""
+    rows = sys.modules["dashboard.pages.communities"].BLOCK_ROWS
+    return {"startRow": 0, "endRow": rows, "sortModel": [], "filterModel": {}}
+
+
+def _page_body(path: str, search: str) -> dict:
+    return {"output": ROUTING_OUTPUT,
             "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
             "inputs": [{"id": "_pages_location", "property": "pathname", "value": path},
                        {"id": "_pages_location", "property": "search", "value": search}],
             "changedPropIds": ["_pages_location.search"], "state": []}
+
+
+def _block_body(search: str, block: dict) -> dict:
+    return {"output": GRID_OUTPUT,
+            "outputs": [{"id": ids.COMMUNITY_GRID, "property": "getRowsResponse"},
+                        {"id": ids.COMMUNITY_COUNT, "property": "children"}],
+            "inputs": [{"id": ids.COMMUNITY_GRID, "property": "getRowsRequest", "value": block}],
+            "state": [{"id": ids.URL, "property": "search", "value": search}],
+            "changedPropIds": [f"{ids.COMMUNITY_GRID}.getRowsRequest"]}
+
+
+def _dispatch(server, dispatch, cache, body: dict, lang: str, role: str, key) -> int:
+    """Draw one answer as a click of a user of the role would, keyed before drawing (a load meanwhile moves the
+    data version: the answer is then stored under the old one, never served)."""
     with server.test_request_context(DISPATCH, method="POST", json=body,
                                      headers={"Cookie": f"{ids.LANG_COOKIE}={lang}"}):
         login_user(WebUser(User(0, "", role, None, False)))     # a user of the role, no one's own
-        key, _ = response_cache.page_key(path, search, lang, role)
+        key, _ = key()
         if key in cache:
             return 0
         response = server.make_response(dispatch())

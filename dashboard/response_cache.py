@@ -5,25 +5,25 @@ the answer bytes are reused. A page's key is the view it shows — path, languag
 "/" and "/?period=<latest>" are one view), the rest of its query and the role (whose menu it shows) — with the
 database's data version, which changes on every load or status change, so a stale view is never served. A
 page holds nothing of a user's own: the name and CSRF token come with the app's shell (dashboard/app.py), and
-tests/test_response_cache.py holds every read-only page to that. A block of the communities grid is keyed by
-its request body and the user's role and county. The cache belongs to one app (a worker process); workers
+tests/test_response_cache.py holds every read-only page to that. A block of the communities grid is keyed the
+same way, with the block's rows, order and filters. The cache belongs to one app (a worker process); workers
 need not share it, since the data version keeps each one correct. dashboard/warmup.py fills it ahead of the
 first click.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from collections import OrderedDict
 from urllib.parse import parse_qs
 
 import flask
 
-from etl import queries
-
 from . import auth, data, ids
 from .components import parse_basis
 from .i18n import parse_lang
+from .urls import parse_search, text_param
 
 READ_ONLY_PAGES = frozenset({"/", "/scorecard", "/counties", "/communities", "/leaders", "/reporting",
                              "/briefing"})
@@ -116,21 +116,32 @@ def _key(server: flask.Flask) -> tuple[str, str | None] | None:
         return page_key(values["pathname"], values.get("search"), cookie, user.role)
     if not output.startswith(READ_ONLY_OUTPUTS) or user is None:
         return None
-    engine = server.config["SHEQU_ENGINE"]
-    parts = (request.get_data(), user.role, user.county_code or "", cookie or "", server.config["SHEQU_BASIS"],
-             str(engine.url), queries.data_version(engine))
-    return _digest(parts), None
+    inputs = {i.get("property"): i.get("value") for i in body.get("inputs", []) if isinstance(i, dict)}
+    state = {i.get("property"): i.get("value") for i in body.get("state", []) if isinstance(i, dict)}
+    return grid_key(state.get("search"), inputs.get("getRowsRequest"), cookie, user.role)
 
 
 def page_key(path: str, search, cookie: str | None, role: str) -> tuple[str, str | None]:
     """The key of the view a page shows for this address, language cookie and role (whose menu it shows), inside
     the app's context; and the language the page would remember in the cookie."""
-    query = page_query(search)
+    return _view_key(("page", path, role), page_query(search), cookie)
+
+
+def grid_key(search, block, cookie: str | None, role: str) -> tuple[str, str | None]:
+    """The key of a block of the communities grid: the view of its address (read as the grid's callback reads
+    it, urls.parse_search) and the block's rows, order and filters (what else the grid sends is not read)."""
+    query = {k: v for k, v in parse_search(search if isinstance(search, str) else "").items() if text_param(v)}
+    if isinstance(block, dict):
+        block = {k: block.get(k) for k in ("startRow", "endRow", "sortModel", "filterModel")}
+    return _view_key(("grid", role, json.dumps(block, sort_keys=True, default=str)), query, cookie)
+
+
+def _view_key(what: tuple, query: dict[str, str], cookie: str | None) -> tuple[str, str | None]:
     asked = query.pop("lang", None)
     lang = parse_lang(asked, cookie)
     src = data.source(parse_basis(query.pop(ids.BASIS, None)))
     period = data.resolve_period(src, query.pop("period", None))
-    parts = ("page", path, role, lang, src.basis, period, sorted(query.items()), src.url, src.version)
+    parts = (*what, lang, src.basis, period, sorted(query.items()), src.url, src.version)
     return _digest(parts), (lang if asked == lang and cookie != lang else None)
 
 

@@ -38,11 +38,31 @@ def test_a_view_drawn_ahead_is_what_a_click_draws_and_answers_the_first_click(ap
     for path, search in views:
         ahead[path, search] = page_request(viewer, path, search)
         assert len(cache._entries) == drawn, f"{path}{search} was not drawn ahead"
+    blocks = {search: block_request(viewer, search) for search in ("?county=450981", "?period=2015")}
+    assert len(cache._entries) == drawn, "the grid's first block was not drawn ahead"
     cache.clear()
     again = app.server.test_client()              # the same visit again (the English view set the cookie)
     login(again, "view")
     for (path, search), answer in ahead.items():
         assert page_request(again, path, search) == answer, f"{path}{search} drawn ahead differs from a click"
+    for search, answer in blocks.items():
+        assert block_request(again, search) == answer
+    assert '"rowCount":3' in answer
+
+
+def block_request(client, search):
+    """The grid's first request for the view at /communities+search, as Chromium sends it (an `api` included)."""
+    body = {"output": "..community-grid.getRowsResponse...community-count.children..",
+            "outputs": [{"id": "community-grid", "property": "getRowsResponse"},
+                        {"id": "community-count", "property": "children"}],
+            "inputs": [{"id": "community-grid", "property": "getRowsRequest",
+                        "value": {"startRow": 0, "endRow": 100, "sortModel": [], "filterModel": {}, "api": {}}}],
+            "state": [{"id": "url", "property": "search", "value": search}],
+            "changedPropIds": ["community-grid.getRowsRequest"]}
+    response = client.post("/_dash-update-component", json=body,
+                           headers={"X-CSRFToken": client.get_cookie("_csrf_token").value})
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
 
 
 def test_drawing_ahead_keeps_to_its_budget_and_stops_when_the_data_move_on(app_with_data, engine):
