@@ -133,7 +133,10 @@ def test_users_of_one_role_share_a_drawing_and_each_sees_their_own_menu(dash_duo
     start(dash_duo, dashboard_app)
 
     def menu(name, role):
-        until(lambda: dash_duo.find_element("#user-name").text == f"{name} · {role}", 20)
+        """Until the menu shows name · role (read in the page: a re-render may replace the element meanwhile)."""
+        until(lambda: dash_duo.driver.execute_script(
+            "const e = document.getElementById('user-name'); return e ? e.innerText : null") == f"{name} · {role}", 20)
+        wait_idle(dash_duo)
 
     login(dash_duo, "viewer")
     menu("viewer", t("role_viewer", "zh"))
