@@ -17,6 +17,7 @@ from etl.config import load_settings
 from etl.db import database_url as resolve_url, make_engine
 
 from . import auth, data, ids, response_cache, security, warmup
+from .components import lang_to_remember, remember_lang
 from .jobs import job_manager
 from .i18n import LANGS, t
 from .urls import search_with
@@ -168,10 +169,8 @@ def _register_routes(app: dash.Dash) -> None:
 
     @server.after_request
     def remember_language(response):
-        lang = request.args.get("lang")
-        if lang in LANGS and request.cookies.get(ids.LANG_COOKIE) != lang:
-            response.set_cookie(ids.LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax")
-        return response
+        lang = lang_to_remember(request.args.get("lang"), request.cookies.get(ids.LANG_COOKIE))
+        return remember_lang(response, lang) if lang else response
 
 
 def serve(database_url: str | None = None, host: str = "127.0.0.1", port: int = 8050, threads: int = 8,

@@ -40,16 +40,25 @@ class View:
         return href(path or self.path, **query)
 
 
+def lang_to_remember(asked: str | None, cookie: str | None) -> str | None:
+    """The language a view asked for in its address, when the cookie does not hold it yet."""
+    return asked if asked == parse_lang(asked, cookie) and cookie != asked else None
+
+
+def remember_lang(response, lang: str):
+    """The visitor's language, kept for a year (the next visit without ?lang= opens in it)."""
+    response.set_cookie(ids.LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
 def make_view(path: str, query: dict, *params: str) -> View:
     """Read the query: the language (also remembered in a cookie), the period (latest when invalid)."""
     asked = text_param(query.get("lang"))
     cookie = flask.request.cookies.get(ids.LANG_COOKIE) if flask.has_request_context() else None
     lang = parse_lang(asked, cookie)
-    if asked == lang and cookie != lang and flask.has_request_context():
-        @flask.after_this_request
-        def _remember(response):
-            response.set_cookie(ids.LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax")
-            return response
+    remembered = lang_to_remember(asked, cookie)
+    if remembered and flask.has_request_context():
+        flask.after_this_request(lambda response: remember_lang(response, remembered))
     src = data.source(parse_basis(text_param(query.get(ids.BASIS))))
     period = data.resolve_period(src, text_param(query.get("period")))
     return View(path, lang, src, period, data.periods(src), {p: text_param(query.get(p)) for p in params})

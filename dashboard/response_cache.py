@@ -21,7 +21,7 @@ from urllib.parse import parse_qs
 import flask
 
 from . import auth, data, ids
-from .components import parse_basis
+from .components import lang_to_remember, parse_basis, remember_lang
 from .i18n import parse_lang
 from .urls import parse_search, text_param
 
@@ -80,12 +80,12 @@ def install(server: flask.Flask, max_entries: int = 2048, max_bytes: int = 256 *
         found = _key(server)
         if found is None:
             return None
-        key, remember_lang = found
+        key, lang = found
         body = server.extensions[EXTENSION].get(key)
         if body is not None:
             response = flask.Response(body, mimetype="application/json")
-            if remember_lang:       # what the page itself does when drawn (components.make_view)
-                response.set_cookie(ids.LANG_COOKIE, remember_lang, max_age=365 * 24 * 3600, samesite="Lax")
+            if lang:                # what the page itself does when drawn (components.make_view)
+                remember_lang(response, lang)
             return response
         flask.g.response_cache_key = key
         return None
@@ -142,7 +142,7 @@ def _view_key(what: tuple, query: dict[str, str], cookie: str | None) -> tuple[s
     src = data.source(parse_basis(query.pop(ids.BASIS, None)))
     period = data.resolve_period(src, query.pop("period", None))
     parts = (*what, lang, src.basis, period, sorted(query.items()), src.url, src.version)
-    return _digest(parts), (lang if asked == lang and cookie != lang else None)
+    return _digest(parts), lang_to_remember(asked, cookie)
 
 
 def page_query(search) -> dict[str, str]:
