@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -19,7 +20,8 @@ from .problems import Problem, Report
 from .registry import Registry
 from .safety import UnsafeWorkbook, check_workbook
 from .schema import COMMUNITY_FIELDS, LEADER_FIELDS
-from .validate import check_columns, clean_table, validate_communities, validate_links
+from .validate import (Cleaned, MatchedLinks, check_columns, clean_table, finish_links, match_links,
+                       validate_communities)
 from .workbook import EARLY, LATER, Isolated, WorkbookError, read_sheets, run_isolated, scan_ooxml_sheets
 
 
@@ -46,30 +48,91 @@ class Outcome:
 PART_ROWS = 25_000        # community rows handed to the loader at a time: big enough that a part's overhead is small
 
 
-def _locate(sheets: list[Sheet]) -> tuple[Table | None, Table | None]:
+def _locate(sheets: list[Sheet], ahead: LeadersAhead | None = None) -> tuple[Table | None, Table | None]:
+    find = ahead.find if ahead is not None else find_table
     community = leader = None
     for sheet in sheets:
         if community is None:
-            community = find_table(sheet, COMMUNITY_FIELDS, "community_name")
+            community = find(sheet, COMMUNITY_FIELDS, "community_name")
             if community is not None:
                 continue
         if leader is None:
-            leader = find_table(sheet, LEADER_FIELDS, "leader_name")
+            leader = find(sheet, LEADER_FIELDS, "leader_name")
     return community, leader
 
 
+@dataclass
+class _LeaderSheet:
+    table: Table
+    problems: list[Problem]             # its columns' and cells' problems
+    cleaned: Cleaned
+    matched: MatchedLinks | None        # its links matched for the county its title (or most codes) names
+
+
+class LeadersAhead:
+    """Each sheet located as soon as it is read, and a leader sheet cleaned and its links matched then, in the
+    thread that read it (`read_sheets(on_sheet=…)`).
+
+    The reader releases the GIL while it parses, so this is done while the far bigger community sheet is still
+    being parsed, not after it. The links are matched for the county the leader sheet names; parse_sheets uses
+    them when the return's county is that one, and matches again otherwise.
+    """
+
+    def __init__(self, file_name: str, registry: Registry | Callable[[], Registry]):
+        self._file, self._registry = file_name, registry
+        self._found: dict[tuple[int, str], Table | None] = {}
+        self._leaders: dict[int, _LeaderSheet] = {}
+
+    def __call__(self, sheet: Sheet) -> None:
+        fill_merged(sheet)
+        if self.find(sheet, COMMUNITY_FIELDS, "community_name") is not None:
+            return
+        table = self.find(sheet, LEADER_FIELDS, "leader_name")
+        if table is None:
+            return
+        found = Report(self._file)
+        check_columns(table, LEADER_FIELDS, found)
+        cleaned = clean_table(table, LEADER_FIELDS, found)
+        registry = _resolved(self._registry)
+        county = _county_named(table, cleaned, registry)
+        matched = match_links(cleaned, county, registry, self._file, sheet.name) if county and len(cleaned) else None
+        self._leaders[id(sheet)] = _LeaderSheet(table, found.problems, cleaned, matched)
+
+    def find(self, sheet: Sheet, fields, key_field: str) -> Table | None:
+        """find_table, once per sheet and kind of table."""
+        key = (id(sheet), key_field)
+        if key not in self._found:
+            self._found[key] = find_table(sheet, fields, key_field)
+        return self._found[key]
+
+    def leader_sheet(self, table: Table) -> _LeaderSheet | None:
+        done = self._leaders.get(id(table.sheet))
+        return done if done is not None and done.table is table else None
+
+
+def _county_named(table: Table, cleaned: Cleaned, registry: Registry) -> str | None:
+    county, _ = county_and_period_from_title(table.title_lines, registry.county_code_for)
+    if county is None:
+        by_code = registry.by_code()
+        counts = Counter(c.county_code for c in map(by_code.get, cleaned.columns["community_code"]) if c)
+        county = counts.most_common(1)[0][0] if counts else None
+    return county
+
+
 def parse_sheets(sheets: list[Sheet], file_name: str, registry: Registry, county_hint: str | None = None,
-                 period_hint: str | None = None, on_communities: Callable[[ReturnPart], None] | None = None,
-                 part_rows: int = PART_ROWS) -> tuple[ParsedReturn | None, Report]:
+                 period_hint: str | None = None, on_part: Callable[[ReturnPart], None] | None = None,
+                 part_rows: int = PART_ROWS, ahead: LeadersAhead | None = None) -> tuple[ParsedReturn | None, Report]:
     """The pure pipeline over a workbook's sheets: a ParsedReturn when there is no error, and the report.
 
-    `on_communities` is given the community rows part by part (`part_rows` each) as soon as each is valid, so
-    the loader stores one while the next is checked; the return may still be rejected after that.
+    `on_part` is given the community rows part by part as soon as each is valid, so the loader stores one while
+    the next is checked, then the leader links once the whole return is found valid, so the loader stores them
+    while the indicator terms are worked out; the return may still be rejected after the first parts. `ahead`
+    has located the sheets and prepared the leader sheet while they were read.
     """
     report = Report(file_name)
     for sheet in sheets:
         fill_merged(sheet)
-    community_table, leader_table = _locate(sheets)
+    community_table, leader_table = _locate(sheets, ahead)
     if community_table is None:
         report.add("no-table")
         return None, report
@@ -82,33 +145,51 @@ def parse_sheets(sheets: list[Sheet], file_name: str, registry: Registry, county
     report.county_code, report.period = county, period
     if not columns_ok or county is None or period is None:
         return None, report
-    communities = _communities_in_parts(community_table, county, period, registry, report, on_communities,
-                                        part_rows)
+    communities = _communities_in_parts(community_table, county, period, registry, report, on_part, part_rows)
     if leader_table is None:
         report.add("no-leader-sheet")
-        links = validate_links(None, county, registry, report, "", set())
+        links = finish_links(None, set(), report)
     else:
-        check_columns(leader_table, LEADER_FIELDS, report)
-        link_records = clean_table(leader_table, LEADER_FIELDS, report)
-        links = validate_links(link_records, county, registry, report, leader_table.sheet.name,
-                               set(communities["community_code"].tolist()))
+        links = _links(leader_table, county, registry, report, set(communities["community_code"].tolist()),
+                       ahead.leader_sheet(leader_table) if ahead is not None else None)
     if not report.valid:
         return None, report
+    if on_part is not None and len(links):
+        on_part(ReturnPart(county, period, None, links))
     parsed = ParsedReturn(county, period, communities, links, report.warnings)
     parsed.terms = terms_of(parsed)
     return parsed, report
 
 
+def _links(table: Table, county: str, registry: Registry, report: Report, reported: set[str],
+           done: _LeaderSheet | None) -> pd.DataFrame:
+    """The leader sheet's links (validate_links), with what LeadersAhead did while the sheets were read."""
+    if done is None:
+        check_columns(table, LEADER_FIELDS, report)
+        cleaned, matched = clean_table(table, LEADER_FIELDS, report), None
+    else:
+        report.problems += done.problems
+        cleaned, matched = done.cleaned, done.matched
+    if matched is None or matched.county_code != county:
+        matched = match_links(cleaned, county, registry, report.file, table.sheet.name) if len(cleaned) else None
+    return finish_links(matched, reported, report)
+
+
 def _communities_in_parts(table: Table, county: str, period: str, registry: Registry, report: Report,
                           on_part: Callable[[ReturnPart], None] | None, part_rows: int) -> pd.DataFrame:
     """The community rows cleaned and validated a part at a time; the problems in the order of a single pass
-    (every cell's, then every row's), wherever they were found."""
+    (every cell's, then every row's), wherever they were found.
+
+    The first part is a fifth of the others, so that the loader starts storing sooner.
+    """
     sheet = table.sheet.name
     cells, rows = Report(report.file), Report(report.file)
     seen: dict[str, int] = {}
     frames = []
-    for start in range(0, max(len(table.data_rows), 1), part_rows):
-        part = dataclasses.replace(table, data_rows=table.data_rows[start:start + part_rows])
+    first = max(part_rows // 5, 1)
+    starts = [0, *range(first, len(table.data_rows), part_rows)] if len(table.data_rows) > first else [0]
+    for start, end in zip(starts, [*starts[1:], max(len(table.data_rows), 1)]):
+        part = dataclasses.replace(table, data_rows=table.data_rows[start:end])
         cleaned = clean_table(part, COMMUNITY_FIELDS, cells)
         frames.append(validate_communities(cleaned, county, registry, rows, sheet, seen))
         if on_part is not None and report.valid and cells.valid and rows.valid:
@@ -160,14 +241,23 @@ def parse_content(content: bytes, file_name: str, registry: Registry | Callable[
                   errors: dict | None = None, early=None) -> tuple[ParsedReturn | None, Report]:
     """Read and validate a workbook's bytes in this process (trusted input, tests); see parse_untrusted.
 
-    `registry` may be a function giving it, called once the sheets are read (the worker's Later). `early` (the
-    worker's Early) is handed the community rows in parts as they are found valid; the result then leaves them
-    out, since the parent has them.
+    `registry` may be a function giving it (the worker's Later). `early` (the worker's Early) is handed the
+    community rows in parts as they are found valid, then the leader links (parse_sheets' `on_part`); the result
+    then leaves out what was handed over, since the parent has it.
     """
-    sheets = read_sheets(content, errors)
-    parsed, report = parse_sheets(sheets, file_name, _resolved(registry), county_hint, period_hint, early)
-    if parsed is not None and early is not None and early.sent:
-        parsed.communities = None
+    handed_over = set()
+
+    def hand_over(part: ReturnPart) -> None:
+        early(part)
+        handed_over.add("links" if part.communities is None else "communities")
+
+    ahead = LeadersAhead(file_name, registry)
+    sheets = read_sheets(content, errors, on_sheet=ahead)
+    parsed, report = parse_sheets(sheets, file_name, _resolved(registry), county_hint, period_hint,
+                                  hand_over if early is not None else None, ahead=ahead)
+    if parsed is not None:
+        parsed.communities = None if "communities" in handed_over else parsed.communities
+        parsed.links = None if "links" in handed_over else parsed.links
     return parsed, report
 
 
@@ -187,7 +277,7 @@ def _pickled(registry: Registry) -> bytes:
 
 
 class Parsing:
-    """A workbook being read (start_parse): its valid community rows part by part (`parts`), then the result."""
+    """A workbook being read (start_parse): its valid rows part by part (`parts`), then the result."""
 
     def __init__(self, file_name: str, done: tuple[ParsedReturn | None, Report] | None = None,
                  worker: Isolated | None = None):
@@ -196,16 +286,16 @@ class Parsing:
         self._drained = done is not None
 
     def first_part(self) -> ReturnPart | None:
-        """The first part of the community rows, while the worker goes on; None when it finished without one."""
+        """The first part of the return's rows, while the worker goes on; None when it finished without one."""
         if not self._parts and not self._drained:
             self._next()
         return self._parts[0] if self._parts else None
 
     def parts(self):
-        """Every part's rows: those received already, then each as the worker hands it over."""
-        yield from (p.communities for p in list(self._parts))
+        """Every part: those received already, then each as the worker hands it over."""
+        yield from list(self._parts)
         while self._next():
-            yield self._parts[-1].communities
+            yield self._parts[-1]
 
     def cancel(self) -> None:
         """Stop the worker (the load failed): a worker left blocked on handing over a part would never exit."""
@@ -225,15 +315,18 @@ class Parsing:
 
     def result(self) -> tuple[ParsedReturn | None, Report]:
         if self._done is None:
-            while self._next():          # a valid return's community rows come first, in parts
+            while self._next():          # a valid return's rows come first, in parts
                 pass
             try:
                 parsed, report = self._worker.result()
             except WorkbookError as exc:
                 parsed, report = None, _failed(self.file_name, exc)
-            if parsed is not None and parsed.communities is None:        # handed over in parts
-                frames = [p.communities for p in self._parts]
-                parsed.communities = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+            if parsed is not None:       # put together again from what was handed over
+                frames = [p.communities for p in self._parts if p.communities is not None]
+                if parsed.communities is None:
+                    parsed.communities = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+                if parsed.links is None:
+                    parsed.links = next(p.links for p in self._parts if p.links is not None)
             self._done = parsed, report
         return self._done
 

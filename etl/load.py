@@ -33,11 +33,13 @@ class ParsedReturn:
 
 @dataclass
 class ReturnPart:
-    """Validated community rows of a return, handed over by the reader while it checks the rest."""
+    """Validated rows of a return, handed over by the reader while it checks the rest: a part of its community
+    rows, or, once all of it is found valid, its leader links."""
 
     county_code: str
     period: str
-    communities: pd.DataFrame
+    communities: pd.DataFrame | None
+    links: pd.DataFrame | None = None
 
 
 @dataclass
@@ -59,19 +61,20 @@ def load_return(engine: Engine, parsed: ParsedReturn, file_name: str, content: b
     one transaction: if anything fails, the database is as it was. A bulk load of many returns may leave the
     indicators to one `recompute` at the end (recompute_indicators=False).
     """
-    return load_streamed(engine, parsed.county_code, parsed.period, [parsed.communities], lambda: parsed, file_name,
-                         content, uploaded_by, recompute_indicators)
+    whole = ReturnPart(parsed.county_code, parsed.period, parsed.communities, parsed.links)
+    return load_streamed(engine, parsed.county_code, parsed.period, [whole], lambda: parsed, file_name, content,
+                         uploaded_by, recompute_indicators)
 
 
 class _Rejected(Exception):
     """The rest of a streamed return has errors: the transaction is rolled back."""
 
 
-def load_streamed(engine: Engine, county_code: str, period: str, parts: Iterable[pd.DataFrame],
+def load_streamed(engine: Engine, county_code: str, period: str, parts: Iterable[ReturnPart],
                   rest: Callable[[], ParsedReturn | None], file_name: str, content: bytes, uploaded_by: str = "cli",
                   recompute_indicators: bool = True) -> LoadResult | None:
-    """load_return for a return whose reader is still at work: each part of its community rows goes in as it
-    comes, then `rest()` waits for the whole return (its communities are the parts).
+    """load_return for a return whose reader is still at work: each part of its rows goes in as it comes, then
+    `rest()` waits for the whole return (made of the parts, and what was not handed over in parts).
 
     `rest()` gives None when the reader found errors after handing parts over: then nothing is written and this
     returns None.
@@ -93,17 +96,23 @@ def load_streamed(engine: Engine, county_code: str, period: str, parts: Iterable
                 county_code=county_code, period=period, file_name=file_name, sha256=digest, content=content,
                 uploaded_by=uploaded_by, uploaded_at=now, status="submitted", status_changed_at=now,
                 n_communities=0, n_links=0)).inserted_primary_key[0]
+            links_stored = False
             for part in parts:
-                bulk_insert(conn, community_return, part,
-                            ["community_code", *COMMUNITY_VALUE_FIELDS, "sheet", "source_row"],
-                            submission_id=submission_id)
+                if part.communities is not None:
+                    bulk_insert(conn, community_return, part.communities,
+                                ["community_code", *COMMUNITY_VALUE_FIELDS, "sheet", "source_row"],
+                                submission_id=submission_id)
+                if part.links is not None:
+                    bulk_insert(conn, leader_link, part.links, list(LINK_FIELDS), submission_id=submission_id)
+                    links_stored = True
             parsed = rest()
             if parsed is None:
                 raise _Rejected
             conn.execute(update(submission).where(submission.c.id == submission_id).values(
                 warnings=json.dumps([p.to_dict() for p in parsed.warnings], ensure_ascii=False),
                 n_communities=len(parsed.communities), n_links=len(parsed.links)))
-            bulk_insert(conn, leader_link, parsed.links, list(LINK_FIELDS), submission_id=submission_id)
+            if not links_stored:
+                bulk_insert(conn, leader_link, parsed.links, list(LINK_FIELDS), submission_id=submission_id)
             terms = parsed.terms if parsed.terms is not None else terms_of(parsed)
             store_terms(conn, submission_id, terms)
             if older:

@@ -24,6 +24,7 @@ class Sheet:
     rows: list[list]
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     hidden: bool = False
+    merged_filled: bool = False       # fill_merged has run
 
 
 @dataclass
@@ -41,6 +42,9 @@ class Table:
 
 def fill_merged(sheet: Sheet) -> None:
     """Give every cell of a merged range the value of its top-left cell, as a reader of the sheet sees it."""
+    if sheet.merged_filled:
+        return
+    sheet.merged_filled = True
     height = len(sheet.rows)
     for (r0, c0), (r1, c1) in sheet.merged:
         if r0 >= height:

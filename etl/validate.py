@@ -182,17 +182,31 @@ def validate_communities(cleaned: Cleaned, county_code: str, registry: Registry,
     return pd.DataFrame(data, columns=COMMUNITY_COLUMNS)
 
 
-def validate_links(cleaned: Cleaned | None, county_code: str, registry: Registry, report: Report, sheet: str,
-                   reported: set[str]) -> pd.DataFrame:
-    """Leader links: a registry community of this county each, no duplicates, 1–3 communities per leader."""
-    columns = ["leader_name", "leader_level", "leader_post", "community_code", "sheet", "source_row"]
-    if cleaned is None or not len(cleaned):
-        return pd.DataFrame(columns=columns)
+LINK_COLUMNS = ["leader_name", "leader_level", "leader_post", "community_code", "sheet", "source_row"]
+
+
+@dataclass
+class MatchedLinks:
+    """Leader links matched to the county's registry communities, before the return's own community rows are
+    known: their problems so far, and where each kept link's "is it in this return?" check goes among them."""
+
+    cleaned: Cleaned
+    sheet: str
+    county_code: str
+    keep: list[int]                  # indices into cleaned
+    communities: list                # the registry community of each kept link
+    problems: list[Problem]
+    checks: list[int]                # for each kept link, the position in `problems` its check reports at
+
+
+def match_links(cleaned: Cleaned, county_code: str, registry: Registry, file: str, sheet: str) -> MatchedLinks:
+    """validate_links' work that needs no community rows, so that it can run while they are still being read."""
+    found = Report(file)
     cols, letters, rows = cleaned.columns, cleaned.letters, cleaned.rows
     by_code = registry.by_code()
     names, levels, codes, community_names = (cols["leader_name"], cols["leader_level"], cols["community_code"],
                                              cols["community_name"])
-    keep, matched, seen, load = [], [], set(), {}
+    keep, matched, checks, seen, load = [], [], [], set(), {}
     for k in range(len(rows)):
         if not names[k] or not levels[k]:
             continue   # reported as missing values
@@ -200,27 +214,56 @@ def validate_links(cleaned: Cleaned | None, county_code: str, registry: Registry
         if community is None or community.county_code != county_code or (
                 community_names[k] and community_names[k] != community.name
                 and _community_key(community_names[k]) != _community_key(community.name)):
-            community = match_community(cleaned.record(k), county_code, registry, report, sheet,
+            community = match_community(cleaned.record(k), county_code, registry, found, sheet,
                                         unknown_code="leader-unknown-community")
         if community is None:
             continue
         key = (names[k], levels[k], community.code)
         if key in seen:
-            report.add("duplicate-link", sheet=sheet, row=rows[k], column=letters.get("leader_name"), value=names[k])
+            found.add("duplicate-link", sheet=sheet, row=rows[k], column=letters.get("leader_name"), value=names[k])
             continue
         seen.add(key)
-        if community.code not in reported:
-            report.add("leader-community-not-reported", sheet=sheet, row=rows[k],
-                       column=letters.get("community_name") or letters.get("community_code"), value=community.name)
+        checks.append(len(found.problems))
         load.setdefault((names[k], levels[k]), []).append(rows[k])
         keep.append(k)
-        matched.append(community.code)
+        matched.append(community)
     for (name, _level), link_rows in load.items():
         if len(link_rows) > 3:
-            report.add("leader-overload", sheet=sheet, row=link_rows[3], value=name, detail=str(len(link_rows)))
-    return pd.DataFrame({"leader_name": [names[k] for k in keep], "leader_level": [levels[k] for k in keep],
-                         "leader_post": [cols["leader_post"][k] for k in keep], "community_code": matched,
-                         "sheet": sheet, "source_row": [rows[k] for k in keep]}, columns=columns)
+            found.add("leader-overload", sheet=sheet, row=link_rows[3], value=name, detail=str(len(link_rows)))
+    return MatchedLinks(cleaned, sheet, county_code, keep, matched, found.problems, checks)
 
 
-__all__ = ["clean_table", "check_columns", "validate_communities", "validate_links", "LEADER_FIELDS"]
+def finish_links(links: MatchedLinks | None, reported: set[str], report: Report) -> pd.DataFrame:
+    """The matched links as a frame; their problems to the report, each link to a community the return does not
+    report among them, where a single pass would have put it."""
+    if links is None:
+        return pd.DataFrame(columns=LINK_COLUMNS)
+    cleaned = links.cleaned
+    cols, letters, rows, sheet = cleaned.columns, cleaned.letters, cleaned.rows, links.sheet
+    done = 0
+    for k, community, at in zip(links.keep, links.communities, links.checks):
+        if community.code not in reported:
+            report.problems += links.problems[done:at]
+            done = at
+            report.add("leader-community-not-reported", sheet=sheet, row=rows[k],
+                       column=letters.get("community_name") or letters.get("community_code"),
+                       value=community.name)
+    report.problems += links.problems[done:]
+    keep = links.keep
+    return pd.DataFrame({"leader_name": [cols["leader_name"][k] for k in keep],
+                         "leader_level": [cols["leader_level"][k] for k in keep],
+                         "leader_post": [cols["leader_post"][k] for k in keep],
+                         "community_code": [c.code for c in links.communities],
+                         "sheet": sheet, "source_row": [rows[k] for k in keep]}, columns=LINK_COLUMNS)
+
+
+def validate_links(cleaned: Cleaned | None, county_code: str, registry: Registry, report: Report, sheet: str,
+                   reported: set[str]) -> pd.DataFrame:
+    """Leader links: a registry community of this county each, no duplicates, 1–3 communities per leader."""
+    matched = (match_links(cleaned, county_code, registry, report.file, sheet)
+               if cleaned is not None and len(cleaned) else None)
+    return finish_links(matched, reported, report)
+
+
+__all__ = ["clean_table", "check_columns", "validate_communities", "validate_links", "match_links",
+           "finish_links", "MatchedLinks", "LEADER_FIELDS"]

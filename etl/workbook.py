@@ -47,7 +47,7 @@ _INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\
                         "\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]")
 
 
-def read_sheets(content: bytes, errors: dict | None = None) -> list[Sheet]:
+def read_sheets(content: bytes, errors: dict | None = None, on_sheet=None) -> list[Sheet]:
     """Every worksheet's cells from Excel's A1 (so list indices map to Excel rows), with its merged ranges.
 
     Before the reader allocates a sheet's grid, the real extent of an OOXML sheet's cells is measured (a 5 KB
@@ -55,6 +55,8 @@ def read_sheets(content: bytes, errors: dict | None = None) -> list[Sheet]:
     turns into blanks) keep their text, so that a number column reports them; text is cleaned of invisible
     control and direction characters, and a cell longer than Excel allows is refused. `errors` is the scan's
     result when the caller has already made it (etl/ingest.py scans on the other core while this parses).
+    `on_sheet(sheet)` is called with each sheet as soon as it is read, in the thread that read it, while the
+    others may still be parsing.
     """
     if errors is None:
         errors = scan_ooxml_sheets(content)
@@ -69,7 +71,10 @@ def read_sheets(content: bytes, errors: dict | None = None) -> list[Sheet]:
     books.put(book)
 
     def read(meta) -> Sheet:
-        return _read_sheet(books, content, meta, errors.get(meta.name, ()))
+        sheet = _read_sheet(books, content, meta, errors.get(meta.name, ()))
+        if on_sheet is not None:
+            on_sheet(sheet)
+        return sheet
 
     if len(worksheets) < 2:
         return list(map(read, worksheets))
@@ -309,11 +314,10 @@ class Early:
     """
 
     def __init__(self, conn=None):
-        self._conn, self.sent = conn, False
+        self._conn = conn
 
     def __call__(self, value) -> None:
         self._conn.send_bytes(pickle.dumps(("early", value), protocol=pickle.HIGHEST_PROTOCOL))
-        self.sent = True
 
 
 EARLY = Early()      # a placeholder among Isolated's args, replaced in the child by an Early bound to its pipe

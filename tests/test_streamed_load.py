@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from conftest import refuse_inserts, table_counts
-from etl.ingest import ingest_path, parse_sheets
+from etl.ingest import ingest_path, parse_content, parse_sheets
 from etl.registry import default_registry
 from etl.workbook import read_sheets
 from returns import SheetSpec, communities, leader_sheet, simple_return, standard_rows, write_workbook
@@ -20,15 +20,15 @@ from returns import SheetSpec, communities, leader_sheet, simple_return, standar
 def _parse(path, part_rows):
     parts = []
     parsed, report = parse_sheets(read_sheets(path.read_bytes()), path.name, default_registry(),
-                                  on_communities=parts.append, part_rows=part_rows)
+                                  on_part=parts.append, part_rows=part_rows)
     return parsed, report, parts
 
 
 def test_parts_add_up_to_the_single_pass(tmp_path):
     path = simple_return(tmp_path / "r.xlsx", rows=standard_rows(n=7))
     whole, whole_report, whole_parts = _parse(path, part_rows=10_000)
-    parsed, report, parts = _parse(path, part_rows=3)
-    assert [len(p.communities) for p in parts] == [3, 3, 1]
+    parsed, report, parts = _parse(path, part_rows=5)
+    assert [len(p.communities) for p in parts] == [1, 5, 1]        # the first part a fifth of the others
     assert len(whole_parts) == 1
     assert {(p.county_code, p.period) for p in parts} == {("450981", "2015")}
     pd.testing.assert_frame_equal(pd.concat([p.communities for p in parts], ignore_index=True), whole.communities)
@@ -39,14 +39,14 @@ def test_parts_add_up_to_the_single_pass(tmp_path):
 
 def test_a_duplicate_in_a_later_part_and_the_problems_in_sheet_order(tmp_path):
     rows = standard_rows(n=5)
-    rows[1][5] = "很大"                     # a bad area in the first part (Excel row 5)
-    rows.append(list(rows[0]))            # the first community again, in the third part (Excel row 9)
-    rows[4][7] = "也许"                     # a bad yes/no in the second part (Excel row 8)
+    rows[1][5] = "很大"                     # a bad area in the second part (Excel row 5; parts of 1, 2, 2, 1 rows)
+    rows.append(list(rows[0]))            # the first community again, in the fourth part (Excel row 9)
+    rows[4][7] = "也许"                     # a bad yes/no in the third part (Excel row 8)
     path = simple_return(tmp_path / "r.xlsx", rows=rows)
     _, whole_report, _ = _parse(path, part_rows=10_000)
     parsed, report, parts = _parse(path, part_rows=2)
     assert parsed is None
-    assert len(parts) == 0                # the first part already has an error: nothing is handed over
+    assert len(parts) == 1                # the second part has an error: nothing after it is handed over
     assert report.flat() == whole_report.flat()
     codes = [(row, code) for row, _, code in report.flat() if code != "no-leader-sheet"]
     assert codes == [(5, "wrong-type"), (8, "wrong-type"), (9, "duplicate-community")]
@@ -57,8 +57,65 @@ def test_valid_parts_are_handed_over_until_a_part_has_an_error(tmp_path):
     rows[4][5] = "很大"                     # Excel row 8: the third part of two rows
     path = simple_return(tmp_path / "r.xlsx", rows=rows)
     parsed, report, parts = _parse(path, part_rows=2)
-    assert parsed is None and [len(p.communities) for p in parts] == [2, 2]
+    assert parsed is None and [len(p.communities) for p in parts] == [1, 2]
     assert (8, "F", "wrong-type") in report.flat()
+
+
+def _with_links(tmp_path, n=7, links=None):
+    cs = communities(n=n)
+    links = links or [["王伟", "厅级", "市委常委", cs[0].code, cs[0].name], ["李强", "县级", "副市长", cs[5].code, cs[5].name],
+                      ["李强", "县级", "副市长", cs[6].code, cs[6].name]]
+    return write_workbook(tmp_path / "r.xlsx", SheetSpec(rows=standard_rows(n=n)), leader_sheet(links))
+
+
+def test_the_links_are_handed_over_last_once_the_return_is_valid(tmp_path):
+    path = _with_links(tmp_path)
+    whole, whole_report, _ = _parse(path, part_rows=10_000)
+    parsed, report, parts = _parse(path, part_rows=5)
+    assert [(p.communities is None, p.links is None) for p in parts] == [(False, True)] * 3 + [(True, False)]
+    pd.testing.assert_frame_equal(parts[-1].links, whole.links)
+    assert list(parts[-1].links["source_row"]) == [3, 4, 5]
+    pd.testing.assert_frame_equal(parsed.terms, whole.terms)
+    assert report.flat() == whole_report.flat()
+
+
+def test_links_with_a_problem_are_not_handed_over(tmp_path):
+    cs = communities(n=7)
+    path = _with_links(tmp_path, links=[["王伟", "厅级", "市委常委", cs[0].code, cs[0].name],
+                                        ["李强", "厅级", "副市长", "", "没有这个社区"]])
+    parsed, report, parts = _parse(path, part_rows=5)
+    assert parsed is None and all(p.links is None for p in parts)
+    assert report.flat() == [(4, "E", "leader-unknown-community")]
+    assert len(parts) == 3                # every community part was valid
+
+
+def test_a_return_handed_over_in_parts_is_stored_once(engine, tmp_path):
+    outcome = ingest_path(engine, _with_links(tmp_path))
+    assert outcome.status == "loaded" and outcome.counts["links"] == 3 and outcome.counts["communities"] == 7
+    counts = table_counts(engine)
+    assert counts["leader_link"] == 3 and counts["community_return"] == 7
+
+
+@pytest.mark.parametrize("layout", ["leaders-second", "leaders-first", "title-names-another-county", "no-title"])
+def test_the_leader_sheet_prepared_while_the_sheets_are_read_gives_a_single_pass(tmp_path, layout):
+    """parse_content matches the links while the community sheet is still being read, for the county the leader
+    sheet names (its title, else most of its codes): the same links and problems as one pass after reading."""
+    cs = communities(n=7)
+    links = [["王伟", "厅级", "市委常委", cs[0].code, cs[0].name], ["王伟", "厅级", "市委常委", cs[0].code, cs[0].name],
+             ["李强", "县级", "副市长", "", cs[6].name], ["张敏", "县级", "局长", cs[1].code, "别的名字"],
+             ["赵刚", "县级", "主任", "450902001001", ""]]
+    leaders = leader_sheet(links, county_label="玉州区" if layout == "title-names-another-county" else "北流市")
+    if layout == "no-title":
+        leaders = SheetSpec(name=leaders.name, headers=leaders.headers, rows=links)
+    rows = SheetSpec(rows=standard_rows(n=6))
+    path = write_workbook(tmp_path / "r.xlsx", *((leaders, rows) if layout == "leaders-first" else (rows, leaders)))
+    parsed, report = parse_content(path.read_bytes(), path.name, default_registry())
+    whole, whole_report = parse_sheets(read_sheets(path.read_bytes()), path.name, default_registry())
+    assert report.flat() == whole_report.flat()
+    assert [code for _, _, code in report.flat()].count("leader-community-not-reported") == 1      # cs[6]
+    assert (parsed is None) == (whole is None)
+    if parsed is not None:
+        pd.testing.assert_frame_equal(parsed.links, whole.links)
 
 
 def test_a_return_rejected_after_its_rows_went_in_leaves_the_database_as_it_was(engine, tmp_path):
