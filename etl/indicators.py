@@ -24,8 +24,11 @@ WEIGHT = "weight"
 KNOWN = "_known_"      # prefix of the columns saying whether a field was reported (blank ≠ no)
 
 
-def prepare_communities(rows: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
-    """Community rows (period, county_code, community_code, fields…) with the derived columns expressions use."""
+def prepare_communities(rows: pd.DataFrame, links: pd.DataFrame, one_period: bool = False) -> pd.DataFrame:
+    """Community rows (period, county_code, community_code, fields…) with the derived columns expressions use.
+
+    `one_period`: the rows and links are of one period, which they need not say.
+    """
     df = rows.copy()
     for name in BOOL_FIELDS:
         values = df[name].astype("boolean")
@@ -38,18 +41,22 @@ def prepare_communities(rows: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame
     df["township"] = df["community_kind"].eq(KIND_TOWNSHIP).to_numpy(dtype=bool)
     funds = df[["fund_fiscal", "fund_party_fee", "fund_donation"]]
     df["funding_total"] = funds.sum(axis=1, min_count=1)
-    df["linked_leaders"] = _link_counts(df, links)
+    df["linked_leaders"] = _link_counts(df, links, one_period)
     return df
 
 
-def _link_counts(rows: pd.DataFrame, links: pd.DataFrame) -> np.ndarray:
+def _link_counts(rows: pd.DataFrame, links: pd.DataFrame, one_period: bool = False) -> np.ndarray:
     """How many leader links name each row's community in its period (a dict lookup a row: a join on the two
     string keys sorted and factorised both frames, most of a load's indicator terms)."""
     if not len(links):
         return np.zeros(len(rows), dtype=int)
-    counts = Counter(zip(links["period"].tolist(), links["community_code"].tolist()))
-    return np.fromiter(map(counts.__getitem__, zip(rows["period"].tolist(), rows["community_code"].tolist())),
-                       dtype=int, count=len(rows))
+    if one_period:
+        counts = Counter(links["community_code"].tolist())
+        keys = rows["community_code"].tolist()
+    else:
+        counts = Counter(zip(links["period"].tolist(), links["community_code"].tolist()))
+        keys = zip(rows["period"].tolist(), rows["community_code"].tolist())
+    return np.fromiter(map(counts.__getitem__, keys), dtype=int, count=len(rows))
 
 
 def prepare_leaders(links: pd.DataFrame) -> pd.DataFrame:
@@ -156,6 +163,19 @@ def community_terms(rows: pd.DataFrame, links: pd.DataFrame, table: tuple[Indica
     index = sums.index.to_frame(index=False)
     return pd.concat([index.assign(indicator=ind.id, a=sums[f"a{n}"].to_numpy(), b=sums[f"b{n}"].to_numpy())
                       for n, ind in enumerate(table)], ignore_index=True)[TERM_COLUMNS]
+
+
+def return_terms(rows: pd.DataFrame, links: pd.DataFrame, period: str, county_code: str,
+                 table: tuple[Indicator, ...] | None = None) -> pd.DataFrame:
+    """community_terms of one county's return for one period (its rows and links need not say which): the
+    columns summed whole, with no grouping (a load's terms, in the reader's worker)."""
+    table = [i for i in (table or indicators()) if i.table == "community"]
+    if not table or not len(rows):
+        return pd.DataFrame(columns=TERM_COLUMNS)
+    data = _Rows(prepare_communities(rows, links, one_period=True))
+    sums = [tuple(float(t.sum()) for t in _terms(ind, data)) for ind in table]
+    return pd.DataFrame({"period": period, "county_code": county_code, "indicator": [i.id for i in table],
+                         "a": [a for a, _ in sums], "b": [b for _, b in sums]}, columns=TERM_COLUMNS)
 
 
 def values_from_terms(terms: pd.DataFrame, table: tuple[Indicator, ...] | None = None) -> pd.DataFrame:

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from etl.config import indicator_map, indicators, load_settings
-from etl.indicators import compute
+from etl.indicators import community_terms, compute, return_terms
 from etl.scorecard import light, scorecard
 
 from shared import SPEC  # noqa: E402
@@ -69,6 +69,22 @@ def test_leaders_are_counted_once_across_counties_and_their_load_city_wide():
     assert city["leaders_prefecture"] == 2
     assert city["leader_load_ok_pct"] == 50                      # 王伟 links 4 across two counties; 李明 1
     assert city["weak_linked_pct"] == 100
+
+
+def test_one_returns_terms_are_the_grouped_terms():
+    """A load's terms (return_terms: no period or county columns, no grouping) equal community_terms'."""
+    rows = frame(service_area_m2=[600, None, 250, 1200], grid_managed=[True, None, False, True],
+                 community_kind=["城市社区", "乡镇社区", "乡镇社区", "城市社区"], weak=[True, True, None, False],
+                 fund_fiscal=[8, None, 2, 0], staff=[3, 4, None, 9])
+    codes = rows["community_code"].tolist()
+    links = pd.DataFrame({"period": "2015", "county_code": "450981", "leader_name": ["王伟", "王伟", "李强", "张敏"],
+                          "leader_level": ["厅级", "厅级", "县级", "县级"],
+                          "community_code": [codes[0], codes[3], codes[0], "450981999999"]})
+    grouped = community_terms(rows, links)
+    one = return_terms(rows.drop(columns=["period", "county_code"]), links.drop(columns=["period", "county_code"]),
+                       "2015", "450981")
+    pd.testing.assert_frame_equal(one, grouped, check_dtype=False)
+    assert (grouped["a"] > 0).sum() >= 10           # the example exercises most indicators
 
 
 def test_scorecard_weights_and_thresholds_come_from_the_citys_file(tmp_path, monkeypatch):
