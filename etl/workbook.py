@@ -310,14 +310,35 @@ LATER = Later()      # a placeholder among Isolated's args, for the one value `s
 class Early:
     """A function the worker calls to hand over parts of its result before it finishes (`Isolated.early`).
 
-    So the parent can start on each part (store a return's community rows) while the worker does the rest.
+    So the parent can start on each part (store a return's community rows) while the worker does the rest. A
+    thread writes the parts to the pipe, which holds 64 KB: the worker goes on while the parent is still busy
+    with the part before (it waited for the parent's last insert, a tenth of a second, before it could work out
+    a return's terms). `flush` waits until every part is written, so that the result comes after them.
     """
 
     def __init__(self, conn=None):
         self._conn = conn
+        self._queue: queue.SimpleQueue | None = None
+        self._thread: threading.Thread | None = None
 
     def __call__(self, value) -> None:
-        self._conn.send_bytes(pickle.dumps(("early", value), protocol=pickle.HIGHEST_PROTOCOL))
+        if self._thread is None:
+            self._queue = queue.SimpleQueue()
+            self._thread = threading.Thread(target=self._write, daemon=True)
+            self._thread.start()
+        self._queue.put(pickle.dumps(("early", value), protocol=pickle.HIGHEST_PROTOCOL))
+
+    def _write(self) -> None:
+        while (data := self._queue.get()) is not None:
+            try:
+                self._conn.send_bytes(data)
+            except OSError:      # the parent has gone: nobody is waiting for the rest
+                return
+
+    def flush(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
 
 
 EARLY = Early()      # a placeholder among Isolated's args, replaced in the child by an Early bound to its pipe
@@ -345,6 +366,9 @@ def _child(conn, job: _Job) -> None:
         result = ("error", exc)
     except Exception as exc:  # anything else the parser throws is a file we cannot read, not a crash
         result = ("error", WorkbookError("parse-failed", _short(exc)))
+    for arg in args:
+        if isinstance(arg, Early):
+            arg.flush()
     try:
         conn.send_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
     except MemoryError:
