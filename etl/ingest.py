@@ -45,7 +45,11 @@ class Outcome:
                 "counts": self.counts, "problems": [p.to_dict() for p in self.report.problems]}
 
 
-PART_ROWS = 25_000        # community rows handed to the loader at a time: big enough that a part's overhead is small
+# Community rows handed to the loader at a time. The worker validates a part about as fast as the parent stores
+# one, so the parent waits for each next part for about the time the worker spends on it beyond the parent's
+# own on the part before: smaller parts wait less, down to where a part's own overhead shows (A/B of a
+# 100,000-row ingest, ratio to a calamine parse: 25,000 1.77, 10,000 1.72, 5,000 1.70 with a wider spread).
+PART_ROWS = 10_000
 
 
 def _locate(sheets: list[Sheet], ahead: LeadersAhead | None = None) -> tuple[Table | None, Table | None]:
