@@ -30,7 +30,9 @@ def machine() -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--scale", default="full", choices=sorted(SCALES))
-    parser.add_argument("--out", default=str(HERE / "results.json"))
+    parser.add_argument("--out", help="where the results go (default: bench/results.json for a full run; a run "
+                                      "with --only is printed, and written only here, so as not to replace the "
+                                      "record of a full run with part of one)")
     parser.add_argument("--work", default=str(HERE / "out"), help="where generated workbooks and databases go")
     parser.add_argument("--only", nargs="*", help="ingest recompute callbacks render export")
     parser.add_argument("--calls", type=int, default=60, help="calls per callback for its p50/p95")
@@ -71,8 +73,12 @@ def main(argv=None) -> int:
         log("export …")
         results["export_nation"] = etl_bench.export_bench(sc, url, work)
     results["total_s"] = round(time.perf_counter() - started, 1)
-    Path(args.out).write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    out = args.out or (None if args.only else str(HERE / "results.json"))
+    if out:
+        Path(out).write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(render(results))
+    if not out:
+        log("a run of some benchmarks only: not written to bench/results.json (--out FILE keeps it)")
     return 0
 
 

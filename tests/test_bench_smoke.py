@@ -29,3 +29,13 @@ def test_the_benchmark_runs_at_a_tiny_scale_and_writes_every_key(tmp_path):
                                               "reporting"}
     assert results["server_rss_mb"] > 0
     assert "shequ benchmark" in proc.stdout
+
+
+def test_a_run_of_some_benchmarks_does_not_replace_the_record_of_a_full_run(tmp_path):
+    record = ROOT / "bench" / "results.json"
+    before = record.read_bytes()
+    proc = subprocess.run([sys.executable, "-m", "bench", "--scale", "tiny", "--only", "recompute", "--work",
+                           str(tmp_path / "work")], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "full_s" in proc.stdout and "not written" in proc.stderr
+    assert record.read_bytes() == before
