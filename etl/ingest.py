@@ -386,8 +386,8 @@ def ingest_bytes(engine: Engine, content: bytes, file_name: str, *, county_hint:
                  registry: Registry | None = None, isolate: bool = True) -> Outcome:
     """Validate one return and, unless it is a dry run or has errors, load it in one transaction.
 
-    The community rows are stored as soon as the worker has validated them, while it checks the leader sheet;
-    a return rejected after that rolls back.
+    The community rows are stored part by part as soon as the worker has validated each, then the leader links
+    while it sums the indicator terms; a return rejected after its first parts went in rolls back.
     """
     parsing = start_parse(content, file_name, registry or (lambda: registry_from_db(engine)),
                           county_hint, period_hint, isolate=isolate)
