@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ from .problems import Problem, Report
 from .registry import Registry
 from .safety import UnsafeWorkbook, check_workbook
 from .schema import COMMUNITY_FIELDS, LEADER_FIELDS
-from .validate import (Cleaned, MatchedLinks, check_columns, clean_table, finish_links, match_links,
+from .validate import (Cleaned, MatchedLinks, check_columns, clean_table, finish_links, links_frame, match_links,
                        validate_communities)
 from .workbook import EARLY, LATER, Isolated, WorkbookError, read_sheets, run_isolated, scan_ooxml_sheets
 
@@ -78,14 +79,19 @@ class LeadersAhead:
     thread that read it (`read_sheets(on_sheet=…)`).
 
     The reader releases the GIL while it parses, so this is done while the far bigger community sheet is still
-    being parsed, not after it. The links are matched for the county the leader sheet names; parse_sheets uses
-    them when the return's county is that one, and matches again otherwise.
+    being parsed, not after it. The links are matched for the county and period the leader sheet names;
+    parse_sheets uses them when the return's county is that one, and matches again otherwise. Given `on_part`,
+    the first leader sheet's links are handed over at once, for that county and period, so the loader can store
+    them while the community sheet is still being read (`handed_over` says which).
     """
 
-    def __init__(self, file_name: str, registry: Registry | Callable[[], Registry]):
-        self._file, self._registry = file_name, registry
+    def __init__(self, file_name: str, registry: Registry | Callable[[], Registry],
+                 on_part: Callable[[ReturnPart], None] | None = None):
+        self._file, self._registry, self._on_part = file_name, registry, on_part
         self._found: dict[tuple[int, str], Table | None] = {}
         self._leaders: dict[int, _LeaderSheet] = {}
+        self._lock = threading.Lock()
+        self.handed_over: tuple[Table, str, str] | None = None       # (leader table, county, period)
 
     def __call__(self, sheet: Sheet) -> None:
         fill_merged(sheet)
@@ -98,9 +104,15 @@ class LeadersAhead:
         check_columns(table, LEADER_FIELDS, found)
         cleaned = clean_table(table, LEADER_FIELDS, found)
         registry = _resolved(self._registry)
-        county = _county_named(table, cleaned, registry)
+        county, period = _named_in(table, cleaned, registry, self._file)
         matched = match_links(cleaned, county, registry, self._file, sheet.name) if county and len(cleaned) else None
         self._leaders[id(sheet)] = _LeaderSheet(table, found.problems, cleaned, matched)
+        if self._on_part is None or matched is None or period is None:
+            return
+        with self._lock:
+            if self.handed_over is None:
+                self.handed_over = table, county, period
+                self._on_part(ReturnPart(county, period, None, links_frame(matched)))
 
     def find(self, sheet: Sheet, fields, key_field: str) -> Table | None:
         """find_table, once per sheet and kind of table."""
@@ -114,13 +126,15 @@ class LeadersAhead:
         return done if done is not None and done.table is table else None
 
 
-def _county_named(table: Table, cleaned: Cleaned, registry: Registry) -> str | None:
-    county, _ = county_and_period_from_title(table.title_lines, registry.county_code_for)
+def _named_in(table: Table, cleaned: Cleaned, registry: Registry, file_name: str) -> tuple[str | None, str | None]:
+    """The county and period a leader sheet names: its title's, else the county of most of its communities and
+    the period of the file's name."""
+    county, period = county_and_period_from_title(table.title_lines, registry.county_code_for)
     if county is None:
         by_code = registry.by_code()
         counts = Counter(c.county_code for c in map(by_code.get, cleaned.columns["community_code"]) if c)
         county = counts.most_common(1)[0][0] if counts else None
-    return county
+    return county, period or parse_period(Path(file_name).stem)
 
 
 def parse_sheets(sheets: list[Sheet], file_name: str, registry: Registry, county_hint: str | None = None,
@@ -158,8 +172,9 @@ def parse_sheets(sheets: list[Sheet], file_name: str, registry: Registry, county
                        ahead.leader_sheet(leader_table) if ahead is not None else None)
     if not report.valid:
         return None, report
-    if on_part is not None and len(links):
-        on_part(ReturnPart(county, period, None, links))
+    handed_over = ahead.handed_over if ahead is not None else None
+    if on_part is not None and (len(links) if handed_over is None else handed_over != (leader_table, county, period)):
+        on_part(ReturnPart(county, period, None, links))      # the links, or links other than those handed over
     parsed = ParsedReturn(county, period, communities, links, report.warnings)
     parsed.terms = terms_of(parsed)
     return parsed, report
@@ -255,7 +270,7 @@ def parse_content(content: bytes, file_name: str, registry: Registry | Callable[
         early(part)
         handed_over.add("links" if part.communities is None else "communities")
 
-    ahead = LeadersAhead(file_name, registry)
+    ahead = LeadersAhead(file_name, registry, hand_over if early is not None else None)
     sheets = read_sheets(content, errors, on_sheet=ahead)
     parsed, report = parse_sheets(sheets, file_name, _resolved(registry), county_hint, period_hint,
                                   hand_over if early is not None else None, ahead=ahead)
@@ -329,8 +344,8 @@ class Parsing:
                 frames = [p.communities for p in self._parts if p.communities is not None]
                 if parsed.communities is None:
                     parsed.communities = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-                if parsed.links is None:
-                    parsed.links = next(p.links for p in self._parts if p.links is not None)
+                if parsed.links is None:         # the last links handed over replace any before them
+                    parsed.links = [p.links for p in self._parts if p.links is not None][-1]
             self._done = parsed, report
         return self._done
 

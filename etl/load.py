@@ -2,19 +2,20 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import pandas as pd
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine
 
 from .db import COMMUNITY_VALUE_FIELDS, bulk_insert, community_return, leader_link, submission, write_transaction
 from .problems import Problem
 from .indicators import return_terms
-from .recompute import recompute, store_terms
+from .recompute import leader_frames, recompute, store_terms
 
 LINK_FIELDS = ("leader_name", "leader_level", "leader_post", "community_code", "sheet", "source_row")
 
@@ -70,6 +71,15 @@ class _Rejected(Exception):
     """The rest of a streamed return has errors: the transaction is rolled back."""
 
 
+class _Moved(Exception):
+    """A part is of another county or period than the load was begun for (the reader's guess from the leader
+    sheet, read before the community rows, was wrong): what went in is rolled back, and the load begins again."""
+
+    def __init__(self, part: ReturnPart):
+        super().__init__(f"{part.county_code} {part.period}")
+        self.part = part
+
+
 def load_streamed(engine: Engine, county_code: str, period: str, parts: Iterable[ReturnPart],
                   rest: Callable[[], ParsedReturn | None], file_name: str, content: bytes, uploaded_by: str = "cli",
                   recompute_indicators: bool = True) -> LoadResult | None:
@@ -77,8 +87,23 @@ def load_streamed(engine: Engine, county_code: str, period: str, parts: Iterable
     `rest()` waits for the whole return (made of the parts, and what was not handed over in parts).
 
     `rest()` gives None when the reader found errors after handing parts over: then nothing is written and this
-    returns None.
+    returns None. The first part may be the leader links for the county and period the leader sheet names,
+    handed over before the community rows are read: a later part of another county or period begins the load
+    again from that part, and a later part with links replaces them.
     """
+    parts = iter(parts)
+    while True:
+        try:
+            return _load_parts(engine, county_code, period, parts, rest, file_name, content, uploaded_by,
+                               recompute_indicators)
+        except _Moved as moved:
+            county_code, period = moved.part.county_code, moved.part.period
+            parts = itertools.chain([moved.part], parts)
+
+
+def _load_parts(engine: Engine, county_code: str, period: str, parts: Iterator[ReturnPart],
+                rest: Callable[[], ParsedReturn | None], file_name: str, content: bytes, uploaded_by: str,
+                recompute_indicators: bool) -> LoadResult | None:
     digest = sha256(content)
     now = datetime.now(timezone.utc)
     try:
@@ -98,15 +123,23 @@ def load_streamed(engine: Engine, county_code: str, period: str, parts: Iterable
                 county_code=county_code, period=period, file_name=file_name, sha256=digest, content=b"",
                 uploaded_by=uploaded_by, uploaded_at=now, status="submitted", status_changed_at=now,
                 n_communities=0, n_links=0)).inserted_primary_key[0]
-            links_stored = False
+            links_stored, leaders = False, None
             for part in parts:
+                if (part.county_code, part.period) != (county_code, period):
+                    raise _Moved(part)
                 if part.communities is not None:
                     bulk_insert(conn, community_return, part.communities,
                                 ["community_code", *COMMUNITY_VALUE_FIELDS, "sheet", "source_row"],
                                 submission_id=submission_id)
                 if part.links is not None:
+                    if links_stored:
+                        conn.execute(delete(leader_link).where(leader_link.c.submission_id == submission_id))
                     bulk_insert(conn, leader_link, part.links, list(LINK_FIELDS), submission_id=submission_id)
                     links_stored = True
+                    if recompute_indicators:
+                        # The leader indicators need only the links and which submissions count (this one, the
+                        # newest of its county and period): read now, while the reader may still be at work.
+                        leaders = {"current": leader_frames(conn, "current", [period])}
             parsed = rest()
             if parsed is None:
                 raise _Rejected
@@ -122,7 +155,7 @@ def load_streamed(engine: Engine, county_code: str, period: str, parts: Iterable
                              .values(status="superseded", status_changed_at=now))
             if recompute_indicators:
                 # A new return is submitted, and it supersedes only submitted ones: the approved basis is as it was.
-                recompute(conn, [period], bases=("current",))
+                recompute(conn, [period], bases=("current",), leaders=leaders)
     except _Rejected:
         return None
     return LoadResult("loaded", submission_id, older)

@@ -239,7 +239,7 @@ def finish_links(links: MatchedLinks | None, reported: set[str], report: Report)
     if links is None:
         return pd.DataFrame(columns=LINK_COLUMNS)
     cleaned = links.cleaned
-    cols, letters, rows, sheet = cleaned.columns, cleaned.letters, cleaned.rows, links.sheet
+    letters, rows, sheet = cleaned.letters, cleaned.rows, links.sheet
     done = 0
     for k, community, at in zip(links.keep, links.communities, links.checks):
         if community.code not in reported:
@@ -249,12 +249,17 @@ def finish_links(links: MatchedLinks | None, reported: set[str], report: Report)
                        column=letters.get("community_name") or letters.get("community_code"),
                        value=community.name)
     report.problems += links.problems[done:]
-    keep = links.keep
+    return links_frame(links)
+
+
+def links_frame(links: MatchedLinks) -> pd.DataFrame:
+    """The matched links, one row each (which links are kept does not depend on the return's community rows)."""
+    cols, rows, keep = links.cleaned.columns, links.cleaned.rows, links.keep
     return pd.DataFrame({"leader_name": [cols["leader_name"][k] for k in keep],
                          "leader_level": [cols["leader_level"][k] for k in keep],
                          "leader_post": [cols["leader_post"][k] for k in keep],
                          "community_code": [c.code for c in links.communities],
-                         "sheet": sheet, "source_row": [rows[k] for k in keep]}, columns=LINK_COLUMNS)
+                         "sheet": links.sheet, "source_row": [rows[k] for k in keep]}, columns=LINK_COLUMNS)
 
 
 def validate_links(cleaned: Cleaned | None, county_code: str, registry: Registry, report: Report, sheet: str,
@@ -266,4 +271,4 @@ def validate_links(cleaned: Cleaned | None, county_code: str, registry: Registry
 
 
 __all__ = ["clean_table", "check_columns", "validate_communities", "validate_links", "match_links",
-           "finish_links", "MatchedLinks", "LEADER_FIELDS"]
+           "finish_links", "links_frame", "MatchedLinks", "LEADER_FIELDS"]

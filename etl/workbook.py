@@ -318,15 +318,18 @@ class Early:
 
     def __init__(self, conn=None):
         self._conn = conn
-        self._queue: queue.SimpleQueue | None = None
         self._thread: threading.Thread | None = None
+        if conn is not None:                    # in the child (the placeholder is pickled to it)
+            self._queue: queue.SimpleQueue = queue.SimpleQueue()
+            self._lock = threading.Lock()       # parts may come from the worker's reading threads
 
     def __call__(self, value) -> None:
-        if self._thread is None:
-            self._queue = queue.SimpleQueue()
-            self._thread = threading.Thread(target=self._write, daemon=True)
-            self._thread.start()
-        self._queue.put(pickle.dumps(("early", value), protocol=pickle.HIGHEST_PROTOCOL))
+        data = pickle.dumps(("early", value), protocol=pickle.HIGHEST_PROTOCOL)
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._write, daemon=True)
+                self._thread.start()
+            self._queue.put(data)
 
     def _write(self) -> None:
         while (data := self._queue.get()) is not None:

@@ -10,8 +10,14 @@ import multiprocessing
 import pandas as pd
 import pytest
 
+from sqlalchemy import select
+
 from conftest import refuse_inserts, table_counts
+from etl import queries
+from etl.db import leader_link, submission
 from etl.ingest import ingest_path, parse_content, parse_sheets
+from etl.load import ParsedReturn, ReturnPart, load_streamed
+from etl.recompute import recompute
 from etl.registry import default_registry
 from etl.workbook import read_sheets
 from returns import SheetSpec, communities, leader_sheet, simple_return, standard_rows, write_workbook
@@ -116,6 +122,77 @@ def test_the_leader_sheet_prepared_while_the_sheets_are_read_gives_a_single_pass
     assert (parsed is None) == (whole is None)
     if parsed is not None:
         pd.testing.assert_frame_equal(parsed.links, whole.links)
+
+
+def test_the_leader_links_are_handed_over_before_the_community_rows_when_the_sheet_names_the_county(tmp_path):
+    """parse_content hands the links over as soon as the leader sheet is read, for the county and period it
+    names; they are not handed over again when the return turns out to be of that county and period."""
+    path = _with_links(tmp_path)
+    parts = []
+    parsed, report = parse_content(path.read_bytes(), path.name, default_registry(), early=parts.append)
+    whole, whole_report = parse_sheets(read_sheets(path.read_bytes()), path.name, default_registry())
+    assert parts[0].communities is None and (parts[0].county_code, parts[0].period) == ("450981", "2015")
+    pd.testing.assert_frame_equal(parts[0].links, whole.links)
+    assert all(p.links is None for p in parts[1:]) and sum(len(p.communities) for p in parts[1:]) == 7
+    assert parsed.links is None and parsed.communities is None      # the parent has them
+    assert report.flat() == whole_report.flat()
+
+
+def test_links_handed_over_for_the_wrong_county_are_handed_over_again_for_the_right_one(tmp_path):
+    cs = communities(n=7)
+    links = [["王伟", "厅级", "市委常委", cs[0].code, cs[0].name], ["李强", "县级", "副市长", "", cs[6].name]]
+    path = write_workbook(tmp_path / "r.xlsx", SheetSpec(rows=standard_rows(n=7)),
+                          leader_sheet(links, county_label="玉州区"))
+    parts = []
+    parsed, report = parse_content(path.read_bytes(), path.name, default_registry(), early=parts.append)
+    whole, _ = parse_sheets(read_sheets(path.read_bytes()), path.name, default_registry())
+    assert parts[0].links is not None and parts[0].county_code == "450902"       # what the leader sheet says
+    assert parts[-1].links is not None and parts[-1].county_code == "450981"     # what the return is
+    pd.testing.assert_frame_equal(parts[-1].links, whole.links)
+    assert len(whole.links) == 2
+
+
+@pytest.mark.parametrize("county_label", ["北流市", "玉州区"])
+def test_a_return_whose_links_went_in_first_loads_as_one_read_after_the_other(engine, tmp_path, county_label):
+    """Through the worker: the links stored first (for the leader sheet's county, right or wrong), the same
+    database as a load of the whole return at once."""
+    cs = communities(n=7)
+    links = [["王伟", "厅级", "市委常委", cs[0].code, cs[0].name], ["李强", "县级", "副市长", "", cs[6].name],
+             ["李强", "县级", "副市长", cs[5].code, cs[5].name]]
+    path = write_workbook(tmp_path / "r.xlsx", SheetSpec(rows=standard_rows(n=7)),
+                          leader_sheet(links, county_label=county_label))
+    outcome = ingest_path(engine, path)
+    assert outcome.status == "loaded" and outcome.county_code == "450981"
+    assert table_counts(engine)["leader_link"] == 3 and table_counts(engine)["submission"] == 1
+    streamed = queries.indicator_values(engine)
+    assert len(streamed[streamed["indicator"].str.contains("leader")].dropna(subset=["value"]))
+    with engine.begin() as conn:
+        recompute(conn)
+    pd.testing.assert_frame_equal(queries.indicator_values(engine), streamed)
+
+
+def test_later_links_replace_earlier_ones_and_a_part_of_another_county_begins_the_load_again(engine, tmp_path):
+    """load_streamed, from parts as a reader hands them over: links guessed for one county, then the community
+    rows of another (the load begins again), then that county's links twice (the last ones stay)."""
+    path = simple_return(tmp_path / "r.xlsx")
+    rows = parse_sheets(read_sheets(path.read_bytes()), path.name, default_registry())[0].communities
+
+    def links(codes, name):
+        return pd.DataFrame({"leader_name": name, "leader_level": "县级", "leader_post": "", "community_code": codes,
+                             "sheet": "领导包联", "source_row": range(3, 3 + len(codes))})
+    codes = [c.code for c in communities(n=2)]
+    parts = [ReturnPart("450902", "2015", None, links(["450902001001"], "甲")),
+             ReturnPart("450981", "2015", rows),
+             ReturnPart("450981", "2015", None, links(codes, "乙")),
+             ReturnPart("450981", "2015", None, links(codes[:1], "丙"))]
+    parsed = ParsedReturn("450981", "2015", rows, parts[-1].links)
+    result = load_streamed(engine, "450902", "2015", parts, lambda: parsed, "r.xlsx", path.read_bytes())
+    assert result.status == "loaded"
+    with engine.connect() as conn:
+        stored = conn.execute(select(leader_link.c.leader_name, submission.c.county_code)
+                              .join(submission, submission.c.id == leader_link.c.submission_id)).all()
+    assert stored == [("丙", "450981")]
+    assert table_counts(engine)["submission"] == 1
 
 
 def test_a_return_rejected_after_its_rows_went_in_leaves_the_database_as_it_was(engine, tmp_path):
