@@ -172,12 +172,21 @@ def parse_sheets(sheets: list[Sheet], file_name: str, registry: Registry, county
                        ahead.leader_sheet(leader_table) if ahead is not None else None)
     if not report.valid:
         return None, report
-    handed_over = ahead.handed_over if ahead is not None else None
-    if on_part is not None and (len(links) if handed_over is None else handed_over != (leader_table, county, period)):
-        on_part(ReturnPart(county, period, None, links))      # the links, or links other than those handed over
+    if on_part is not None and _hand_over_links(links, ahead, leader_table, county, period):
+        on_part(ReturnPart(county, period, None, links))
     parsed = ParsedReturn(county, period, communities, links, report.warnings)
     parsed.terms = terms_of(parsed)
     return parsed, report
+
+
+def _hand_over_links(links: pd.DataFrame, ahead: LeadersAhead | None, table: Table | None, county: str,
+                     period: str) -> bool:
+    """Whether the loader still needs the return's links: some, and not those LeadersAhead handed over (another
+    sheet's, or for another county or period)."""
+    done = ahead.handed_over if ahead is not None else None
+    if done is None:
+        return len(links) > 0
+    return done[0] is not table or done[1:] != (county, period)
 
 
 def _links(table: Table, county: str, registry: Registry, report: Report, reported: set[str],
