@@ -143,9 +143,9 @@ def parse_sheets(sheets: list[Sheet], file_name: str, registry: Registry, county
     """The pure pipeline over a workbook's sheets: a ParsedReturn when there is no error, and the report.
 
     `on_part` is given the community rows part by part as soon as each is valid, so the loader stores one while
-    the next is checked, then the leader links once the whole return is found valid, so the loader stores them
-    while the indicator terms are worked out; the return may still be rejected after the first parts. `ahead`
-    has located the sheets and prepared the leader sheet while they were read.
+    the next is checked, then the leader links once the whole return is found valid, unless `ahead` handed those
+    very links over already; the return may still be rejected after the first parts. `ahead` has located the
+    sheets and prepared (and maybe handed over) the leader sheet's links while they were read.
     """
     report = Report(file_name)
     for sheet in sheets:
@@ -191,7 +191,8 @@ def _hand_over_links(links: pd.DataFrame, ahead: LeadersAhead | None, table: Tab
 
 def _links(table: Table, county: str, registry: Registry, report: Report, reported: set[str],
            done: _LeaderSheet | None) -> pd.DataFrame:
-    """The leader sheet's links (validate_links), with what LeadersAhead did while the sheets were read."""
+    """The leader sheet's links, matched and finished (validate.match_links, finish_links), with what
+    LeadersAhead did while the sheets were read."""
     if done is None:
         check_columns(table, LEADER_FIELDS, report)
         cleaned, matched = clean_table(table, LEADER_FIELDS, report), None

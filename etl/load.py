@@ -14,10 +14,9 @@ from sqlalchemy.engine import Engine
 
 from .db import COMMUNITY_VALUE_FIELDS, bulk_insert, community_return, leader_link, submission, write_transaction
 from .problems import Problem
+from .validate import LINK_COLUMNS
 from .indicators import return_terms
 from .recompute import leader_frames, recompute, store_terms
-
-LINK_FIELDS = ("leader_name", "leader_level", "leader_post", "community_code", "sheet", "source_row")
 
 
 @dataclass
@@ -27,7 +26,7 @@ class ParsedReturn:
     county_code: str
     period: str
     communities: pd.DataFrame          # community_code, the return's fields, sheet, source_row
-    links: pd.DataFrame                # LINK_FIELDS
+    links: pd.DataFrame                # validate.LINK_COLUMNS
     warnings: list[Problem] = field(default_factory=list)
     terms: pd.DataFrame | None = None  # indicators.return_terms of the rows, when the reader computed them
 
@@ -134,7 +133,7 @@ def _load_parts(engine: Engine, county_code: str, period: str, parts: Iterator[R
                 if part.links is not None:
                     if links_stored:
                         conn.execute(delete(leader_link).where(leader_link.c.submission_id == submission_id))
-                    bulk_insert(conn, leader_link, part.links, list(LINK_FIELDS), submission_id=submission_id)
+                    bulk_insert(conn, leader_link, part.links, LINK_COLUMNS, submission_id=submission_id)
                     links_stored = True
                     if recompute_indicators:
                         # The leader indicators need only the links and which submissions count (this one, the
@@ -147,7 +146,7 @@ def _load_parts(engine: Engine, county_code: str, period: str, parts: Iterator[R
                 warnings=json.dumps([p.to_dict() for p in parsed.warnings], ensure_ascii=False),
                 n_communities=len(parsed.communities), n_links=len(parsed.links), content=content))
             if not links_stored:
-                bulk_insert(conn, leader_link, parsed.links, list(LINK_FIELDS), submission_id=submission_id)
+                bulk_insert(conn, leader_link, parsed.links, LINK_COLUMNS, submission_id=submission_id)
             terms = parsed.terms if parsed.terms is not None else terms_of(parsed)
             store_terms(conn, submission_id, terms)
             if older:

@@ -182,7 +182,7 @@ def validate_communities(cleaned: Cleaned, county_code: str, registry: Registry,
     return pd.DataFrame(data, columns=COMMUNITY_COLUMNS)
 
 
-LINK_COLUMNS = ["leader_name", "leader_level", "leader_post", "community_code", "sheet", "source_row"]
+LINK_COLUMNS = ["leader_name", "leader_level", "leader_post", "community_code", "sheet", "source_row"]  # a link as stored
 
 
 @dataclass
@@ -200,7 +200,9 @@ class MatchedLinks:
 
 
 def match_links(cleaned: Cleaned, county_code: str, registry: Registry, file: str, sheet: str) -> MatchedLinks:
-    """validate_links' work that needs no community rows, so that it can run while they are still being read."""
+    """Leader links, a registry community of this county each, no duplicates, 1–3 communities per leader: the
+    part of their validation that needs no community rows, so that it can run while they are still being read
+    (finish_links does the rest)."""
     found = Report(file)
     cols, letters, rows = cleaned.columns, cleaned.letters, cleaned.rows
     by_code = registry.by_code()
@@ -262,13 +264,5 @@ def links_frame(links: MatchedLinks) -> pd.DataFrame:
                          "sheet": links.sheet, "source_row": [rows[k] for k in keep]}, columns=LINK_COLUMNS)
 
 
-def validate_links(cleaned: Cleaned | None, county_code: str, registry: Registry, report: Report, sheet: str,
-                   reported: set[str]) -> pd.DataFrame:
-    """Leader links: a registry community of this county each, no duplicates, 1–3 communities per leader."""
-    matched = (match_links(cleaned, county_code, registry, report.file, sheet)
-               if cleaned is not None and len(cleaned) else None)
-    return finish_links(matched, reported, report)
-
-
-__all__ = ["clean_table", "check_columns", "validate_communities", "validate_links", "match_links",
-           "finish_links", "links_frame", "MatchedLinks", "LEADER_FIELDS"]
+__all__ = ["clean_table", "check_columns", "validate_communities", "match_links", "finish_links", "links_frame",
+           "MatchedLinks", "LINK_COLUMNS", "LEADER_FIELDS"]
