@@ -314,17 +314,7 @@ def wait_for_checkpoints() -> None:
             thread.join()
 
 
-def _forget_checkpoints() -> None:
-    """In a forked child (a web server's background job): the parent's checkpoint threads are not there, and its
-    lock may have been held by one of them at the fork."""
-    global _CHECKPOINT_LOCK
-    _CHECKPOINT_LOCK = threading.Lock()
-    _CHECKPOINTING.clear()
-    _CHECKPOINT_AGAIN.clear()
-
-
 atexit.register(wait_for_checkpoints)
-os.register_at_fork(after_in_child=_forget_checkpoints)
 
 
 def database_url(url: str | None = None) -> str:

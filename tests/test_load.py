@@ -1,8 +1,6 @@
 """Loading: one transaction or nothing, supersession, approval, lineage to the cell, indicators kept in step."""
 from __future__ import annotations
 
-import multiprocessing
-
 import openpyxl
 import pandas as pd
 import pytest
@@ -10,7 +8,6 @@ from sqlalchemy import select
 from sqlalchemy.pool import QueuePool
 
 from conftest import refuse_inserts, table_counts
-from etl import db as db_module
 from etl import queries
 from etl.db import WRITE_CACHE_KIB, init_db, make_engine, submission, wait_for_checkpoints, write_transaction
 from etl.indicators import compute
@@ -104,27 +101,6 @@ def test_a_loads_checkpoint_is_made_in_a_thread_after_its_commit(tmp_path):
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == default
     engine.dispose()
-
-
-def _write_and_checkpoint(url: str) -> None:
-    engine = make_engine(url)
-    with write_transaction(engine) as conn:
-        conn.exec_driver_sql("UPDATE submission SET id = id WHERE 0")
-    wait_for_checkpoints()
-
-
-def test_a_child_forked_while_a_checkpoint_held_its_lock_still_commits(tmp_path):
-    """A web server forks its background jobs: a child must not inherit the parent's checkpoint threads, nor a
-    lock one of them held at the fork (it would wait for it forever at its first commit)."""
-    url = f"sqlite:///{tmp_path / 'fork.db'}"
-    init_db(make_engine(url))
-    with db_module._CHECKPOINT_LOCK:
-        child = multiprocessing.get_context("fork").Process(target=_write_and_checkpoint, args=(url,))
-        child.start()
-    child.join(30)
-    if child.is_alive():
-        child.kill()
-    assert child.exitcode == 0
 
 
 def test_a_load_gives_its_connection_back_with_sqlites_default_page_cache(tmp_path):
