@@ -269,49 +269,35 @@ def _sqlite_writing(conn: Connection):
 
 
 _CHECKPOINTING: dict[str, threading.Thread] = {}     # database file → the thread checkpointing it
-_CHECKPOINT_AGAIN: set[str] = set()                   # files committed to while their checkpoint ran
-_CHECKPOINT_LOCK = threading.Lock()
 
 
 def _checkpoint_soon(engine: Engine) -> None:
-    """Copy what the WAL holds into the database file, in a thread: one at a time per file, which checkpoints
-    again if more was committed while it ran."""
+    """Copy what the WAL holds into the database file, in a thread (one at a time per file; a commit made while
+    one runs is copied by the next, or by another connection's automatic checkpoint)."""
     path = engine.url.database
     if not path or path == ":memory:":
         return
-    with _CHECKPOINT_LOCK:
-        if path in _CHECKPOINTING:
-            _CHECKPOINT_AGAIN.add(path)
-            return
-        thread = threading.Thread(target=_checkpoint, args=(engine, path), name="shequ-checkpoint", daemon=True)
-        _CHECKPOINTING[path] = thread
+    running = _CHECKPOINTING.get(path)
+    if running is not None and running.is_alive():
+        return
+    thread = threading.Thread(target=_checkpoint, args=(engine,), name="shequ-checkpoint", daemon=True)
+    _CHECKPOINTING[path] = thread
     thread.start()
 
 
-def _checkpoint(engine: Engine, path: str) -> None:
-    while True:
-        try:
-            with engine.connect() as conn:
-                conn.connection.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        except Exception:  # noqa: BLE001 — a checkpoint put off is made by a later commit; nothing is lost
-            pass
-        with _CHECKPOINT_LOCK:
-            if path not in _CHECKPOINT_AGAIN:
-                del _CHECKPOINTING[path]
-                return
-            _CHECKPOINT_AGAIN.discard(path)
+def _checkpoint(engine: Engine) -> None:
+    try:
+        with engine.connect() as conn:
+            conn.connection.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    except Exception:  # noqa: BLE001 — a checkpoint put off is made by a later commit; nothing is lost
+        pass
 
 
 def wait_for_checkpoints() -> None:
     """Let the checkpoints under way finish: before a database's files are deleted or replaced (a connection still
     open on them would see the new database with the old WAL), and when the process exits."""
-    while True:
-        with _CHECKPOINT_LOCK:
-            running = list(_CHECKPOINTING.values())
-        if not running:
-            return
-        for thread in running:
-            thread.join()
+    for thread in list(_CHECKPOINTING.values()):
+        thread.join()
 
 
 atexit.register(wait_for_checkpoints)
