@@ -10,7 +10,7 @@ import pandas as pd
 import python_calamine
 import xlsxwriter
 
-from etl.db import init_db, make_engine, wait_for_checkpoints
+from etl.db import init_db, make_engine
 from etl.config import UNITS, indicators
 from etl.export import LEVEL_SHEETS, NUMBER_FORMATS, number_kind, write_xlsx
 from etl.ingest import ingest_path
@@ -38,7 +38,6 @@ def ingest(sc: S.Scale, out: Path, log) -> dict:
     db = out / "ingest.db"
 
     def fresh():
-        wait_for_checkpoints()
         db.unlink(missing_ok=True)
         init_db(make_engine(f"sqlite:///{db}"), load_registry_csv(csv))
 
@@ -61,11 +60,9 @@ def ingest(sc: S.Scale, out: Path, log) -> dict:
         shequ()
     # Pairs, each shequ run beside a calamine parse: this machine's speed drifts by a fifth from one minute to
     # the next, and a ratio of neighbours is steadier than a ratio of medians taken minutes apart.
-    # A load leaves its checkpoint to a thread (etl/db.py): the parses wait for it, so as not to share a core.
     pairs = []
     for _ in range(INGEST_PAIRS if sc.repeat > 1 else 1):
-        pairs.append((median_time(shequ, 1, fresh)[0], median_time(calamine, 1, wait_for_checkpoints)[0]))
-    wait_for_checkpoints()
+        pairs.append((median_time(shequ, 1, fresh)[0], median_time(calamine, 1)[0]))
     shequ_s, calamine_s = (statistics.median(p[i] for p in pairs) for i in (0, 1))
     # Every sheet, as shequ and the calamine parse read them (pandas reads only the first unless told).
     openpyxl_s, _ = median_time(lambda: pd.read_excel(path, engine="openpyxl", header=None, sheet_name=None), 1)
@@ -102,8 +99,7 @@ def scaled_database(sc: S.Scale, out: Path, log) -> str:
             log(f"  {sc.name}: {n}/{len(groups)} returns loaded ({time.perf_counter() - started:.0f} s)")
     with engine.begin() as conn:
         recompute(conn)
-    wait_for_checkpoints()
-    engine.dispose()           # the last connection closed: the WAL is in the file, which can be moved
+    engine.dispose()
     shutil.move(tmp, db)
     return url
 

@@ -1,10 +1,8 @@
 """The database: SQLAlchemy Core tables (SQLite embedded, PostgreSQL for a server) and the engine."""
 from __future__ import annotations
 
-import atexit
 import itertools
 import os
-import threading
 from contextlib import contextmanager
 
 import pandas as pd
@@ -232,75 +230,31 @@ def write_transaction(engine: Engine, serialise_loads: bool = False):
     mode), so the lock is taken before the reads. PostgreSQL locks rows as it goes; loads and approvals, which
     decide from what they read which submission counts, also lock the submission table (serialise_loads).
     """
-    with engine.connect() as conn, _sqlite_writing(conn), conn.begin():
+    with engine.connect() as conn, _write_cache(conn), conn.begin():
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("UPDATE submission SET id = id WHERE 0")
         elif conn.dialect.name == "postgresql" and serialise_loads:
             conn.exec_driver_sql("LOCK TABLE submission IN SHARE ROW EXCLUSIVE MODE")
         yield conn
-    if engine.dialect.name == "sqlite":
-        _checkpoint_soon(engine)
 
 
 @contextmanager
-def _sqlite_writing(conn: Connection):
-    """SQLite, while a transaction writes: a page cache big enough for a large return's rows and index entries,
-    and no checkpoint at its commit.
+def _write_cache(conn: Connection):
+    """SQLite: a page cache big enough for a large return's rows and index entries while it is written.
 
-    With the default 2 MB cache, a 100,000-row load spills dirty pages to the WAL before its commit (a fifth of
-    its insert time). The commit of such a load writes 40 MB to the WAL, and the checkpoint SQLite would then run
-    in the same call (copying them into the database) was half of the commit's time: `_checkpoint_soon` runs it
-    in a thread, after the caller has its answer. The connection goes back to the pool with SQLite's defaults,
-    so a server keeps little memory and other connections still checkpoint as they commit.
+    With the default 2 MB, a 100,000-row load spills dirty pages to the WAL before its commit (a fifth of its
+    insert time); the connection goes back to the pool with the default again, so a server keeps little memory.
     """
     if conn.dialect.name != "sqlite":
         yield
         return
     raw = conn.connection.driver_connection          # outside SQLAlchemy: a PRAGMA must not begin a transaction
-    cache = raw.execute("PRAGMA cache_size").fetchone()[0]
-    checkpoint = raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+    default = raw.execute("PRAGMA cache_size").fetchone()[0]
     raw.execute(f"PRAGMA cache_size={-WRITE_CACHE_KIB}")
-    raw.execute("PRAGMA wal_autocheckpoint=0")
     try:
         yield
     finally:
-        raw.execute(f"PRAGMA cache_size={cache}")
-        raw.execute(f"PRAGMA wal_autocheckpoint={checkpoint}")
-
-
-_CHECKPOINTING: dict[str, threading.Thread] = {}     # database file → the thread checkpointing it
-
-
-def _checkpoint_soon(engine: Engine) -> None:
-    """Copy what the WAL holds into the database file, in a thread (one at a time per file; a commit made while
-    one runs is copied by the next, or by another connection's automatic checkpoint)."""
-    path = engine.url.database
-    if not path or path == ":memory:":
-        return
-    running = _CHECKPOINTING.get(path)
-    if running is not None and running.is_alive():
-        return
-    thread = threading.Thread(target=_checkpoint, args=(engine,), name="shequ-checkpoint", daemon=True)
-    _CHECKPOINTING[path] = thread
-    thread.start()
-
-
-def _checkpoint(engine: Engine) -> None:
-    try:
-        with engine.connect() as conn:
-            conn.connection.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
-    except Exception:  # noqa: BLE001 — a checkpoint put off is made by a later commit; nothing is lost
-        pass
-
-
-def wait_for_checkpoints() -> None:
-    """Let the checkpoints under way finish: before a database's files are deleted or replaced (a connection still
-    open on them would see the new database with the old WAL), and when the process exits."""
-    for thread in list(_CHECKPOINTING.values()):
-        thread.join()
-
-
-atexit.register(wait_for_checkpoints)
+        raw.execute(f"PRAGMA cache_size={default}")
 
 
 def database_url(url: str | None = None) -> str:

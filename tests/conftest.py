@@ -11,8 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "sample_data"
 sys.path.insert(0, str(Path(__file__).resolve().parent))   # tests/returns.py, the workbook builder
 
-from etl.db import (community_return, indicator_value, init_db, leader_link, make_engine, submission,  # noqa: E402
-                    wait_for_checkpoints)
+from etl.db import community_return, indicator_value, init_db, leader_link, make_engine, submission  # noqa: E402
 
 
 import pg  # noqa: E402
@@ -84,7 +83,6 @@ def sample_db_url(tmp_path_factory, sample_paths) -> str:
     for path in sample_paths:
         outcome = ingest_path(engine, path)
         assert outcome.status == "loaded", (path.name, [p.to_dict() for p in outcome.report.errors])
-    wait_for_checkpoints()         # everything in the file itself: tests copy it
     engine.dispose()
     return url
 

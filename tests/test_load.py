@@ -9,7 +9,7 @@ from sqlalchemy.pool import QueuePool
 
 from conftest import refuse_inserts, table_counts
 from etl import queries
-from etl.db import WRITE_CACHE_KIB, init_db, make_engine, submission, wait_for_checkpoints, write_transaction
+from etl.db import WRITE_CACHE_KIB, init_db, make_engine, submission, write_transaction
 from etl.indicators import compute
 from etl.ingest import ingest_path
 from etl.load import set_status
@@ -80,27 +80,6 @@ def test_recompute_is_idempotent(engine, tmp_path):
     with engine.begin() as conn:
         recompute(conn)
     pd.testing.assert_frame_equal(queries.indicator_values(engine), before)
-
-
-def test_a_loads_checkpoint_is_made_in_a_thread_after_its_commit(tmp_path):
-    """The commit of a large load does not also copy the WAL into the database file (half its time): a thread
-    does, after it; the connection goes back to the pool checkpointing as SQLite does by default."""
-    path = tmp_path / "checkpoint.db"
-    engine = make_engine(f"sqlite:///{path}")
-    init_db(engine)
-    engine.pool = QueuePool(engine.pool._creator, pool_size=1, max_overflow=0)   # one connection, reused
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        default = conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one()
-    size = path.stat().st_size
-    with write_transaction(engine) as conn:
-        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == 0
-    assert ingest_path(engine, simple_return(tmp_path / "a.xlsx", rows=standard_rows(n=40))).status == "loaded"
-    wait_for_checkpoints()
-    assert path.stat().st_size > size              # the load's pages are in the database file, not only the WAL
-    with engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == default
-    engine.dispose()
 
 
 def test_a_load_gives_its_connection_back_with_sqlites_default_page_cache(tmp_path):

@@ -43,7 +43,7 @@ def add_users(url: str) -> None:
 def approved_db_url(sample_db_url, tmp_path_factory) -> str:
     """A copy of the sample database with every return approved (the officials' view shows approved figures)."""
     import shutil
-    from etl.db import make_engine, wait_for_checkpoints
+    from etl.db import make_engine
     from etl.load import set_status
     from etl.queries import submissions
     source = sample_db_url.removeprefix("sqlite:///")
@@ -53,7 +53,6 @@ def approved_db_url(sample_db_url, tmp_path_factory) -> str:
     engine = make_engine(url)
     for sid in sorted(submissions(engine)["id"]):
         set_status(engine, int(sid), "approved")
-    wait_for_checkpoints()         # everything in the file itself: tests copy it
     engine.dispose()
     add_users(url)
     return url
