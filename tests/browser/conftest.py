@@ -72,9 +72,18 @@ def dash(dash_duo, dashboard_app):
     return dash_duo
 
 
+def free_port() -> int:
+    """A port nobody listens on: Dash's runner counts up from 58050 in every process, so two test runs on one
+    machine (two developers, a run beside the benchmark) would take each other's servers."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def start(dash_duo, app) -> None:
     """Start the server without opening "/" (which asks for a login first)."""
-    dash_duo.start_server(app, navigate=False)
+    dash_duo.start_server(app, navigate=False, port=free_port())
     dash_duo._url = dash_duo.server.url.rstrip("/")
 
 
