@@ -10,10 +10,10 @@ import dash_bootstrap_components as dbc
 import flask
 from dash import dcc, html
 
-from etl.scorecard import LIGHT_MARKS
+from etl.scorecard import NOT_APPLICABLE, STANDING_COLOURS, STANDING_MARKS, STANDINGS
 
 from . import data, ids
-from .i18n import parse_lang, period_label, t
+from .i18n import county_name, parse_lang, period_label, t
 from .urls import href, text_param
 
 log = logging.getLogger(__name__)
@@ -96,8 +96,29 @@ def shell(view: View, title: str, *children, controls=None) -> html.Div:
                   html.Div(period_label(view.period, view.lang), className="print-only print-period")],
                  className="page-head"),
         html.Div(controls, className="page-controls d-print-none") if controls else None,
+        period_banner(view),
         *children,
     ], fluid="xl", className="page-body")], lang="zh-CN" if view.lang == "zh" else "en")
+
+
+def period_banner(view: View) -> dbc.Alert | None:
+    """An incomplete period says so on every page: 已报送 k/n, the missing counties by name, that its city figures
+    are not the city's total, and a link to the latest complete period."""
+    state = data.period_state(view.src, view.period)
+    if state is None or state.complete:
+        return None
+    names = data.counties(view.src).set_index("code")["name"]
+    missing = [county_name(c, names.get(c), view.lang) for c in state.missing]
+    shown = ("、" if view.lang == "zh" else ", ").join(missing[:12]) + ("…" if len(missing) > 12 else "")
+    latest = data.resolve_period(view.src, None)
+    back = (dcc.Link(t("incomplete_back", view.lang, period=period_label(latest, view.lang)),
+                     href=view.link(period=latest), className="alert-link ms-1")
+            if latest and latest != view.period and data.period_state(view.src, latest).complete else None)
+    return dbc.Alert([
+        html.Strong(t("incomplete_title", view.lang, k=len(state.reported), n=len(state.expected))),
+        html.Span(t("incomplete_missing", view.lang, counties=shown), className="ms-1"),
+        html.Span(t("incomplete_body", view.lang), className="ms-1"), back,
+    ], color="warning", className="period-banner", id=ids.PERIOD_BANNER)
 
 
 def header(view: View) -> html.Header:
@@ -175,16 +196,31 @@ def error_state(lang: str) -> dbc.Alert:
                      color="warning", className="error-state")
 
 
-def light_badge(light: str | None, lang: str, compact: bool = False) -> html.Span:
-    """A traffic light with a second cue (✓ ! ✗, and the word unless compact) for colour-blind readers and print."""
-    if light not in LIGHT_MARKS:  # None or NaN: no value to judge
-        return html.Span("—" if compact else t("light_none", lang), className="light light-none",
-                         title=t("light_none", lang))
-    word = t(f"light_{light}", lang)
+def standing_badge(standing: str | None, lang: str, compact: bool = False) -> html.Span:
+    """Where a value stands against its target — 达标 only when met — with a second cue (✓ ≈ ! ✗, and the word
+    unless compact) for colour-blind readers and print; 不适用 and 无数据 are distinct, and neither is a 0."""
+    if standing not in STANDING_MARKS:
+        key = "standing_na" if standing == NOT_APPLICABLE else "standing_none"
+        return html.Span("—" if compact else t(key, lang), className=f"light light-none {key}", title=t(key, lang))
+    word = t(f"standing_{standing}", lang)
+    classes = f"light light-{STANDING_COLOURS[standing]} standing-{standing}"
     if compact:       # one element per cell: a national scorecard has thousands of them
-        return html.Span(LIGHT_MARKS[light], className=f"light light-{light} compact", title=word)
-    return html.Span([html.Span(LIGHT_MARKS[light], className="light-mark"), word],
-                     className=f"light light-{light}", title=word)
+        return html.Span(STANDING_MARKS[standing], className=f"{classes} compact", title=word)
+    return html.Span([html.Span(STANDING_MARKS[standing], className="light-mark"), word], className=classes, title=word)
+
+
+def standing_legend(lang: str, green: float, amber: float) -> html.Div:
+    """What each mark means: the words and the bands of the target (green, amber: the settings' fractions)."""
+    bands = {"met": t("legend_met", lang), "near": t("legend_near", lang, green=f"{green * 100:g}"),
+             "low": t("legend_low", lang, green=f"{green * 100:g}", amber=f"{amber * 100:g}"),
+             "behind": t("legend_behind", lang, amber=f"{amber * 100:g}")}
+    items = [html.Span([standing_badge(s, lang), html.Span(bands[s], className="legend-text")], className="legend-item")
+             for s in STANDINGS]
+    items += [html.Span([standing_badge(NOT_APPLICABLE, lang), html.Span(t("legend_na", lang), className="legend-text")],
+                        className="legend-item"),
+              html.Span([standing_badge(None, lang), html.Span(t("legend_none", lang), className="legend-text")],
+                        className="legend-item")]
+    return html.Div(items, className="standing-legend hint", id="standing-legend")
 
 
 def page_of(value, rows: int, page_rows: int) -> tuple[int, int]:

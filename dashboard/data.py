@@ -12,11 +12,12 @@ import pandas as pd
 from flask import current_app
 from sqlalchemy.engine import Engine
 
-from etl import queries
+from etl import completeness, queries
+from etl.completeness import PeriodState
 from etl.config import indicator_map, load_settings
-from etl.indicators import community_table as own_values, with_changes
+from etl.indicators import community_table as own_values, not_applicable as etl_not_applicable, with_changes
 from etl.registry import CITY_CODE
-from etl.scorecard import leader_accountability, scorecard as etl_scorecard
+from etl.scorecard import leader_accountability, mark_not_applicable, scorecard as etl_scorecard
 
 from .memo import memo
 from .quality import quality_flags
@@ -67,12 +68,27 @@ def periods(src: Source) -> tuple[str, ...]:
     return tuple(queries.periods(src.engine, src.basis))
 
 
+@memo(16)
+def period_states(src: Source) -> tuple[PeriodState, ...]:
+    """Each period's counties reported and expected on the basis, oldest first."""
+    return tuple(completeness.period_states(src.engine, src.basis))
+
+
+def period_state(src: Source, period: str | None) -> PeriodState | None:
+    return next((s for s in period_states(src) if s.period == period), None)
+
+
+def complete_periods(src: Source) -> frozenset[str]:
+    return frozenset(s.period for s in period_states(src) if s.complete)
+
+
 def resolve_period(src: Source, period: object) -> str | None:
-    """The period asked for when it has data, else the latest one (None when there is no data at all)."""
+    """The period asked for when it has data; else the latest complete (or published) one, so that nobody lands
+    on one county's return as if it were the city's; the latest of all when none is complete; None without data."""
     known = periods(src)
     if isinstance(period, str) and period in known:
         return period
-    return known[-1] if known else None
+    return completeness.default_period(list(period_states(src))) if known else None
 
 
 def previous_period(src: Source, period: str) -> str | None:
@@ -83,18 +99,25 @@ def baseline_period() -> str:
     return load_settings().baseline_period
 
 
+def baseline_of(values: pd.DataFrame) -> str | None:
+    """The period an area's indicator is measured from, among its rows from values(): the configured baseline,
+    or the first later period that has the figure (etl.indicators.with_changes)."""
+    return next((b for b in values.get("baseline_period", ()) if isinstance(b, str)), None)
+
+
 @memo(16)
 def _values(src: Source, level: str) -> pd.DataFrame:
     values = queries.indicator_values(src.engine, src.basis, level=level)
     if values.empty:
-        return values.assign(baseline_value=[], change_baseline=[], ratio_baseline=[], previous_value=[],
+        return values.assign(baseline_period=[], baseline_value=[], change_baseline=[], ratio_baseline=[], previous_value=[],
                              change_previous=[])
-    previous = queries.previous_periods(list(periods(src)))
-    if not previous:
-        # etl.indicators.with_changes cannot merge when no period has a previous one (one period alone): name a
-        # previous period that has no values, which gives the same empty "previous" columns.
-        previous = {p: "0000" for p in values["period"].unique()}
-    return with_changes(values, baseline_period(), previous)
+    if level == "city":
+        # The city's figures of an incomplete period are a part of the city: compared with nothing, and never
+        # the previous period or the baseline of another.
+        states = list(period_states(src))
+        return with_changes(values, baseline_period(), completeness.previous_complete(states),
+                            comparable=complete_periods(src))
+    return with_changes(values, baseline_period(), queries.previous_periods(list(periods(src))))
 
 
 @memo(16)
@@ -245,12 +268,19 @@ def community_history(src: Source, code: str) -> pd.DataFrame:
 
 @memo(8)
 def _scorecard(src: Source) -> pd.DataFrame:
-    return etl_scorecard(queries.indicator_values(src.engine, src.basis, level="county"), load_settings())
+    incomplete = frozenset(periods(src)) - complete_periods(src)
+    return etl_scorecard(queries.indicator_values(src.engine, src.basis, level="county"), load_settings(), incomplete)
 
 
 def scorecard(src: Source, period: str) -> pd.DataFrame:
     df = _scorecard(src)
-    return df[df["period"] == period].reset_index(drop=True).copy()
+    return mark_not_applicable(df[df["period"] == period].reset_index(drop=True), not_applicable(src, period))
+
+
+@memo(8)
+def not_applicable(src: Source, period: str) -> frozenset[tuple[str, str, str]]:
+    """(period, area_code, indicator) whose indicator has nobody to apply to in that period (不适用)."""
+    return frozenset(etl_not_applicable(_community_rows(src, period), _link_rows(src, period)))
 
 
 def leaders(src: Source, period: str) -> pd.DataFrame:

@@ -12,6 +12,7 @@ import math
 import pandas as pd
 
 from etl.config import Indicator
+from etl.periods import period_sort_key
 
 from .i18n import county_name, fmt_number, fmt_value, period_label, t
 
@@ -108,34 +109,68 @@ def _target_line(fig: dict, ind: Indicator, lang: str, horizontal: bool = True) 
                  label_side="center")
 
 
-def trend(series: pd.DataFrame, ind: Indicator, lang: str, title: str, source: str, baseline: str | None,
-          extra: pd.DataFrame | None = None, extra_name: str = "", extra_color: str = CITY_COLOR) -> dict:
-    """A line over the periods (rows period, value), the target dashed and the baseline marked.
+def period_x(period: str) -> float:
+    """A period's place on a time axis: 2015 → 2015.0, 2015Q3 → 2015.625 (the middle of the quarter's span), so
+    that 2015 and 2026 stand eleven years apart, not side by side."""
+    year, quarter = period_sort_key(period)
+    return float(year) if not quarter else year + (quarter - 0.5) / 4
 
-    `extra` (same columns) draws a second line first, e.g. the city beside a county.
+
+def _time_axis(periods, lang: str) -> dict:
+    """A numeric x axis spaced by time, ticked at the periods shown, labelled as officials write them."""
+    periods = sorted(set(periods), key=period_sort_key)
+    xs = [period_x(p) for p in periods]
+    pad = 0.5 if len(xs) < 2 else max(0.35, (max(xs) - min(xs)) * 0.06)
+    axis = {"type": "linear", "tickmode": "array", "tickvals": xs, "ticktext": [period_label(p, lang) for p in periods],
+            "title": {"text": None}, "zeroline": False}
+    if xs:
+        axis["range"] = [min(xs) - pad, max(xs) + pad]
+    return axis
+
+
+def trend(series: pd.DataFrame, ind: Indicator, lang: str, title: str, source: str, baseline: str | None,
+          extra: pd.DataFrame | None = None, extra_name: str = "", extra_color: str = CITY_COLOR,
+          incomplete: frozenset[str] | set[str] = frozenset()) -> dict:
+    """A line over the periods (rows period, value) on a time axis, the target dashed and the baseline marked.
+
+    `extra` (same columns) draws a second line first, e.g. the city beside a county. `incomplete`: periods whose
+    city figures cover only the counties that reported — drawn apart as hollow points, never on the city's line.
     """
-    lines = [(extra, extra_name, extra_color)] if extra is not None else []
-    lines.append((series, t("city", lang) if extra is None else series.attrs.get("name", ""),
-                  series.attrs.get("color", CITY_COLOR)))
-    data = []
-    for frame, name, color in lines:
-        values = _numbers(frame["value"])
-        data.append({"type": "scatter", "x": [period_label(p, lang) for p in frame["period"]], "y": values,
-                     "name": name, "mode": "lines+markers", "line": {"color": color, "width": 2.5},
-                     "marker": {"size": 7}, "customdata": [fmt_value(v, ind.unit, lang) for v in values],
-                     "hovertemplate": f"{name}<br>%{{x}}：%{{customdata}}<extra></extra>"})
+    city_is_extra = extra is not None
+    lines = [(extra, extra_name, extra_color, True)] if city_is_extra else []
+    lines.append((series, t("city", lang) if not city_is_extra else series.attrs.get("name", ""),
+                  series.attrs.get("color", CITY_COLOR), not city_is_extra))
+    data, shown = [], []
+    for frame, name, color, is_city in lines:
+        frame = frame.sort_values("period", key=lambda s: s.map(period_sort_key))
+        apart = frame["period"].isin(incomplete) if is_city else pd.Series(False, index=frame.index)
+        for part, dashed in ((frame[~apart], False), (frame[apart], True)):
+            if part.empty:
+                continue
+            values = _numbers(part["value"])
+            label = t("incomplete_series", lang) if dashed else name
+            shown += list(part["period"])
+            data.append({"type": "scatter", "x": [period_x(p) for p in part["period"]], "y": values, "name": label,
+                         "mode": "markers" if dashed else "lines+markers", "line": {"color": color, "width": 2.5},
+                         "marker": ({"size": 9, "symbol": "circle-open", "color": color, "line": {"width": 2}}
+                                    if dashed else {"size": 7}),
+                         "text": [period_label(p, lang) for p in part["period"]],
+                         "customdata": [fmt_value(v, ind.unit, lang) for v in values],
+                         "hovertemplate": f"{label}<br>%{{text}}：%{{customdata}}<extra></extra>"})
     base = series[series["period"] == baseline] if baseline else series.iloc[0:0]
     if len(base):
-        data.append({"type": "scatter", "x": [period_label(baseline, lang)], "y": _numbers(base["value"]),
+        # The mark sits on the point and its word above it, clear of the axis's tick labels.
+        data.append({"type": "scatter", "x": [period_x(baseline)], "y": _numbers(base["value"]),
                      "mode": "markers+text", "name": t("baseline", lang),
                      "marker": {"size": 12, "symbol": "diamond-open", "color": BASELINE_COLOR, "line": {"width": 2}},
-                     "text": [t("baseline", lang)], "textposition": "middle right",
+                     "text": [t("baseline", lang)], "textposition": "top center",
                      "textfont": {"color": BASELINE_COLOR}, "hoverinfo": "skip", "cliponaxis": False})
     fig = {"data": data, "layout": {
-        "xaxis": {"type": "category", "title": {"text": None}},
+        "xaxis": _time_axis(shown, lang),
         "yaxis": {"title": {"text": _axis_title(ind, lang)}, "rangemode": "tozero", "separatethousands": True}}}
     _target_line(fig, ind, lang)
-    return _style(fig, title, source, height=300, legend=extra is not None)
+    legend = city_is_extra or any(p in incomplete for p in shown)
+    return _style(fig, title, source, height=300, legend=legend)
 
 
 def county_map(county_values: pd.DataFrame, geojson: dict, ind: Indicator, lang: str, title: str,

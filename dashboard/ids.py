@@ -28,6 +28,7 @@ REPORTING_MATRIX = "reporting-matrix"
 REPORTING_WARNINGS = "reporting-warnings"
 REPORTING_FLAGS = "reporting-flags"
 EMPTY_STATE = "empty-state"
+PERIOD_BANNER = "period-banner"      # an incomplete period's warning on every page
 APP_ERROR = "app-error"              # the message a failed callback shows
 BASIS = "basis"                      # query parameter: approved (default) | current (with submitted, provisional)
 USER_MENU = "user-menu"

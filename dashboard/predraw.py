@@ -48,10 +48,10 @@ class Budget:
 
 def addresses(src: data.Source) -> Iterator[tuple[str, dict]]:
     """(path, query) of the common views, most wanted first; the language and role are varied by the caller."""
-    periods = list(reversed(data.periods(src)))
-    if not periods:
+    latest = data.resolve_period(src, None)     # the period pages open on: the latest complete one
+    if latest is None:
         return
-    latest = periods[0]
+    periods = [latest] + [p for p in reversed(data.periods(src)) if p != latest]
     for path in PAGE_ORDER:
         yield path, {"period": latest}
     counties = data.counties(src)["code"].tolist()[:MAX_COUNTIES]

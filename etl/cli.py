@@ -81,11 +81,11 @@ def init(ctx: Context, registry: str | None) -> None:
 
 
 from .cli_ingest import ingest  # noqa: E402  (the command lives in its own module; registered here)
-from .cli_reports import export, indicators, sample, scorecard, submissions, template  # noqa: E402
+from .cli_reports import export, indicators, periods, sample, scorecard, submissions, template  # noqa: E402
 from .cli_admin import approve, publish, user  # noqa: E402
 from .cli_backup import backup, restore  # noqa: E402
 
-for command in (ingest, submissions, indicators, scorecard, export, template, sample, approve, publish, user, backup,
+for command in (ingest, submissions, periods, indicators, scorecard, export, template, sample, approve, publish, user, backup,
                 restore):
     cli.add_command(command)
 

@@ -65,11 +65,22 @@ def indicators(ctx, period, level, basis, fmt) -> None:
 @click.option("--format", "fmt", type=FORMATS, default="table")
 @click.pass_obj
 def scorecard(ctx, period, basis, fmt) -> None:
-    """The county scorecard with scores and ranks."""
+    """The county scorecard with scores and ranks; an incomplete period ranks the counties that reported, with no
+    change of rank, and an indicator that does not apply to a county says `na`."""
     from .cli import _render
-    from .scorecard import scorecard as build
-    values = queries.indicator_values(ctx.engine, basis, _period(period), "county")
-    card = build(values, load_settings())
+    from .completeness import period_states
+    from .indicators import not_applicable
+    from .scorecard import mark_not_applicable, scorecard as build
+    values = queries.indicator_values(ctx.engine, basis, None, "county")   # every period: the previous ranks
+    incomplete = {s.period for s in period_states(ctx.engine, basis) if not s.complete}
+    card = build(values, load_settings(), incomplete)
+    chosen = _period(period)
+    if chosen:
+        card = card[card["period"] == chosen].reset_index(drop=True)
+    with ctx.engine.connect() as conn:
+        rows = queries.community_rows(conn, basis, [chosen] if chosen else None, lineage=False)
+        links = queries.link_rows(conn, basis, [chosen] if chosen else None)
+    card = mark_not_applicable(card, not_applicable(rows, links))
     names = queries.places(ctx.engine, "county").set_index("code")["name"]
     card.insert(2, "area_name", card["area_code"].map(names))
     _render(card, fmt)
@@ -122,3 +133,15 @@ def sample(directory) -> None:
     from .sample import generate
     paths = generate(directory)
     click.echo(f"wrote {len(paths)} returns to {directory}")
+
+
+@click.command()
+@click.option("--basis", type=click.Choice(["current", "approved"]), default="current")
+@click.option("--format", "fmt", type=FORMATS, default="table")
+@click.pass_obj
+def periods(ctx, basis, fmt) -> None:
+    """Each period with the counties reported and expected on the basis, and its state (complete, incomplete,
+    published): an incomplete period's city figures cover the reporting counties only."""
+    from .cli import _render
+    from .completeness import period_states, states_frame
+    _render(states_frame(period_states(ctx.engine, basis)), fmt)

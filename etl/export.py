@@ -16,11 +16,11 @@ from .config import UNITS, indicators, load_settings
 from .gcpause import cycle_collection_paused
 from .indicators import community_table
 from .periods import format_period, period_sort_key
-from .scorecard import LIGHT_MARKS, scorecard
+from .scorecard import STANDING_COLOURS, STANDING_MARKS, scorecard
 
 LEVEL_SHEETS = {"city": "全市", "county": "县（市、区）", "community": "社区"}
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
-LIGHT_COLOURS = {"green": "#C6EFCE", "amber": "#FFEB9C", "red": "#FFC7CE"}
+BAND_FILLS = {"green": "#C6EFCE", "amber": "#FFEB9C", "red": "#FFC7CE"}
 NUMBER_FORMATS = {"count": "#,##0", "pct": "0.0", "dec": "#,##0.0"}     # whole counts; one decimal otherwise
 
 
@@ -225,8 +225,8 @@ def _write_scorecard(book, fmt, county_values: pd.DataFrame) -> None:
     card = scorecard(county_values, settings)
     area_names = county_values.drop_duplicates("area_code").set_index("area_code")["area_name"]
     # The colour and a mark in the number format (✓ 100.0): a second cue for colour-blind readers and print.
-    lights = {k: book.add_format({"bg_color": v, "num_format": f'"{LIGHT_MARKS[k]} "0.0'})
-              for k, v in LIGHT_COLOURS.items()}
+    lights = {k: book.add_format({"bg_color": BAND_FILLS[STANDING_COLOURS[k]], "num_format": f'"{mark} "0.0'})
+              for k, mark in STANDING_MARKS.items()}
     for r, row in enumerate(card.to_dict("records"), start=1):
         sheet.write_string(r, 0, format_period(row["period"]))
         name = str(area_names.get(row["area_code"], row["area_code"]))
@@ -234,12 +234,13 @@ def _write_scorecard(book, fmt, county_values: pd.DataFrame) -> None:
         sheet.write_number(r, 2, int(row["rank"]))
         sheet.write_number(r, 3, float(row["score"]), fmt["pct"])
         for c, ind_id in enumerate(weights, start=4):
-            value, light = row[ind_id], row[f"{ind_id}_light"]
+            value, light = row[ind_id], row[f"{ind_id}_standing"]
             if value is None or (isinstance(value, float) and math.isnan(value)):
                 sheet.write_string(r, c, "—")
             else:
                 sheet.write_number(r, c, float(value), lights.get(light, fmt["pct"]))
-    sheet.write_string(len(card) + 2, 0, f"交通灯：绿 ≥ {settings.green:.0%} 目标值，黄 ≥ {settings.amber:.0%}，红 低于")
+    sheet.write_string(len(card) + 2, 0, f"✓ 达标：达到目标值；≈ 接近：目标值的{settings.green:.0%}以上；"
+                                         f"! 偏低：{settings.amber:.0%}至{settings.green:.0%}；✗ 未达标：低于{settings.amber:.0%}")
 
 
 def _write_definitions(book, fmt, table) -> None:

@@ -13,6 +13,7 @@ import pandas as pd
 
 from .config import Indicator, indicators
 from .expressions import evaluate, names_in
+from .periods import is_period, period_sort_key
 from .registry import CITY_CODE
 from .schema import KIND_TOWNSHIP, KIND_URBAN
 
@@ -41,7 +42,11 @@ def prepare_communities(rows: pd.DataFrame, links: pd.DataFrame, one_period: boo
     df["township"] = df["community_kind"].eq(KIND_TOWNSHIP).to_numpy(dtype=bool)
     funds = df[["fund_fiscal", "fund_party_fee", "fund_donation"]]
     df["funding_total"] = funds.sum(axis=1, min_count=1)
-    df["linked_leaders"] = _link_counts(df, links, one_period)
+    # A return without a leader sheet says nothing about who links its communities: like a blank field, their link
+    # counts are unknown (an indicator over them is missing), not 0.
+    reported = _links_reported(df, links, one_period)
+    df["linked_leaders"] = np.where(reported, _link_counts(df, links, one_period), np.nan)
+    df[KNOWN + "linked_leaders"] = reported
     return df
 
 
@@ -57,6 +62,22 @@ def _link_counts(rows: pd.DataFrame, links: pd.DataFrame, one_period: bool = Fal
         counts = Counter(zip(links["period"].tolist(), links["community_code"].tolist()))
         keys = zip(rows["period"].tolist(), rows["community_code"].tolist())
     return np.fromiter(map(counts.__getitem__, keys), dtype=int, count=len(rows))
+
+
+def _links_reported(rows: pd.DataFrame, links: pd.DataFrame, one_period: bool = False) -> np.ndarray:
+    """Whether each row's county return came with leader links (a period and county of the links)."""
+    if one_period or not len(links):
+        return np.full(len(rows), len(links) > 0)
+    reported = set(zip(links["period"].tolist(), links["county_code"].tolist()))
+    keys = zip(rows["period"].tolist(), rows["county_code"].tolist())
+    return np.fromiter(map(reported.__contains__, keys), dtype=bool, count=len(rows))
+
+
+def over_links(ind: Indicator) -> bool:
+    """The indicator is over the leader links (a leader table's, or one naming a community's linked_leaders): a
+    period or county whose return came without a leader sheet has no value of it."""
+    names = names_in(ind.where) | names_in(ind.among) | {ind.of, ind.per}
+    return ind.table == "leader" or "linked_leaders" in names
 
 
 def prepare_leaders(links: pd.DataFrame) -> pd.DataFrame:
@@ -284,16 +305,57 @@ def compute(rows: pd.DataFrame, links: pd.DataFrame, expected_counties: list[str
     return pd.concat(parts, ignore_index=True)[RESULT_COLUMNS] if parts else pd.DataFrame(columns=RESULT_COLUMNS)
 
 
-def with_changes(values: pd.DataFrame, baseline: str, previous: dict[str, str]) -> pd.DataFrame:
-    """Adds baseline_value, change_baseline, ratio_baseline, previous_value, change_previous to indicator rows."""
+def with_changes(values: pd.DataFrame, baseline: str, previous: dict[str, str],
+                 comparable: set[str] | None = None) -> pd.DataFrame:
+    """Adds baseline_period, baseline_value, change_baseline, ratio_baseline, previous_value, change_previous.
+
+    The baseline of an area's indicator is its value in `baseline`, or, where it has none there (2013's returns
+    had no leader sheet), in the first later period that has one — baseline_period says which; a period before
+    it has no baseline. `comparable`: the periods whose values may be compared at all (the complete ones, for the
+    city); the others get no changes and are no one's baseline. None: every period.
+    """
     key = ["area_code", "indicator"]
-    base = values[values["period"] == baseline][key + ["value"]].rename(columns={"value": "baseline_value"})
+    order = {p: period_sort_key(p) for p in values["period"].unique()}
+    start = period_sort_key(baseline) if is_period(baseline) else (0, 0)
+    can_compare = values["period"].map(lambda p: comparable is None or p in comparable).astype(bool)
+    candidates = values[values["value"].notna() & can_compare
+                        & values["period"].map(lambda p: order[p] >= start).astype(bool)]
+    base = (candidates.assign(_k=candidates["period"].map(order)).sort_values("_k", kind="stable")
+            .drop_duplicates(key)[key + ["period", "value"]]
+            .rename(columns={"period": "baseline_period", "value": "baseline_value"}))
     out = values.merge(base, on=key, how="left")
+    out["baseline_period"] = out["baseline_period"].astype(object)
+    after = [isinstance(b, str) and order[p] >= order[b] and ok
+             for p, b, ok in zip(out["period"], out["baseline_period"], can_compare)]
+    out.loc[~np.asarray(after, dtype=bool), ["baseline_period", "baseline_value"]] = [None, np.nan]
     prev = values[key + ["period", "value"]].rename(columns={"value": "previous_value", "period": "previous_period"})
-    out["previous_period"] = out["period"].map(previous).astype(object)   # all-missing must not become float
+    out["previous_period"] = [previous.get(p) if ok else None for p, ok in zip(out["period"], can_compare)]
+    out["previous_period"] = out["previous_period"].astype(object)   # all-missing must not become float
     out = out.merge(prev, on=key + ["previous_period"], how="left")
+    out["baseline_value"] = out["baseline_value"].astype(float)
     out["change_baseline"] = out["value"] - out["baseline_value"]
     with np.errstate(divide="ignore", invalid="ignore"):
         out["ratio_baseline"] = np.where(out["baseline_value"] > 0, out["value"] / out["baseline_value"], np.nan)
     out["change_previous"] = out["value"] - out["previous_value"]
+    return out
+
+
+def not_applicable(rows: pd.DataFrame, links: pd.DataFrame, table: tuple[Indicator, ...] | None = None
+                   ) -> set[tuple[str, str, str]]:
+    """(period, area_code, indicator) where the indicator has nobody to apply to: no community of the area's
+    return is in its `among` (a share of urban communities in a county with none, of weak ones where none is
+    weak). Its value is missing for that reason — 不适用, which is neither 无数据 nor 0."""
+    table = [i for i in (table or indicators()) if i.table == "community" and i.among]
+    if not table or not len(rows):
+        return set()
+    df = prepare_communities(rows, links)
+    data = _Rows(df)
+    keys = pd.DataFrame({"period": df["period"].to_numpy(), "county_code": df["county_code"].to_numpy()})
+    out = set()
+    for ind in table:
+        among = keys.assign(among=data.mask(ind.among))
+        county = among.groupby(["period", "county_code"], sort=False)["among"].any()
+        out |= {(p, c, ind.id) for (p, c), has in county.items() if not has}
+        city = among.groupby("period", sort=False)["among"].any()
+        out |= {(p, CITY_CODE, ind.id) for p, has in city.items() if not has}
     return out

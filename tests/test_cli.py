@@ -107,7 +107,7 @@ def test_scorecard_ranks_counties(db, sample_paths):
     assert sorted(c["rank"] for c in card) == [1, 2, 3, 4, 5, 6, 7]
     assert [c["score"] for c in card] == sorted((c["score"] for c in card), reverse=True)
     assert all(95 < c["score"] <= 100 for c in card)
-    assert all(c["services_mean_light"] == "green" for c in card)
+    assert all(c["services_mean_standing"] == "met" for c in card)
     early = json.loads(run(db, "scorecard", "--period", "2013", "--format", "json").output)
     assert all(c["score"] < 60 for c in early) and {c["rank"] for c in early} >= {1, 2}
 

@@ -6,7 +6,7 @@ import pytest
 
 from etl.config import indicator_map, indicators, load_settings
 from etl.indicators import community_terms, compute, return_terms
-from etl.scorecard import light, scorecard
+from etl.scorecard import meets, scorecard, standing
 
 from shared import SPEC  # noqa: E402
 
@@ -92,7 +92,7 @@ def test_scorecard_weights_and_thresholds_come_from_the_citys_file(tmp_path, mon
                                         encoding="utf-8")
     settings = load_settings(tmp_path / "city.toml")
     assert settings.weights["services_mean"] == 50 and settings.green == 0.95
-    assert light(90, 100, settings) == "amber" and light(90, 100, load_settings()) == "green"
+    assert standing(90, 100, settings) == "low" and standing(90, 100, load_settings()) == "near"
     county = pd.DataFrame({"period": "2015", "area_code": ["A", "A", "B", "B"],
                            "indicator": ["services_mean", "grid_coverage_pct"] * 2, "value": [59, 50, 29.5, 100]})
     card = scorecard(county, settings).set_index("area_code")
@@ -108,3 +108,16 @@ def test_weights_must_name_indicators_with_targets(tmp_path):
     with pytest.raises(ValueError, match="communities"):
         load_settings(tmp_path / "bad.toml")
     assert indicator_map()["communities"].target is None
+
+
+@pytest.mark.parametrize("value, expected", [(100, "met"), (100.0000000001, "met"), (99.95, "near"), (90, "near"),
+                                             (89.9, "low"), (75, "low"), (74.9, "behind"), (0, "behind"),
+                                             (None, None), (float("nan"), None)])
+def test_only_a_value_that_reaches_its_target_is_met(value, expected):
+    """达标 / On target means the target is reached: 94.7 % of a 100 % target is near it, not on it (issue 12)."""
+    assert standing(value, 100, load_settings()) == expected
+    assert meets(value, 100) == (expected == "met")
+
+
+def test_a_target_to_stay_under_is_met_at_or_below_it():
+    assert standing(10, 10, load_settings(), "down") == "met" and standing(10.5, 10, load_settings(), "down") == "near"

@@ -8,11 +8,11 @@ from dash import dcc, html
 
 from etl.config import indicators, load_settings
 from etl.registry import CITY_CODE
-from etl.scorecard import light
+from etl.scorecard import NOT_APPLICABLE, standing
 
 from dashboard import data, figures, ids
-from dashboard.components import (View, card, empty_state, graph, light_badge, make_view, paged, safe_layout, shell,
-                                  table)
+from dashboard.components import (View, card, empty_state, graph, make_view, paged, safe_layout, shell, standing_badge,
+                                  standing_legend, table)
 from dashboard.i18n import county_name, fmt_value, period_label, t
 
 PATH = "/counties"
@@ -30,19 +30,26 @@ def kpi_table(view: View, county: str, label: str) -> html.Div:
     mine = data.values(view.src, "county", view.period, area=county).set_index("indicator")
     city = data.city_values(view.src, view.period).set_index("indicator")
     settings = load_settings()
+    not_applicable = data.not_applicable(view.src, view.period)
+    state = data.period_state(view.src, view.period)
+    city_label = t("city", view.lang) + ("" if state is None or state.complete else
+                                         f"（{t('incomplete_short', view.lang, k=len(state.reported), n=len(state.expected))}）")
     rows = []
     for ind in indicators():
         if "county" not in ind.levels:
             continue
         value = mine["value"].get(ind.id)
-        lamp = light(value, ind.target, settings) if ind.target and value is not None else None
+        where = standing(value, ind.target, settings, ind.direction) if ind.target else None
+        if where is None and (view.period, county, ind.id) in not_applicable:
+            where = NOT_APPLICABLE
         rows.append([ind.name(view.lang), fmt_value(value, ind.unit, view.lang),
                      fmt_value(city["value"].get(ind.id), ind.unit, view.lang),
                      fmt_value(ind.target, ind.unit, view.lang) if ind.target else "—",
-                     light_badge(lamp, view.lang) if ind.target else ""])
-    cols = [(t("indicator", view.lang), "text"), (label, "num"), (t("city", view.lang), "num"),
+                     standing_badge(where, view.lang) if ind.target else ""])
+    cols = [(t("indicator", view.lang), "text"), (label, "num"), (city_label, "num"),
             (t("target", view.lang), "num"), ("", "text")]
-    return table(cols, rows, className="county-kpis")
+    return html.Div([table(cols, rows, className="county-kpis"),
+                     standing_legend(view.lang, settings.green, settings.amber)])
 
 
 def county_trends(view: View, county: str, label: str) -> html.Div:
@@ -50,16 +57,16 @@ def county_trends(view: View, county: str, label: str) -> html.Div:
     city = dict(tuple(data.city_values(view.src).groupby("indicator", sort=False)))
     nothing = pd.DataFrame({"period": [], "value": []})
     source = figures.source_text(view.period, view.lang, view.src.basis)
-    baseline = data.baseline_period()
+    incomplete = frozenset(view.periods) - data.complete_periods(view.src)
     charts = []
     for ind in [i for i in indicators() if i.headline]:
-        series = values.get(ind.id, nothing)[["period", "value"]].copy()
+        mine = values.get(ind.id, nothing.assign(baseline_period=[]))
+        series = mine[["period", "value"]].copy()
         series.attrs.update(name=label, color=figures.COUNTY_COLORS.get(county, figures.CITY_COLOR))
         other = city.get(ind.id, nothing)[["period", "value"]]
-        fig = figures.trend(series, ind, view.lang,
-                            ind.name(view.lang),
-                            source, baseline if baseline in set(series["period"]) else None,
-                            extra=other, extra_name=t("city", view.lang), extra_color="#9aa5b1")
+        fig = figures.trend(series, ind, view.lang, ind.name(view.lang), source, data.baseline_of(mine),
+                            extra=other, extra_name=t("city", view.lang), extra_color="#9aa5b1",
+                            incomplete=incomplete)
         charts.append(card("", graph(fig, view.lang, {"type": ids.COUNTY_TRENDS, "indicator": ind.id})))
     return html.Div(charts, className="trend-grid")
 

@@ -49,13 +49,13 @@ def map_and_ranking(view: View, indicator: str) -> dbc.Row:
 
 def trends(view: View) -> html.Div:
     city = data.city_values(view.src)
-    baseline = data.baseline_period()
+    incomplete = frozenset(view.periods) - data.complete_periods(view.src)
     source = figures.source_text(view.period, view.lang, view.src.basis)
     charts = []
     for ind in headline():
-        series = city[city["indicator"] == ind.id][["period", "value"]]
-        fig = figures.trend(series, ind, view.lang, ind.name(view.lang),
-                            source, baseline if baseline in set(series["period"]) else None)
+        rows = city[city["indicator"] == ind.id]
+        fig = figures.trend(rows[["period", "value"]], ind, view.lang, ind.name(view.lang), source, data.baseline_of(rows),
+                            incomplete=incomplete)
         charts.append(html.Div(card("", graph(fig, view.lang, {"type": ids.TREND, "indicator": ind.id})),
                                className="trend-cell"))
     return html.Div([html.H2(t("trends", view.lang), className="section-title"),

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import dash
+import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
 from etl.config import indicator_map, load_settings
 
 from dashboard import data, figures, ids
-from dashboard.components import View, card, empty_state, light_badge, make_view, paged, safe_layout, shell
+from dashboard.components import (View, card, empty_state, make_view, paged, safe_layout, shell, standing_badge,
+                                  standing_legend)
 from dashboard.i18n import county_name, fmt_number, fmt_value, period_label, t
 
 PATH = "/scorecard"
@@ -54,7 +56,7 @@ def scorecard_table(view: View, rows: pd.DataFrame, sort: str) -> html.Div:
         link = dcc.Link(label + (" ▾" if sort == key else ""),
                         href=view.link(sort=key if key != "rank" else None, page=None),
                         className="sort-link")
-        note = html.Div(f"{t('weights', view.lang)} {fmt_number(weight, 'count')}", className="weight") if weight else None
+        note = html.Div(t("weight_of", view.lang, weight=fmt_number(weight, "count")), className="weight") if weight else None
         return html.Th([link, note], className="num" if numeric else None)
 
     header = [head(t("county", view.lang), "county", False)]
@@ -67,7 +69,7 @@ def scorecard_table(view: View, rows: pd.DataFrame, sort: str) -> html.Div:
         cells = [html.Td(county_name(row["area_code"], names.get(row["area_code"]), view.lang), className="county-cell")]
         for i in weights:
             cells.append(html.Td([fmt_value(row[i], table[i].unit, view.lang), " ",
-                                  light_badge(row[f"{i}_light"], view.lang, compact=True)], className="num"))
+                                  standing_badge(row[f"{i}_standing"], view.lang, compact=True)], className="num"))
         cells += [html.Td(fmt_number(row["score"], "pct").rstrip("%"), className="num score-cell"),
                   html.Td("—" if pd.isna(row["rank"]) else str(int(row["rank"])), className="num"),
                   html.Td(rank_change_cell(row["rank_change"], view.lang), className="num")]
@@ -78,15 +80,26 @@ def scorecard_table(view: View, rows: pd.DataFrame, sort: str) -> html.Div:
 
 
 def weights_note(view: View) -> html.Div:
+    """How the score is made, what each mark means, and how a cell that does not apply is scored."""
     settings = load_settings()
     table = indicator_map()
     parts = [f"{table[i].name(view.lang)} {fmt_number(w, 'count')}" for i, w in settings.weights.items()]
     sep = "；" if view.lang == "zh" else "; "
     return html.Div([
         html.P(t("weights", view.lang) + ("：" if view.lang == "zh" else ": ") + sep.join(parts), className="hint"),
-        html.P(t("weights_note", view.lang, green=fmt_number(settings.green * 100, "count"),
-                 amber=fmt_number(settings.amber * 100, "count")), className="hint"),
+        html.P(t("weights_note", view.lang), className="hint"),
+        html.P(t("not_applicable_note", view.lang), className="hint", id="scorecard-na-note"),
+        standing_legend(view.lang, settings.green, settings.amber),
     ], className="weights-note")
+
+
+def incomplete_note(view: View) -> dbc.Alert | None:
+    """An incomplete period's ranking is among the counties that reported: said above the table."""
+    state = data.period_state(view.src, view.period)
+    if state is None or state.complete:
+        return None
+    return dbc.Alert(t("scorecard_incomplete", view.lang, k=len(state.reported), n=len(state.expected)),
+                     color="warning", className="py-2", id="scorecard-incomplete")
 
 
 def sort_picker(view: View, sort: str):
@@ -112,6 +125,6 @@ def layout(**query):
         return shell(view, title, empty_state(view.lang))
     shown, nav = paged(view, sorted_card(card_df, sort), PAGE_ROWS, "scorecard-pager")
     return shell(view, title,
-                 card("", nav, scorecard_table(view, shown, sort), weights_note(view)),
+                 card("", incomplete_note(view), nav, scorecard_table(view, shown, sort), weights_note(view)),
                  html.Div(figures.source_text(view.period, view.lang, view.src.basis), className="page-source"),
                  controls=sort_picker(view, sort))
