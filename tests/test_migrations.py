@@ -11,10 +11,15 @@ from etl import migrate, queries
 from etl.cli import cli
 from datetime import datetime, timezone
 
-from etl.db import community_return, make_engine, metadata, place, registry_rows, submission
-from etl.ingest import parse_content
+import pandas as pd
+from sqlalchemy import update
+
+from etl.db import community_return, make_engine, metadata, place, registry_rows, submission, submission_term
+from etl.indicators import compute
+from etl.ingest import ingest_path, parse_content
+from etl.recompute import expected_counties, recompute
 from etl.registry import default_registry
-from returns import simple_return
+from returns import SheetSpec, communities, leader_sheet, simple_return, standard_rows, write_workbook
 
 
 def test_init_upgrades_a_database_of_the_first_release_with_its_data(db_url, tmp_path):
@@ -37,11 +42,47 @@ def test_init_upgrades_a_database_of_the_first_release_with_its_data(db_url, tmp
 
     result = CliRunner().invoke(cli, ["--db", db_url, "init"])
     assert result.exit_code == 0, result.output
-    assert migrate.current(engine) == migrate.head() == "0005"
+    assert migrate.current(engine) == migrate.head() == "0006"
     assert "ix_community_return_community" in {i["name"] for i in inspect(engine).get_indexes("community_return")}
     assert queries.submissions(engine)["file_name"].tolist() == ["r.xlsx"]
     values = queries.indicator_values(engine, period="2015", level="county").set_index("indicator")["value"]
     assert values["communities"] == 3 and values["area_mean_m2"] == 600   # terms backfilled, indicators computed
+
+
+def test_an_upgrade_shows_a_return_without_a_leader_sheet_as_without_leader_figures(db_url, tmp_path):
+    """Before 0006 a return with no leader sheet stored its weak communities as unlinked (weak_linked_pct 0 %);
+    after `shequ init` the county's figure is missing, and a return with links keeps its own."""
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        command.upgrade(migrate._config(conn), "0005")
+        conn.execute(place.insert(), registry_rows(default_registry()))
+    c = communities()
+    title = lambda period: [["玉林市城乡社区规范化建设情况报表"], ["填报单位：北流市", "", "", "", f"报告期：{period}年"]]
+    without = ingest_path(engine, write_workbook(tmp_path / "2014.xlsx", SheetSpec(
+        rows=standard_rows(weak="是"), title=title("2014"))))
+    linked = ingest_path(engine, write_workbook(tmp_path / "2015.xlsx", SheetSpec(
+        rows=standard_rows(weak="是"), title=title("2015")), leader_sheet([["王伟", "厅级", "市委常委", x.code, x.name]
+                                                                         for x in c])))
+    assert without.status == linked.status == "loaded"
+    weak_linked = lambda: queries.indicator_values(engine, level="county", indicator="weak_linked_pct").set_index(
+        "period")["value"].to_dict()
+    term = submission_term.c
+    with engine.begin() as conn:          # what the release before 0006 stored: 3 weak communities, none linked
+        conn.execute(update(submission_term).where(term.submission_id == without.load.submission_id,
+                                                   term.indicator == "weak_linked_pct").values(a=0, b=3))
+        recompute(conn)
+    assert weak_linked() == {"2014": 0, "2015": 100}
+
+    result = CliRunner().invoke(cli, ["--db", db_url, "init"])
+    assert result.exit_code == 0, result.output
+    assert migrate.current(engine) == "0006"
+    after = weak_linked()
+    assert pd.isna(after["2014"]) and after["2015"] == 100
+    with engine.connect() as conn:
+        fresh = compute(queries.community_rows(conn), queries.link_rows(conn), expected_counties(conn))
+    fresh = fresh[(fresh["level"] == "county") & (fresh["indicator"] == "weak_linked_pct")]
+    assert pd.isna(fresh.set_index("period").loc["2014", "value"])       # what a load today would store
+    engine.dispose()
 
 
 def test_the_models_are_what_the_migrations_build(db_url):
