@@ -161,7 +161,7 @@ def trend(series: pd.DataFrame, ind: Indicator, lang: str, title: str, source: s
     if len(base):
         # The mark sits on the point and its word above it, clear of the axis's tick labels.
         data.append({"type": "scatter", "x": [period_x(baseline)], "y": _numbers(base["value"]),
-                     "mode": "markers+text", "name": t("baseline", lang),
+                     "mode": "markers+text", "name": t("baseline", lang), "showlegend": False,
                      "marker": {"size": 12, "symbol": "diamond-open", "color": BASELINE_COLOR, "line": {"width": 2}},
                      "text": [t("baseline", lang)], "textposition": "top center",
                      "textfont": {"color": BASELINE_COLOR}, "hoverinfo": "skip", "cliponaxis": False})
@@ -229,18 +229,31 @@ def area_histogram(rows: pd.DataFrame, lang: str, title: str, source: str, color
     return _style(fig, title, source, height=320)
 
 
-def leader_bars(acc: pd.DataFrame, lang: str, title: str, source: str) -> dict:
-    """Per leader level: communities linked, and how many of them met the premises standard then and now."""
+def leader_bars(acc: pd.DataFrame, lang: str, title: str, source: str, baseline: str | None = None) -> dict:
+    """Per leader level: the distinct communities its leaders link, and how many of them met the premises
+    standard at the baseline (`baseline`, the period named in the legend; no such bars without one) and now.
+
+    acc: etl.scorecard.leader_accountability's rows. A community linked by three leaders of a level counts once;
+    the links themselves are in the hover.
+    """
     levels = [("厅级", t("prefecture", lang)), ("县级", t("county_level", lang))]
-    series = [("communities", t("linked", lang), "#c9d6e3"), ("meets_baseline", t("meets_baseline", lang),
-                                                              BASELINE_COLOR),
-              ("meets_now", t("meets_now", lang), CITY_COLOR)]
+    then = ([("codes_meeting_baseline", t("meets_baseline_in", lang, period=period_label(baseline, lang)),
+              BASELINE_COLOR)] if baseline else [])
+    series = [("community_codes", t("linked", lang), "#c9d6e3"), *then,
+              ("codes_meeting_now", t("meets_now", lang), CITY_COLOR)]
+    of_level = [acc[acc["leader_level"] == lv] if len(acc) else acc for lv, _ in levels]
+    colon = "：" if lang == "zh" else ": "
+    links = [f"{t('links', lang)}{colon}{int(rows['communities'].sum()):,}" for rows in of_level]
     data = []
     for column, name, color in series:
-        ys = [int(acc.loc[acc["leader_level"] == lv, column].sum()) if len(acc) else 0 for lv, _ in levels]
-        data.append({"type": "bar", "x": [label for _, label in levels], "y": ys, "name": name,
-                     "marker": {"color": color}, "text": [f"{y:,}" for y in ys], "textposition": "outside",
-                     "hovertemplate": f"{name}：%{{y:,}}<extra></extra>"})
+        ys = [len({code for codes in rows[column] for code in codes}) for rows in of_level]
+        hover = f"{name}{colon}%{{y:,}}"
+        bar = {"type": "bar", "x": [label for _, label in levels], "y": ys, "name": name,
+               "marker": {"color": color}, "text": [f"{y:,}" for y in ys], "textposition": "outside",
+               "hovertemplate": hover + "<extra></extra>"}
+        if column == "community_codes":
+            bar.update(customdata=links, hovertemplate=hover + "<br>%{customdata}<extra></extra>")
+        data.append(bar)
     fig = {"data": data, "layout": {"barmode": "group",
                                     "yaxis": {"title": {"text": t("communities_axis", lang)}, "rangemode": "tozero"}}}
     return _style(fig, title, source, height=320, legend=True)

@@ -11,7 +11,7 @@ from etl.scorecard import STANDING_COLOURS, standing as standing_of
 
 from . import data
 from .components import View, standing_badge
-from .i18n import fmt_change, fmt_signed, fmt_value, period_label, t
+from .i18n import fmt_change, fmt_signed, fmt_value, is_missing, period_label, t
 
 
 def _when(period, lang: str) -> str:
@@ -37,7 +37,8 @@ def kpi_card(ind: Indicator, row: pd.Series | None, lang: str, state: PeriodStat
                          className="light light-amber kpi-incomplete")
     else:
         mark = standing_badge(standing, lang) if ind.target else None
-    since = fmt_change(row["baseline_value"], value, ind.unit, row["ratio_baseline"]) if row is not None else "—"
+    compared = row is not None and not is_missing(row["baseline_value"])
+    since = fmt_change(row["baseline_value"], value, ind.unit, row["ratio_baseline"]) if compared else "—"
     previous = fmt_signed(row["change_previous"], ind.unit) if row is not None else "—"
     base_when = _when(row.get("baseline_period"), lang) if row is not None and since != "—" else ""
     prev_when = _when(row.get("previous_period"), lang) if row is not None and previous != "—" else ""

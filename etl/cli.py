@@ -43,7 +43,8 @@ def _render(df: pd.DataFrame, fmt: str) -> None:
     if fmt == "csv":
         click.echo(df.to_csv(index=False), nl=False)
     elif fmt == "json":
-        click.echo(df.to_json(orient="records", force_ascii=False, indent=1))
+        # ISO dates ("2026-12-06T02:15:38.000Z"), which a person and any JSON reader understand, not epoch numbers
+        click.echo(df.to_json(orient="records", force_ascii=False, indent=1, date_format="iso"))
     elif df.empty:
         click.echo("(none)")
     else:

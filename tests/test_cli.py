@@ -196,3 +196,20 @@ def test_template_without_a_county_writes_one_per_county_for_this_year(db, tmp_p
     sheet = openpyxl.load_workbook(tmp_path / "模板_450923.xlsx").worksheets[0]
     title = " ".join(str(c.value) for row in sheet.iter_rows(max_row=3) for c in row if c.value)
     assert "博白县" in title and f"{date.today().year}年" in title
+
+
+def test_periods_say_which_are_complete_and_what_is_missing(db, sample_paths):
+    """`shequ periods`: counties reported/expected per period and basis; one county's return is incomplete."""
+    run(db, "ingest", *[p for p in sample_paths if p.name.startswith(("2013", "2014"))])
+    run(db, "ingest", *[p for p in sample_paths if p.name.startswith("2015_4509")][:2])
+    states = json.loads(run(db, "periods", "--format", "json").output)
+    assert [(s["period"], s["reported"], s["expected"], s["state"]) for s in states] == [
+        ("2013", 7, 7, "complete"), ("2014", 7, 7, "complete"), ("2015", 2, 7, "incomplete")]
+    assert states[2]["missing"] == "450921,450922,450923,450924,450981"
+    assert json.loads(run(db, "periods", "--basis", "approved", "--format", "json").output) == []
+    run(db, "approve", "--period", "2013", "--all")
+    approved = json.loads(run(db, "periods", "--basis", "approved", "--format", "json").output)
+    assert [(s["period"], s["state"]) for s in approved] == [("2013", "complete")]
+    # The incomplete year's scorecard ranks the two that reported, with no change of rank.
+    card = json.loads(run(db, "scorecard", "--period", "2015", "--format", "json").output)
+    assert sorted(c["rank"] for c in card) == [1, 2] and all(c["rank_change"] is None for c in card)
