@@ -121,8 +121,18 @@ def period_banner(view: View) -> dbc.Alert | None:
     ], color="warning", className="period-banner", id=ids.PERIOD_BANNER)
 
 
+def period_option(view: View, period: str) -> str:
+    """"2016年（不完整 1/7）" in the period menu: an incomplete period is marked before anyone opens it."""
+    state = data.period_state(view.src, period)
+    if state is None or state.complete:
+        return period_label(period, view.lang)
+    short = t("incomplete_short", view.lang, k=len(state.reported), n=len(state.expected))
+    return f"{period_label(period, view.lang)}（{short}）" if view.lang == "zh" else \
+        f"{period_label(period, view.lang)} ({short})"
+
+
 def header(view: View) -> html.Header:
-    options = [{"label": period_label(p, view.lang), "value": p} for p in reversed(view.periods)]
+    options = [{"label": period_option(view, p), "value": p} for p in reversed(view.periods)]
     other = "en" if view.lang == "zh" else "zh"
     return html.Header(dbc.Container([
         html.Div([html.Div(t("app_title", view.lang), className="brand-title"),

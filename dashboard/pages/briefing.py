@@ -13,7 +13,7 @@ from dashboard.geo import attribution, counties_geojson
 from dashboard.i18n import period_label, t
 from dashboard.kpi import kpi_strip
 from dashboard.pages.overview import headline
-from dashboard.pages.scorecard import PAGE_ROWS, scorecard_table, sorted_card, weights_note
+from dashboard.pages.scorecard import PAGE_ROWS, incomplete_note, scorecard_table, sorted_card, weights_note
 
 PATH = "/briefing"
 dash.register_page(__name__, path=PATH, name="简报", name_en="Briefing", order=9, title="简报 · 玉林市社区")
@@ -38,7 +38,7 @@ def layout(**query):
         dbc.Row([
             dbc.Col(card("", graph(the_map, view.lang, "briefing-map"),
                          html.Div(attribution(view.lang), className="attribution")), md=5, className="briefing-map"),
-            dbc.Col(card("", scorecard_table(view, sorted_card(card_df, "rank").head(PAGE_ROWS), "rank")
+            dbc.Col(card("", incomplete_note(view), scorecard_table(view, sorted_card(card_df, "rank").head(PAGE_ROWS), "rank")
                          if not card_df.empty else empty_state(view.lang), weights_note(view)), md=7),
         ]),
         html.Div(source, className="page-source")), className="briefing")
