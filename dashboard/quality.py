@@ -4,73 +4,94 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-# Fields that should not fall from one period to the next, and those checked for outliers within a county.
+# Fields that should not fall from one period to the next, and those checked for outliers among a community's peers.
 GROWING_FIELDS = ("service_area_m2", "service_items", "facilities")
 OUTLIER_FIELDS = ("service_area_m2", "service_items", "staff", "trained")
 AREA_THRESHOLDS = (300.0, 500.0, 1000.0)
-ROBUST_Z_LIMIT = 3.5
+# Re-measuring premises or rounding them differently moves an area by a few m² (1,200 → 1,190): a fall of under 1%
+# is not a room lost, and a page of such "falls" hides the real ones. Every fall of a count (59 items, 11
+# facilities) is more than 1%, so each lost item or facility is still flagged; falling back below a standard
+# (AREA_THRESHOLDS) is flagged however small, as it changes what the scorecard counts.
+FALL_TOLERANCE = 0.01
+# Outliers: areas and counts are skewed and bounded below (a district's urban premises are 2,000 m², a village's
+# 100 m²), so they are compared on the log scale, with Tukey's fences (1.5 interquartile ranges beyond the
+# quartiles) over the county's communities of the same kind — or over all communities of that kind when the
+# county has fewer than MIN_PEERS, too few for quartiles. The fence lies at least OUTLIER_FACTOR times beyond the
+# quartile: on the sample, communities of one kind in one county legitimately differ up to 4.7-fold (75 against a
+# lower quartile of 360 m²), while a slipped decimal point or an extra zero is 10-fold.
+FENCE_IQRS = 1.5
+OUTLIER_FACTOR = 5.0
+MIN_PEERS = 8
 FLAG_COLUMNS = ["county_code", "community_code", "community_name", "flag", "field", "value", "previous",
-                "detail", "file_name", "sheet", "source_row"]
-
-
-def robust_z(values: pd.Series) -> pd.Series:
-    """0.6745 · (x − median) / MAD; NaN where the MAD is 0 (no spread to judge against)."""
-    x = pd.to_numeric(values, errors="coerce").astype(float)
-    median = x.median()
-    mad = (x - median).abs().median()
-    if not mad or np.isnan(mad):
-        return pd.Series(np.nan, index=values.index)
-    return 0.6745 * (x - median) / mad
-
-
-def _flag(row, flag: str, fld: str, value, previous=None, detail: str = "") -> dict:
-    return {"county_code": row.county_code, "community_code": row.community_code,
-            "community_name": row.community_name, "flag": flag, "field": fld, "value": value,
-            "previous": previous, "detail": detail, "file_name": row.file_name, "sheet": row.sheet,
-            "source_row": row.source_row}
-
-
+                "detail", "reference", "peers", "file_name", "sheet", "source_row"]
 _ROW_COLUMNS = ["county_code", "community_code", "community_name", "file_name", "sheet", "source_row"]
 
 
-def _flags(rows: pd.DataFrame, mask, flag: str, fld: str, value, previous=None, detail=None) -> pd.DataFrame:
-    """The rows where `mask` holds, as flags (vectorised: a national period has 120,000 rows)."""
+def _flags(rows: pd.DataFrame, mask, flag: str, fld: str, previous, detail="", reference=np.nan,
+           peers="") -> pd.DataFrame:
+    """The rows where `mask` holds, as flags; `previous`, `detail`, `reference` and `peers` are one value for all or
+    one per row (vectorised: a national period has 120,000 rows)."""
     mask = np.asarray(mask, dtype=bool)
     picked = rows.loc[mask, _ROW_COLUMNS].copy()
     picked["flag"], picked["field"] = flag, fld
-    picked["value"] = np.asarray(value, dtype=object)[mask]
-    picked["previous"] = np.asarray(previous, dtype=object)[mask] if previous is not None else None
-    picked["detail"] = np.asarray(detail, dtype=object)[mask] if detail is not None else ""
+    for column, values in (("value", rows[fld]), ("previous", previous), ("detail", detail),
+                           ("reference", reference), ("peers", peers)):
+        picked[column] = np.broadcast_to(np.asarray(values, dtype=object), mask.shape)[mask]
     return picked[FLAG_COLUMNS]
 
 
+def _quartiles(x: pd.Series, group: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's group size, lower and upper quartile among the rows of its `group` (a number per row)."""
+    grouped = x.groupby(group)
+    return tuple(s.to_numpy(dtype=float) for s in (grouped.transform("count"), grouped.transform("quantile", 0.25),
+                                                   grouped.transform("quantile", 0.75)))
+
+
+def _outliers(rows: pd.DataFrame, fld: str, previous, county_group, kind_group) -> list[pd.DataFrame]:
+    """`outlier` flags of one field: above the upper fence ("high") or below the lower one ("low")."""
+    x = pd.to_numeric(rows[fld], errors="coerce").astype(float)
+    n, q1, q3 = _quartiles(x, county_group)
+    n_kind, q1_kind, q3_kind = _quartiles(x, kind_group)
+    few = n < MIN_PEERS
+    n, q1, q3 = np.where(few, n_kind, n), np.where(few, q1_kind, q1), np.where(few, q3_kind, q3)
+    peers = np.where(few, "kind", "county")
+    judged = n >= MIN_PEERS
+    log_x, log_q1, log_q3 = np.log1p(x.to_numpy()), np.log1p(q1), np.log1p(q3)
+    reach = np.maximum(FENCE_IQRS * (log_q3 - log_q1), np.log(OUTLIER_FACTOR))
+    high = judged & (log_x > log_q3 + reach)
+    # A zero (no room yet, nobody trained yet) has no ratio to its peers: it is an answer, not a slipped digit.
+    low = judged & (x.to_numpy() > 0) & (log_x < log_q1 - reach)
+    return [_flags(rows, high, "outlier", fld, previous, "high", q3, peers),
+            _flags(rows, low, "outlier", fld, previous, "low", q1, peers)]
+
+
 def quality_flags(rows: pd.DataFrame, previous_rows: pd.DataFrame | None) -> pd.DataFrame:
-    """Flags for one period's rows: `fell` (below the previous period), `outlier` (|robust z| > 3.5 among the county's
-    communities of the same kind) and `threshold` (service area back below 300/500/1000 m² having reached it)."""
+    """Flags for one period's rows, each with the field's value in the previous period (`previous`, NaN when the
+    community was not there): `fell` (more than 1% below the previous period), `threshold` (service area back below
+    300/500/1000 m² having reached it; `reference` is the standard) and `outlier` (`detail` "high" or "low": more than
+    5-fold, or 1.5 interquartile ranges on the log scale, beyond the upper or lower quartile — `reference` — of the
+    county's communities of the same kind, or of all of that kind when `peers` is "kind")."""
     parts: list[pd.DataFrame] = []
     rows = rows.reset_index(drop=True)
-    if previous_rows is not None and len(previous_rows) and len(rows):
-        before = previous_rows.drop_duplicates("community_code").set_index("community_code")
+    fields = list(dict.fromkeys(GROWING_FIELDS + OUTLIER_FIELDS))
+    has_previous = previous_rows is not None and len(previous_rows) > 0
+    before = (previous_rows.drop_duplicates("community_code").set_index("community_code")[fields]
+              .reindex(rows["community_code"]) if has_previous else pd.DataFrame(index=rows.index, columns=fields))
+    previous = {f: pd.to_numeric(before[f], errors="coerce").astype(float).to_numpy() for f in fields}
+    if has_previous:
         for fld in GROWING_FIELDS:
-            now = pd.to_numeric(rows[fld], errors="coerce").astype(float).to_numpy()
-            then = pd.to_numeric(rows["community_code"].map(before[fld]), errors="coerce").astype(float).to_numpy()
-            parts.append(_flags(rows, now < then, "fell", fld, rows[fld].to_numpy(dtype=object), then))
+            now, then = pd.to_numeric(rows[fld], errors="coerce").astype(float).to_numpy(), previous[fld]
+            parts.append(_flags(rows, now < then * (1 - FALL_TOLERANCE), "fell", fld, then))
             if fld == "service_area_m2":
                 crossed = np.zeros(len(rows))
                 for threshold in AREA_THRESHOLDS:
                     crossed = np.where((then >= threshold) & (threshold > now), threshold, crossed)
-                parts.append(_flags(rows, crossed > 0, "threshold", fld, rows[fld].to_numpy(dtype=object), then,
-                                    [f"{int(c)}" for c in crossed]))
-    # Urban and township communities differ by design (500 vs 300 m² standards): compare like with like.
-    groups = [rows["county_code"], rows["community_kind"]]
+                parts.append(_flags(rows, crossed > 0, "threshold", fld, then, reference=crossed))
+    # Urban and township communities differ by design (500 vs 300 m² standards): like is compared with like.
+    county_group = rows.groupby(["county_code", "community_kind"], sort=False).ngroup().to_numpy()
+    kind_group = rows.groupby("community_kind", sort=False).ngroup().to_numpy()
     for fld in OUTLIER_FIELDS:
-        x = pd.to_numeric(rows[fld], errors="coerce").astype(float)
-        median = x.groupby(groups).transform("median")
-        mad = (x - median).abs().groupby(groups).transform("median")
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = np.where(mad > 0, 0.6745 * (x - median) / mad, np.nan)
-        parts.append(_flags(rows, np.abs(np.nan_to_num(z)) > ROBUST_Z_LIMIT, "outlier", fld,
-                            rows[fld].to_numpy(dtype=object), None, [f"{v:.1f}" for v in z]))
+        parts += _outliers(rows, fld, previous[fld], county_group, kind_group)
     parts = [p for p in parts if len(p)]
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=FLAG_COLUMNS)
     return out.sort_values(["county_code", "community_code", "flag"]).reset_index(drop=True)

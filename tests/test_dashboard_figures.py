@@ -1,4 +1,5 @@
-"""The dashboard's pure parts over the real sample data: figures, number formats, labels, quality flags, URLs.
+"""The dashboard's pure parts over the real sample data: figures, number formats, labels, URLs (quality flags:
+tests/test_quality_flags.py).
 
 Each figure (a plain dict) is loaded into plotly's go.Figure, which refuses any key plotly.js does not know.
 """
@@ -11,7 +12,6 @@ import pytest
 from dashboard import data, figures
 from dashboard.geo import counties_geojson
 from dashboard.i18n import LABELS, fmt_change, fmt_number, fmt_value, t
-from dashboard.quality import quality_flags, robust_z
 from dashboard.urls import href, parse_search, search_with
 from etl.config import indicator_map
 
@@ -105,31 +105,6 @@ def test_graph_config_is_local_and_localised():
     zh, en = figures.graph_config("zh"), figures.graph_config("en")
     assert zh["locale"] == "zh-CN" and en["locale"] == "en"
     assert zh["topojsonURL"].startswith("/assets/") and zh["displaylogo"] is False
-
-
-def test_robust_z_ignores_a_county_without_spread():
-    assert robust_z(pd.Series([5, 5, 5, 5])).isna().all()
-    z = robust_z(pd.Series([10, 11, 12, 13, 200]))
-    assert z.iloc[-1] > 3.5 and abs(z.iloc[0]) < 3.5
-
-
-def _rows(period, areas, items=None):
-    n = len(areas)
-    return pd.DataFrame({"period": period, "county_code": "450902", "community_code": [f"45090200100{i}" for i in range(n)],
-                         "community_name": [f"社区{i}" for i in range(n)], "community_kind": "城市社区",
-                         "service_area_m2": areas, "service_items": items or [30] * n, "facilities": 11, "staff": 8,
-                         "trained": 20, "file_name": "f.xlsx", "sheet": "社区基本情况", "source_row": range(5, 5 + n)})
-
-
-def test_quality_flags_find_falls_threshold_crossings_and_outliers():
-    before = _rows("2014", [600, 400, 400, 400, 400, 400])
-    now = _rows("2015", [450, 410, 420, 430, 440, 5000], items=[25, 30, 30, 30, 30, 30])
-    flags = quality_flags(now, before)
-    found = {(r.community_code[-1], r.flag, r.field) for r in flags.itertuples()}
-    assert ("0", "fell", "service_area_m2") in found and ("0", "fell", "service_items") in found
-    assert ("0", "threshold", "service_area_m2") in found
-    assert ("5", "outlier", "service_area_m2") in found
-    assert quality_flags(now, None)["flag"].eq("outlier").all()
 
 
 @pytest.mark.parametrize("search, name, value, expected", [

@@ -9,7 +9,7 @@ from etl.periods import period_sort_key
 
 from dashboard import data, ids
 from dashboard.components import View, card, empty_state, make_view, paged, safe_layout, shell, table
-from dashboard.i18n import county_name, fmt_number, period_label, t
+from dashboard.i18n import county_name, fmt_number, fmt_value, period_label, t
 from dashboard.quality import reporting_matrix, warning_rows
 
 PATH = "/reporting"
@@ -69,6 +69,22 @@ def warnings(view: View, names: pd.Series) -> html.Div:
                      table(cols, body)], id=ids.REPORTING_WARNINGS)
 
 
+def flag_text(r, lang: str) -> str:
+    """What a flag says, in words a person can check against the return: how far it fell, which standard it fell
+    below, or how far it lies from the quartile of its peers."""
+    unit = FIELD_UNITS.get(r["field"], "count")
+    if r["flag"] == "fell":
+        return t("flag_fell", lang, pct=fmt_number(100 * (1 - r["value"] / r["previous"]), "pct"))
+    if r["flag"] == "threshold":
+        return t("flag_threshold", lang, standard=fmt_value(r["reference"], "m2", lang))
+    peers = t(f"peers_{r['peers']}", lang)
+    if r["detail"] == "high" and r["reference"] == 0:
+        return t("flag_high_zero", lang, peers=peers)
+    ratio = r["value"] / r["reference"] if r["detail"] == "high" else r["reference"] / r["value"]
+    return t(f"flag_{r['detail']}", lang, peers=peers, quartile=fmt_value(r["reference"], unit, lang),
+             ratio=fmt_number(ratio, "ratio"))
+
+
 def flags(view: View, names: pd.Series) -> html.Div:
     found = data.flags(view.src, view.period)
     if found.empty:
@@ -79,13 +95,8 @@ def flags(view: View, names: pd.Series) -> html.Div:
     body = []
     for _, r in shown.iterrows():
         unit = FIELD_UNITS.get(r["field"], "count")
-        what = t(f"flag_{r['flag']}", view.lang)
-        if r["flag"] == "threshold":
-            what += f"（{r['detail']} ㎡）" if view.lang == "zh" else f" ({r['detail']} m²)"
-        elif r["flag"] == "outlier":
-            what += f"（z = {r['detail']}）" if view.lang == "zh" else f" (z = {r['detail']})"
-        body.append([county_name(r["county_code"], names.get(r["county_code"]), view.lang), r["community_name"], what,
-                     t(r["field"], view.lang), fmt_number(r["value"], unit),
+        body.append([county_name(r["county_code"], names.get(r["county_code"]), view.lang), r["community_name"],
+                     flag_text(r, view.lang), t(r["field"], view.lang), fmt_number(r["value"], unit),
                      fmt_number(r["previous"], unit), f"{r['file_name']} · {r['sheet']} · {r['source_row']}"])
     cols = [(t("county", view.lang), "text"), (t("community", view.lang), "text"), (t("flag", view.lang), "text"),
             (t("field", view.lang), "text"), (t("value", view.lang), "num"), (t("previous", view.lang), "num"),
