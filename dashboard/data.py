@@ -16,6 +16,7 @@ from etl import completeness, queries
 from etl.completeness import PeriodState
 from etl.config import indicator_map, load_settings
 from etl.indicators import community_table as own_values, not_applicable as etl_not_applicable, with_changes
+from etl.periods import period_sort_key
 from etl.registry import CITY_CODE
 from etl.scorecard import leader_accountability, mark_not_applicable, scorecard as etl_scorecard
 
@@ -284,14 +285,28 @@ def not_applicable(src: Source, period: str) -> frozenset[tuple[str, str, str]]:
 
 
 def leaders(src: Source, period: str) -> pd.DataFrame:
-    """Per leader of the period: communities linked, meeting the premises standard now and at the baseline."""
+    """Per leader of the period: communities linked, meeting the premises standard now and at the leaders'
+    baseline (leader_baseline)."""
     return _leaders(src, period).copy()
+
+
+def leader_baseline(src: Source, period: str) -> str | None:
+    """The period the leaders' communities are compared with: the configured baseline, or where its returns had
+    no leader sheet (2013's) the first later one whose returns have leader links; None when none up to `period`
+    has (the leader-table indicators are stored only for a period with links)."""
+    city = city_values(src)
+    leader_ids = [i.id for i in indicator_map().values() if i.table == "leader"]
+    linked = set(city.loc[city["indicator"].isin(leader_ids) & city["value"].notna(), "period"])
+    first, last = period_sort_key(baseline_period()), period_sort_key(period)
+    return next((p for p in periods(src) if p in linked and first <= period_sort_key(p) <= last), None)
 
 
 @memo(8)
 def _leaders(src: Source, period: str) -> pd.DataFrame:
     links = _link_rows(src, period)
-    acc = leader_accountability(_community_rows(src, period), links, _community_rows(src, baseline_period()))
+    baseline = leader_baseline(src, period)
+    baseline_rows = _community_rows(src, baseline) if baseline else _community_rows(src, period).iloc[0:0]
+    acc = leader_accountability(_community_rows(src, period), links, baseline_rows)
     if acc.empty:
         return acc.assign(county_codes=[])
     county = links.groupby(["leader_name", "leader_level"])["county_code"].agg(lambda s: sorted(set(s)))

@@ -256,4 +256,6 @@ def leader_bars(acc: pd.DataFrame, lang: str, title: str, source: str, baseline:
         data.append(bar)
     fig = {"data": data, "layout": {"barmode": "group",
                                     "yaxis": {"title": {"text": t("communities_axis", lang)}, "rangemode": "tozero"}}}
-    return _style(fig, title, source, height=320, legend=True)
+    fig = _style(fig, title, source, height=360, legend=True)
+    fig["layout"]["margin"]["b"] += 40     # in a narrow card the legend wraps to three lines: clear of the source
+    return fig

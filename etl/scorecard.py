@@ -98,7 +98,10 @@ def mark_not_applicable(card: pd.DataFrame, not_applicable: set[tuple[str, str, 
 
 
 def leader_accountability(rows: pd.DataFrame, links: pd.DataFrame, baseline_rows: pd.DataFrame) -> pd.DataFrame:
-    """Per leader: linked communities, how many meet the area standard now and at the baseline.
+    """Per leader: the communities linked (`communities`, `community_codes`), how many of them meet the area
+    standard now and at the baseline, and which (`codes_meeting_now`, `codes_meeting_baseline`: a figure over
+    many leaders counts distinct communities from these, where adding up the leaders' counts would count a
+    community once per leader linking it).
 
     A community meets the standard when its premises reach 500 m² (urban) or 300 m² (township).
     """
@@ -107,16 +110,25 @@ def leader_accountability(rows: pd.DataFrame, links: pd.DataFrame, baseline_rows
         return pd.Series(pd.to_numeric(df["service_area_m2"], errors="coerce").to_numpy() >= need,
                          index=df["community_code"])
 
-    now, then = meets(rows), meets(baseline_rows) if len(baseline_rows) else pd.Series(dtype=bool)
+    key = ["leader_name", "leader_level"]
     if links.empty:
-        return pd.DataFrame(columns=["leader_name", "leader_level", "leader_post", "communities", "community_codes",
-                                     "meets_now", "meets_baseline", "change"])
-    distinct = links.drop_duplicates(["leader_name", "leader_level", "community_code"])
-    out = distinct.assign(meets_now=distinct["community_code"].map(now).fillna(False).astype(bool),
-                          meets_baseline=distinct["community_code"].map(then).fillna(False).astype(bool))
-    grouped = out.groupby(["leader_name", "leader_level"]).agg(
-        leader_post=("leader_post", "first"), communities=("community_code", "nunique"),
-        community_codes=("community_code", lambda s: sorted(s)),
-        meets_now=("meets_now", "sum"), meets_baseline=("meets_baseline", "sum")).reset_index()
+        return pd.DataFrame(columns=[*key, "leader_post", "communities", "community_codes", "meets_now",
+                                     "meets_baseline", "change", "codes_meeting_now", "codes_meeting_baseline"])
+    then = meets(baseline_rows) if len(baseline_rows) else pd.Series(dtype=bool)
+    distinct = links.drop_duplicates(key + ["community_code"]).sort_values(key + ["community_code"])
+    codes = distinct["community_code"]
+    grouped = distinct.groupby(key, sort=True)["leader_post"].first().reset_index()   # the sort above's order
+    # Each leader's rows are one run of the sorted links: its lists are slices (no Python call per leader).
+    leader, leaders = distinct.groupby(key, sort=True).ngroup().to_numpy(), np.arange(len(grouped))
+    for column, count, meeting in (("community_codes", "communities", None),
+                                   ("codes_meeting_now", "meets_now", meets(rows)),
+                                   ("codes_meeting_baseline", "meets_baseline", then)):
+        keep = (np.ones(len(codes), dtype=bool) if meeting is None
+                else codes.map(meeting).fillna(False).to_numpy(dtype=bool))
+        kept, owner = codes.to_numpy()[keep].tolist(), leader[keep]
+        starts, ends = np.searchsorted(owner, leaders), np.searchsorted(owner, leaders, side="right")
+        grouped[column] = [kept[a:b] for a, b in zip(starts, ends)]
+        grouped[count] = ends - starts
     grouped["change"] = grouped["meets_now"] - grouped["meets_baseline"]
-    return grouped
+    return grouped[[*key, "leader_post", "communities", "community_codes", "meets_now", "meets_baseline", "change",
+                    "codes_meeting_now", "codes_meeting_baseline"]]

@@ -93,11 +93,15 @@ def test_histogram_marks_the_area_standards(src):
     assert len(fig.data[0].x) == 184
 
 
-def test_leader_bars_count_linked_communities(src):
+def test_leader_bars_count_distinct_linked_communities(src):
     acc = data.leaders(src, "2015")
-    fig = go.Figure(figures.leader_bars(acc, "en", "title", "source"))
+    fig = go.Figure(figures.leader_bars(acc, "en", "title", "source", "2014"))
     linked = fig.data[0]
-    assert sum(linked.y) == acc["communities"].sum()
+    links = data.link_rows(src, "2015")
+    distinct = [links.loc[links["leader_level"] == lv, "community_code"].nunique() for lv in ("厅级", "县级")]
+    assert list(linked.y) == distinct == [65, 143]             # not the 71 and 309 links: those are in the hover
+    assert list(linked.customdata) == ["Links: 71", "Links: 309"]
+    assert [d.name for d in fig.data] == ["Communities linked", "Met at baseline (2014)", "Meet now"]
     assert (acc["leader_level"] == "厅级").sum() == 36 and (acc["leader_level"] == "县级").sum() == 156
 
 

@@ -3,11 +3,15 @@ on the reference path (indicators.compute) and on the stored one (recompute), at
 leaves such a figure out instead of scoring it 0."""
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
+from dashboard import data, ids
 from etl import queries
 from etl.config import indicators, load_settings
+from etl.db import init_db, make_engine
 from etl.indicators import community_values, compute, over_links, return_terms
 from etl.ingest import ingest_path
 from etl.recompute import expected_counties
@@ -135,3 +139,85 @@ def test_the_scorecard_leaves_2013s_missing_weak_linked_out_instead_of_scoring_i
         scored_zero = 100 * sum(settings.weights[i] * a for i, a in achieved.items()) / (
             sum(settings.weights[i] for i in achieved) + settings.weights["weak_linked_pct"])
         assert row["score"] == pytest.approx(expected, abs=0.01) and row["score"] > scored_zero + 0.5
+
+
+# The leaders page over the sample: 2013 has no leader sheet, 2014 is the first period with links.
+
+@pytest.fixture(scope="module")
+def app(sample_db_url):
+    from dashboard.app import create_app
+    return create_app(sample_db_url, basis="current", secret_key="leaders")
+
+
+def _layout(app, **query):
+    from dashboard.pages import leaders
+    with app.server.test_request_context("/"):
+        return leaders.layout(**query)
+
+
+def _text(component) -> str:
+    return json.dumps(component.to_plotly_json(), ensure_ascii=False,
+                      default=lambda o: o.to_plotly_json() if hasattr(o, "to_plotly_json") else str(o))
+
+
+def _find(component, component_id):
+    if getattr(component, "id", None) == component_id:
+        return component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, (list, tuple)) else [children]:
+        if child is not None and not isinstance(child, (str, int, float)):
+            found = _find(child, component_id)
+            if found is not None:
+                return found
+    return None
+
+
+def test_a_period_without_a_leader_sheet_shows_no_leader_data_instead_of_zeros(app):
+    zh, en = _text(_layout(app, period="2013")), _text(_layout(app, period="2013", lang="en"))
+    assert "本期报表未附领导包联表，无包联数据" in zh
+    assert "The returns of this period have no leader sheet: no leader data" in en
+    for shown in (zh, en):
+        assert "error-state" not in shown and ids.LEADER_CHART not in shown and ids.LEADER_GRID not in shown
+        assert "weak-unlinked" not in shown                   # not all 80 weak communities as "without a leader"
+
+
+def test_the_leaders_baseline_is_the_first_period_with_links(app, sample_engine):
+    src = data.source_for(sample_engine)
+    assert [data.leader_baseline(src, p) for p in ("2013", "2014", "2015")] == [None, "2014", "2014"]
+    shown = _text(_layout(app, period="2015"))
+    assert "基期（2014年）达标" in shown and "leader-baseline-note" in shown and "no-leader-data" not in shown
+    assert "Met at baseline (2014)" in _text(_layout(app, period="2015", lang="en"))
+
+
+def test_the_leaders_chart_counts_distinct_communities_not_links(app, sample_engine):
+    chart = _find(_layout(app, period="2015"), ids.LEADER_CHART).figure
+    links = queries.link_rows(sample_engine, periods=["2015"])
+    rows = {p: queries.community_rows(sample_engine, periods=[p]).set_index("community_code") for p in ("2014", "2015")}
+    need = {p: r["community_kind"].map({"城市社区": 500.0}).fillna(300.0) for p, r in rows.items()}
+    meeting = {p: set(r.index[r["service_area_m2"].astype(float) >= need[p]]) for p, r in rows.items()}
+    expected = {"linked": [], "2014": [], "2015": []}
+    for level in ("厅级", "县级"):
+        codes = set(links.loc[links["leader_level"] == level, "community_code"])
+        expected["linked"].append(len(codes))
+        expected["2014"].append(len(codes & meeting["2014"]))
+        expected["2015"].append(len(codes & meeting["2015"]))
+    assert expected["linked"] == [65, 143]                   # 71 and 309 links
+    assert [bar["y"] for bar in chart["data"]] == [expected["linked"], expected["2014"], expected["2015"]]
+    assert chart["data"][0]["customdata"] == ["包联关系数：71", "包联关系数：309"]
+
+
+def test_a_county_without_a_leader_sheet_is_named_and_left_out_of_the_unlinked(tmp_path):
+    from dashboard.app import create_app
+    url = f"sqlite:///{tmp_path / 'partial.db'}"
+    engine = make_engine(url)
+    init_db(engine)
+    c = communities("450902")
+    assert ingest_path(engine, _return(tmp_path / "a.xlsx", "450981", "北流市", None)).status == "loaded"
+    assert ingest_path(engine, _return(tmp_path / "b.xlsx", "450902", "玉州区",
+                                       [["李明", "县级", "区长", c[0].code, c[0].name]])).status == "loaded"
+    page = _layout(create_app(url, basis="current", secret_key="partial"), period="2015")
+    assert "北流市" in _text(_find(page, "no-leader-sheet-counties"))
+    unlinked = _text(_find(page, "weak-unlinked"))
+    assert c[1].name in unlinked and c[2].name in unlinked     # 玉州区's weak communities nobody links
+    assert not any(x.name in unlinked for x in communities("450981"))   # 北流市's: unknown, not "unlinked"
+    engine.dispose()
