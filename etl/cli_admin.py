@@ -6,7 +6,7 @@ import sys
 import click
 
 from . import audit, queries
-from .load import set_status
+from .load import set_statuses
 
 
 def _read_password(password_stdin: bool) -> str:
@@ -31,7 +31,7 @@ def user_add(ctx, name, role, county, password_stdin) -> None:
     from .cli_reports import _county
     from .users import add_user
     created = add_user(ctx.engine, name, _read_password(password_stdin), role, _county(ctx, county))
-    audit.record(ctx.engine, "user-add", "cli", username_added=created.username, role=role,
+    audit.record(ctx.engine, "user-add", "cli", user=created.username, role=role,
                  county=created.county_code)
     click.echo(f"user {created.username} ({created.role}{' ' + created.county_code if created.county_code else ''}) added")
 
@@ -75,7 +75,7 @@ def user_enable(ctx, name) -> None:
 @click.option("--all", "all_", is_flag=True, help="every submitted return")
 @click.pass_obj
 def approve(ctx, county, period, all_) -> None:
-    """Approve loaded returns (the newest submitted one of each county and period)."""
+    """Approve the submitted returns of a county, a period or all, in one transaction."""
     from .cli import _period_option
     from .cli_reports import _county
     if not (county or period or all_):
@@ -85,10 +85,13 @@ def approve(ctx, county, period, all_) -> None:
     if todo.empty:
         click.echo("nothing to approve")
         return
-    for row in todo.itertuples():
-        set_status(ctx.engine, int(row.id), "approved")
-        audit.record(ctx.engine, "approve", "cli", submission=int(row.id), county=row.county_code, period=row.period)
-        click.echo(f"approved #{row.id} {row.county_code} {row.period} {row.file_name}")
+    names = dict(zip(todo["id"], todo["file_name"]))
+    # One transaction: every return named is approved, each in the audit log, or none is.
+    done = set_statuses(ctx.engine, todo["id"], "approved", only_from=("submitted",),
+                        record=lambda conn, r: audit.record(conn, "approve", "cli", submission=r.submission_id,
+                                                            county=r.county_code, period=r.period))
+    for r in done:
+        click.echo(f"approved #{r.submission_id} {r.county_code} {r.period} {names[r.submission_id]}")
 
 
 @click.command()

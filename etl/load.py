@@ -10,7 +10,7 @@ from typing import Callable, Iterable, Iterator
 
 import pandas as pd
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from .db import COMMUNITY_VALUE_FIELDS, bulk_insert, community_return, leader_link, submission, write_transaction
 from .problems import Problem
@@ -167,19 +167,50 @@ def terms_of(parsed: ParsedReturn) -> pd.DataFrame:
 
 def set_status(engine: Engine, submission_id: int, status: str, comment: str | None = None) -> None:
     """Approve or return a submission; approving supersedes the county's older approved return for the period."""
+    if not set_statuses(engine, [submission_id], status, comment):
+        raise LookupError(f"no submission {submission_id}")
+
+
+@dataclass
+class Reviewed:
+    """A submission whose status a review changed."""
+
+    submission_id: int
+    county_code: str
+    period: str
+
+
+def set_statuses(engine: Engine, submission_ids: Iterable[int], status: str, comment: str | None = None, *,
+                 only_from: tuple[str, ...] | None = None,
+                 record: Callable[[Connection, Reviewed], None] | None = None) -> list[Reviewed]:
+    """set_status for several submissions in one transaction, their periods recomputed once: all or nothing.
+
+    `only_from` changes only the submissions in one of these statuses and leaves the others as they are (e.g.
+    ("submitted",): those approved or sent back by someone else meanwhile, or superseded by a newer return).
+    `record(conn, reviewed)` is called for each change inside the transaction, so the audit log holds exactly
+    what was committed.
+    """
     if status not in ("approved", "returned", "submitted"):
         raise ValueError(f"cannot set status {status!r}")
+    ids = sorted({int(i) for i in submission_ids})
     now = datetime.now(timezone.utc)
+    done: list[Reviewed] = []
     with write_transaction(engine, serialise_loads=True) as conn:
-        row = conn.execute(select(submission.c.county_code, submission.c.period)
-                           .where(submission.c.id == submission_id)).first()
-        if row is None:
-            raise LookupError(f"no submission {submission_id}")
-        if status == "approved":
-            conn.execute(update(submission).where(
-                submission.c.county_code == row.county_code, submission.c.period == row.period,
-                submission.c.id < submission_id, submission.c.status.in_(("approved", "submitted")))
-                .values(status="superseded", status_changed_at=now))
-        conn.execute(update(submission).where(submission.c.id == submission_id)
-                     .values(status=status, comment=comment, status_changed_at=now))
-        recompute(conn, [row.period])
+        query = select(submission.c.id, submission.c.county_code, submission.c.period).where(
+            submission.c.id.in_(ids))
+        if only_from is not None:
+            query = query.where(submission.c.status.in_(only_from))
+        for row in conn.execute(query.order_by(submission.c.id)).fetchall():
+            if status == "approved":
+                conn.execute(update(submission).where(
+                    submission.c.county_code == row.county_code, submission.c.period == row.period,
+                    submission.c.id < row.id, submission.c.status.in_(("approved", "submitted")))
+                    .values(status="superseded", status_changed_at=now))
+            conn.execute(update(submission).where(submission.c.id == row.id)
+                         .values(status=status, comment=comment, status_changed_at=now))
+            done.append(Reviewed(row.id, row.county_code, row.period))
+            if record is not None:
+                record(conn, done[-1])
+        if done:
+            recompute(conn, sorted({r.period for r in done}))
+    return done
