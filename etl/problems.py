@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from .schema import english_label
+
 ERROR = "error"
 WARNING = "warning"
 
@@ -45,6 +47,16 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
 
 # Details that are words, said in Chinese in the Chinese message ({detail_zh} in a template).
 DETAIL_ZH = {"number": "数字", "integer": "整数", "yes/no": "是/否", "code": "12位代码", "choice": "可选值"}
+# Problems whose detail names a column of the return by its Chinese header (out-of-range: "header: range"); the
+# English message names it by the field's English label (etl/schema.py).
+NAMES_A_COLUMN = frozenset({"missing-column", "missing-value", "out-of-range"})
+
+
+def _english_header(detail: str) -> str:
+    """A detail that begins with a return's Chinese column header, with the field's English label instead."""
+    header, sep, rest = detail.partition(": ")
+    label = english_label(header)
+    return f"{label}{sep}{rest}" if label else detail
 
 
 @dataclass(frozen=True)
@@ -70,7 +82,10 @@ class Problem:
 
     @property
     def message_en(self) -> str:
-        return MESSAGES[self.code][2].format(value=self.value, detail=self.detail)
+        detail = _english_header(self.detail) if self.code in NAMES_A_COLUMN else self.detail
+        if self.code == "not-a-choice":      # the values are what the clerk types; only the list is said in English
+            detail = detail.replace("、", ", ")
+        return MESSAGES[self.code][2].format(value=self.value, detail=detail)
 
     def to_dict(self) -> dict:
         d = asdict(self)

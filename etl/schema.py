@@ -126,3 +126,12 @@ NOTE_MARKERS = ("填表说明", "注：", "注:", "说明：", "说明:", "备�
 
 def field_by_name(sheet: str, name: str) -> Field:
     return next(f for f in FIELDS_BY_SHEET[sheet] if f.name == name)
+
+
+def english_label(header: str) -> str | None:
+    """The English label of the field whose Chinese header this is (None for a header no field has)."""
+    for fields in FIELDS_BY_SHEET.values():
+        for f in fields:
+            if f.header == header:
+                return f.label_en
+    return None
