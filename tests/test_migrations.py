@@ -56,13 +56,12 @@ def test_an_upgrade_shows_a_return_without_a_leader_sheet_as_without_leader_figu
     with engine.begin() as conn:
         command.upgrade(migrate._config(conn), "0005")
         conn.execute(place.insert(), registry_rows(default_registry()))
-    c = communities()
-    title = lambda period: [["玉林市城乡社区规范化建设情况报表"], ["填报单位：北流市", "", "", "", f"报告期：{period}年"]]
-    without = ingest_path(engine, write_workbook(tmp_path / "2014.xlsx", SheetSpec(
-        rows=standard_rows(weak="是"), title=title("2014"))))
-    linked = ingest_path(engine, write_workbook(tmp_path / "2015.xlsx", SheetSpec(
-        rows=standard_rows(weak="是"), title=title("2015")), leader_sheet([["王伟", "厅级", "市委常委", x.code, x.name]
-                                                                         for x in c])))
+    def weak_return(period: str) -> SheetSpec:
+        return SheetSpec(rows=standard_rows(weak="是"), title=[["填报单位：北流市", f"报告期：{period}年"]])
+
+    links = leader_sheet([["王伟", "厅级", "市委常委", c.code, c.name] for c in communities()])
+    without = ingest_path(engine, write_workbook(tmp_path / "2014.xlsx", weak_return("2014")))
+    linked = ingest_path(engine, write_workbook(tmp_path / "2015.xlsx", weak_return("2015"), links))
     assert without.status == linked.status == "loaded"
     weak_linked = lambda: queries.indicator_values(engine, level="county", indicator="weak_linked_pct").set_index(
         "period")["value"].to_dict()
