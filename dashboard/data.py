@@ -255,7 +255,9 @@ def prepare(src: Source, period: str) -> None:
     for level in ("city", "county"):
         _values_by(src, level, "period")
         _values_by(src, level, "area_code")
+    period_states(src)
     _scorecard(src)
+    not_applicable(src, period)
     _community_table_by_county(src, period)
     _quality_flags(src, period)
     _leaders(src, period)

@@ -57,12 +57,25 @@ def test_trend_marks_target_and_baseline(src):
     series = data.city_values(src, indicator="services_mean")[["period", "value"]]
     fig = go.Figure(figures.trend(series, ind, "zh", "社区平均服务项目数：全市趋势", figures.source_text("2015", "zh"), "2013"))
     assert list(fig.data[0].y) == pytest.approx([12.0, 32.798913, 59.0], rel=1e-4)
-    assert list(fig.data[0].x) == ["2013年", "2014年", "2015年"]
-    assert fig.data[1].name == "基期" and list(fig.data[1].x) == ["2013年"]
+    assert list(fig.data[0].x) == [2013, 2014, 2015]        # a time axis, labelled as officials write periods
+    assert list(fig.layout.xaxis.ticktext) == ["2013年", "2014年", "2015年"]
+    assert fig.data[1].name == "基期" and list(fig.data[1].x) == [2013] and fig.data[1].textposition == "top center"
     dashed = [s for s in fig.layout.shapes if s.line.dash == "dash"]
     assert len(dashed) == 1 and dashed[0].y0 == 59
     assert any(a.text == "来源：各县（市、区）报表，2015年，已审核" for a in fig.layout.annotations)
     assert "Noto Sans CJK SC" in fig.layout.font.family
+
+
+def test_trend_spaces_periods_by_time_and_keeps_incomplete_ones_off_the_line():
+    """2015 and 2026 stand eleven years apart; an incomplete period's city point is drawn apart, not joined."""
+    ind = indicator_map()["area_ge_500"]
+    series = pd.DataFrame({"period": ["2013", "2015", "2026", "2026Q1"], "value": [20, 127, 12, 13]})
+    fig = go.Figure(figures.trend(series.iloc[:3], ind, "en", "t", "s", None, incomplete={"2026"}))
+    line, apart = fig.data
+    assert list(line.x) == [2013, 2015] and line.mode == "lines+markers"
+    assert list(apart.x) == [2026] and apart.mode == "markers" and apart.name == "Incomplete period"
+    assert list(fig.layout.xaxis.tickvals) == [2013, 2015, 2026] and fig.layout.xaxis.ticktext[-1] == "2026"
+    assert figures.period_x("2026Q1") == pytest.approx(2026.125)
 
 
 def test_map_draws_seven_counties_from_the_shipped_boundaries(src):
