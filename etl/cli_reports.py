@@ -90,16 +90,18 @@ def scorecard(ctx, period, basis, fmt) -> None:
 @click.argument("out", type=click.Path(dir_okay=False, writable=True))
 @click.option("--period", multiple=True, help="a period to export (repeatable; default all)")
 @click.option("--basis", type=click.Choice(["current", "approved"]), default="current")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh",
+              help="the language of the sheets, headings, names and words (default zh)")
 @click.pass_obj
-def export(ctx, out, period, basis) -> None:
-    """Indicator tables as a formatted workbook (.xlsx) or UTF-8 CSV with BOM (.csv)."""
+def export(ctx, out, period, basis, lang) -> None:
+    """Indicator tables as a formatted workbook (.xlsx) or UTF-8 CSV with BOM (.csv), in Chinese or English."""
     from .export import write_csv, write_xlsx
     periods = [_period(p) for p in period] or None
     path = Path(out)
     if path.suffix.lower() == ".csv":
-        rows = write_csv(ctx.engine, path, periods=periods, basis=basis)
+        rows = write_csv(ctx.engine, path, periods=periods, basis=basis, lang=lang)
     elif path.suffix.lower() == ".xlsx":
-        rows = write_xlsx(ctx.engine, path, periods=periods, basis=basis)
+        rows = write_xlsx(ctx.engine, path, periods=periods, basis=basis, lang=lang)
     else:
         raise click.BadParameter("OUT must end in .xlsx or .csv", param_hint="OUT")
     click.echo(f"wrote {path} ({rows} values)")
@@ -136,12 +138,11 @@ def sample(directory) -> None:
 
 
 @click.command()
-@click.option("--basis", type=click.Choice(["current", "approved"]), default="current")
 @click.option("--format", "fmt", type=FORMATS, default="table")
 @click.pass_obj
-def periods(ctx, basis, fmt) -> None:
-    """Each period with the counties reported and expected on the basis, and its state (complete, incomplete,
-    published): an incomplete period's city figures cover the reporting counties only."""
+def periods(ctx, fmt) -> None:
+    """Each period: counties reported of those expected on each basis, complete or not, published or not (an
+    incomplete period's city figures cover the reporting counties only)."""
     from .cli import _render
-    from .completeness import period_states, states_frame
-    _render(states_frame(period_states(ctx.engine, basis)), fmt)
+    from .completeness import states_frame
+    _render(states_frame(ctx.engine), fmt)

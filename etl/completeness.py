@@ -59,11 +59,24 @@ def period_states(engine: Engine, basis: str = "current") -> list[PeriodState]:
             for p in sorted(reported, key=period_sort_key)]
 
 
-def states_frame(states: list[PeriodState]) -> pd.DataFrame:
-    """period, reported, expected, missing (codes joined with ','), state — what `shequ periods` prints."""
-    return pd.DataFrame([{"period": s.period, "reported": len(s.reported), "expected": len(s.expected),
-                          "missing": ",".join(s.missing), "state": s.state} for s in states],
-                        columns=["period", "reported", "expected", "missing", "state"])
+def states_frame(engine: Engine) -> pd.DataFrame:
+    """Each period on both bases — what `shequ periods` prints: counties expected, reported and the state on
+    the current and approved bases, whether published, and the counties with no return at all."""
+    by_basis = {basis: {s.period: s for s in period_states(engine, basis)} for basis in ("current", "approved")}
+    periods = sorted(set(by_basis["current"]) | set(by_basis["approved"]), key=period_sort_key)
+    rows = []
+    for p in periods:
+        current, approved = by_basis["current"].get(p), by_basis["approved"].get(p)
+        known = current or approved
+        rows.append({"period": p, "expected": len(known.expected),
+                     "reported_current": len(current.reported) if current else 0,
+                     "state_current": current.state if current else INCOMPLETE,
+                     "reported_approved": len(approved.reported) if approved else 0,
+                     "state_approved": approved.state if approved else INCOMPLETE,
+                     "published": known.published,
+                     "missing": ",".join(current.missing if current else known.expected)})
+    return pd.DataFrame(rows, columns=["period", "expected", "reported_current", "state_current", "reported_approved",
+                                       "state_approved", "published", "missing"])
 
 
 def default_period(states: list[PeriodState]) -> str | None:

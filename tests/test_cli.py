@@ -205,13 +205,15 @@ def test_periods_say_which_are_complete_and_what_is_missing(db, sample_paths):
     run(db, "ingest", *[p for p in sample_paths if p.name.startswith(("2013", "2014"))])
     run(db, "ingest", *[p for p in sample_paths if p.name.startswith("2015_4509")][:2])
     states = json.loads(run(db, "periods", "--format", "json").output)
-    assert [(s["period"], s["reported"], s["expected"], s["state"]) for s in states] == [
-        ("2013", 7, 7, "complete"), ("2014", 7, 7, "complete"), ("2015", 2, 7, "incomplete")]
-    assert states[2]["missing"] == "450921,450922,450923,450924,450981"
-    assert json.loads(run(db, "periods", "--basis", "approved", "--format", "json").output) == []
+    assert [(s["period"], s["expected"], s["reported_current"], s["state_current"], s["reported_approved"],
+             s["state_approved"], s["published"]) for s in states] == [
+        ("2013", 7, 7, "complete", 0, "incomplete", False), ("2014", 7, 7, "complete", 0, "incomplete", False),
+        ("2015", 7, 2, "incomplete", 0, "incomplete", False)]
+    assert states[2]["missing"] == "450921,450922,450923,450924,450981" and states[0]["missing"] == ""
     run(db, "approve", "--period", "2013", "--all")
-    approved = json.loads(run(db, "periods", "--basis", "approved", "--format", "json").output)
-    assert [(s["period"], s["state"]) for s in approved] == [("2013", "complete")]
+    run(db, "publish", "2013")
+    first = json.loads(run(db, "periods", "--format", "json").output)[0]
+    assert (first["reported_approved"], first["state_approved"], first["published"]) == (7, "published", True)
     # The incomplete year's scorecard ranks the two that reported, with no change of rank.
     card = json.loads(run(db, "scorecard", "--period", "2015", "--format", "json").output)
     assert sorted(c["rank"] for c in card) == [1, 2] and all(c["rank_change"] is None for c in card)
