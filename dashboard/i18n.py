@@ -96,7 +96,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "community": ("社区", "Community"),
     "township_col": ("乡镇（街道）", "Township / street"),
     "area_std": ("用房达标", "Premises standard"),
-    "services_std": ("服务项目", "Service items"),
+    "services_std": ("服务项目达标", "Services standard"),    # not the count's "Service items": two columns
     "grid_std": ("网格化", "Grid"),
     "party_std": ("党组织达标", "Party standard"),
     "unified_std": ("三个统一", "Three unified"),
@@ -176,6 +176,40 @@ LABELS: dict[str, tuple[str, str]] = {
     "staff": ("社区工作者（人）", "Community workers"),
     "trained": ("培训人次", "Training (person-times)"),
     "grid_count": ("网格数（个）", "Grids"),
+    # dcc.Dropdown's own words (its search box, its buttons): Dash writes them in English whatever the page's language
+    "dropdown_search": ("搜索", "Search"),
+    "dropdown_clear_search": ("清除搜索", "Clear search"),
+    "dropdown_clear_selection": ("清除所选", "Clear selection"),
+    "dropdown_no_options_found": ("没有匹配的选项", "No options found"),
+    "dropdown_select_all": ("全选", "Select all"),
+    "dropdown_deselect_all": ("全部取消", "Deselect all"),
+    "dropdown_selected_count": ("已选 {num_selected} 项", "{num_selected} selected"),
+    # AG Grid's own words in its column filters (localeText)
+    "aggrid_filterOoo": ("筛选…", "Filter..."),
+    "aggrid_empty": ("请选择", "Choose one"),
+    "aggrid_applyFilter": ("应用", "Apply"),
+    "aggrid_clearFilter": ("清除", "Clear"),
+    "aggrid_resetFilter": ("重置", "Reset"),
+    "aggrid_cancelFilter": ("取消", "Cancel"),
+    "aggrid_contains": ("包含", "Contains"),
+    "aggrid_notContains": ("不包含", "Does not contain"),
+    "aggrid_equals": ("等于", "Equals"),
+    "aggrid_notEqual": ("不等于", "Does not equal"),
+    "aggrid_startsWith": ("开头是", "Begins with"),
+    "aggrid_endsWith": ("结尾是", "Ends with"),
+    "aggrid_blank": ("空白", "Blank"),
+    "aggrid_notBlank": ("非空白", "Not blank"),
+    "aggrid_lessThan": ("小于", "Less than"),
+    "aggrid_greaterThan": ("大于", "Greater than"),
+    "aggrid_lessThanOrEqual": ("小于或等于", "Less than or equal to"),
+    "aggrid_greaterThanOrEqual": ("大于或等于", "Greater than or equal to"),
+    "aggrid_inRange": ("介于", "Between"),
+    "aggrid_inRangeStart": ("从", "From"),
+    "aggrid_inRangeEnd": ("到", "To"),
+    "aggrid_andCondition": ("且", "AND"),
+    "aggrid_orCondition": ("或", "OR"),
+    "aggrid_loadingOoo": ("加载中…", "Loading..."),
+    "aggrid_noRowsToShow": ("没有可显示的行", "No rows to show"),
 }
 
 
@@ -189,6 +223,16 @@ def t(key: str, lang: str = DEFAULT_LANG, **values) -> str:
     zh, en = LABELS[key]
     text = en if lang == "en" else zh
     return text.format(**values) if values else text
+
+
+def dropdown_labels(lang: str) -> dict[str, str]:
+    """dcc.Dropdown(labels=…): its search box and buttons in the page's language."""
+    return {key[len("dropdown_"):]: t(key, lang) for key in LABELS if key.startswith("dropdown_")}
+
+
+def grid_locale(lang: str) -> dict[str, str]:
+    """AG Grid's localeText: its filters' words in the page's language."""
+    return {key[len("aggrid_"):]: t(key, lang) for key in LABELS if key.startswith("aggrid_")}
 
 
 def parse_lang(value: object, cookie: str | None = None) -> str:
