@@ -1,19 +1,28 @@
-"""The xlsx export as a reader sees it: sheets, headers with units, frozen headers, number formats, the numbers of
-shequ's indicators at every level, neutralised text and the scorecard's traffic lights."""
+"""The export as a reader sees it, in Chinese and in English: sheets, headers with units, frozen headers, number
+formats, the numbers of shequ's indicators at every level, each community's county, neutralised text, empty cells
+that say 不适用 or 无数据, and a scorecard that says 达标 only where the value meets the target."""
 from __future__ import annotations
 
+import csv
+import io
+import re
 import shutil
 
 import openpyxl
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import update
 
 from etl import queries
-from etl.config import UNITS, indicators
+from etl.cli import cli
+from etl.config import UNITS, indicator_map, indicators, load_settings
 from etl.db import init_db, make_engine, place
-from etl.export import LEVEL_SHEETS, write_xlsx
+from etl.export import LEVEL_SHEETS, file_name, write_xlsx
+from etl.indicators import not_applicable
 from etl.ingest import ingest_path
+from etl.registry import COUNTY_NAMES_EN
+from etl.scorecard import STANDING_MARKS, meets, standing
 
 NUMBER_FORMATS = {"count": "#,##0", "people": "#,##0", "person_times": "#,##0", "pct": "0.0"}   # else #,##0.0
 HOSTILE = "=HYPERLINK(\"http://x\",\"y\")"
@@ -63,10 +72,11 @@ def test_the_workbook_is_formatted(sample_copy, tmp_path):
     for level, name in LEVEL_SHEETS.items():
         ws = book[name]
         table = [i for i in indicators() if level in i.levels]
-        assert [c.value for c in ws[1]] == ["报告期", "区划代码", "名称"] + [
+        county = ["县（市、区）代码", "县（市、区）"] if level == "community" else []
+        assert [c.value for c in ws[1]] == ["报告期", "区划代码", "名称", *county] + [
             f"{i.name_zh}（{UNITS[i.unit][0]}）" for i in table]
         assert ws.freeze_panes == "D2" and ws.auto_filter.ref and ws["A1"].font.b
-        for j, ind in enumerate(table, start=4):
+        for j, ind in enumerate(table, start=4 + len(county)):
             cells = [row[0] for row in ws.iter_rows(min_row=2, min_col=j, max_col=j) if row[0].value is not None]
             assert cells, (level, ind.id)
             assert {c.number_format for c in cells} == {NUMBER_FORMATS.get(ind.unit, "#,##0.0")}, (level, ind.id)
@@ -78,20 +88,6 @@ def test_the_workbook_is_formatted(sample_copy, tmp_path):
     definitions = book["指标说明"]
     assert definitions.freeze_panes == "A2" and definitions.max_row == len(indicators()) + 1
     assert {r[7] for r in definitions.iter_rows(min_row=2, values_only=True)} == {"各县（市、区）社区规范化建设情况报表"}
-
-
-def test_the_scorecard_has_traffic_lights_with_marks(sample_copy, tmp_path):
-    write_xlsx(sample_copy, tmp_path / "e.xlsx", periods=["2015"])
-    ws = openpyxl.load_workbook(tmp_path / "e.xlsx")["考核评分"]
-    assert ws.freeze_panes == "C2" and ws["A1"].value == "报告期"
-    fills = {}
-    for row in ws.iter_rows(min_row=2, min_col=5):
-        for c in row:
-            if isinstance(c.value, (int, float)):
-                fills.setdefault(c.fill.fgColor.rgb, set()).add(c.number_format)
-    assert set(fills) <= {"FFC6EFCE", "FFFFEB9C", "FFFFC7CE"} and "FFC6EFCE" in fills
-    assert fills["FFC6EFCE"] == {'"✓ "0.0'}
-    assert ws.cell(ws.max_row, 1).value.startswith("交通灯")
 
 
 @pytest.mark.parametrize("level, sheet, column", [("community", "社区", 2), ("county", "县（市、区）", 2),
@@ -132,3 +128,186 @@ def test_rows_past_excels_limit_continue_on_a_second_sheet(sample_copy, tmp_path
     expected = queries.indicator_values(sample_copy, level="community")
     assert len(rows) == 552 == expected["area_code"].nunique() * expected["period"].nunique()
     assert len({(r[0], r[1]) for r in rows}) == 552          # every community and period once
+
+
+# Issue 12: an English export in English; the county of each community; no text among numbers; 达标 only when met.
+
+EN_SHEETS = ["City", "Counties", "Communities", "Scorecard", "Definitions"]
+CJK = re.compile(r"[\u2e80-\u9fff\uff00-\uffef]")
+WORDS = {"zh": {"met": "达标", "near": "接近", "low": "偏低", "behind": "未达标", "na": "不适用", "none": "无数据"},
+         "en": {"met": "On target", "near": "Near target", "low": "Below target", "behind": "Far below target",
+                "na": "Not applicable", "none": "No data"}}
+
+
+def export_by_cli(db_url: str, path, *options) -> None:
+    """`shequ --db URL export PATH [options]`, as a user runs it."""
+    result = CliRunner().invoke(cli, ["--db", db_url, "export", str(path), *options], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture(scope="module")
+def books(sample_db_url, tmp_path_factory) -> dict:
+    """The whole sample exported through the CLI: by default (Chinese) and with --lang en."""
+    folder = tmp_path_factory.mktemp("exports")
+    export_by_cli(sample_db_url, folder / "zh.xlsx")
+    export_by_cli(sample_db_url, folder / "en.xlsx", "--lang", "en")
+    return {lang: openpyxl.load_workbook(folder / f"{lang}.xlsx") for lang in ("zh", "en")}
+
+
+@pytest.fixture(scope="module")
+def does_not_apply(sample_engine) -> set:
+    """(period, area code, indicator) of the sample whose indicator has nobody to apply to."""
+    with sample_engine.connect() as conn:
+        return not_applicable(queries.community_rows(conn, lineage=False), queries.link_rows(conn))
+
+
+def test_an_english_export_is_in_english(books):
+    book = books["en"]
+    assert book.sheetnames == EN_SHEETS
+    for level, name in zip(LEVEL_SHEETS, EN_SHEETS):
+        ws = book[name]
+        table = [i for i in indicators() if level in i.levels]
+        county = ["County code", "County"] if level == "community" else []
+        heads = [c.value for c in ws[1]]
+        assert heads[:3 + len(county)] == ["Period", "Area code", "Name", *county]
+        assert [h.split(" (")[0] for h in heads[3 + len(county):]] == [i.name_en.split(" (")[0] for i in table]
+        assert not any(CJK.search(h) for h in heads), heads
+        assert {r[0] for r in ws.iter_rows(min_row=2, max_col=1, values_only=True)} == {"2013", "2014", "2015"}
+    assert {r[2] for r in book["City"].iter_rows(min_row=2, values_only=True)} == {"Yulin City"}
+    assert {r[2] for r in book["Counties"].iter_rows(min_row=2, values_only=True)} == set(COUNTY_NAMES_EN.values())
+    assert {r[4] for r in book["Communities"].iter_rows(min_row=2, values_only=True)} == set(COUNTY_NAMES_EN.values())
+    scorecard = book["Scorecard"]
+    assert not any(CJK.search(str(c.value)) for row in scorecard.iter_rows() for c in row if c.value is not None)
+    definitions = [c.value for c in book["Definitions"][1]]
+    assert definitions[:2] == ["Code", "Indicator"] and definitions[-1] == "Source"
+    assert [r[1] for r in book["Definitions"].iter_rows(min_row=2, values_only=True)] == [
+        i.name_en for i in indicators()]
+
+
+def test_both_languages_hold_the_same_numbers(books):
+    for zh, en in zip(books["zh"].sheetnames[:4], EN_SHEETS[:4]):
+        numbers = [[[c for c in row if not isinstance(c, str)] for row in books[lang][sheet].iter_rows(
+            min_row=2, values_only=True)] for lang, sheet in (("zh", zh), ("en", en))]
+        assert numbers[0] == numbers[1] and len(numbers[0]) >= 3, zh
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_value_cell_holds_text(books, lang):
+    book = books[lang]
+    for name in book.sheetnames[:3]:
+        first = 5 if name in ("社区", "Communities") else 3
+        for row in book[name].iter_rows(min_row=2, min_col=first + 1, values_only=True):
+            assert all(v is None or isinstance(v, (int, float)) for v in row), (name, row)
+    scorecard = book.sheetnames[3]
+    ws = book[scorecard]
+    heads = [c.value for c in ws[1]]
+    value_columns = [j for j, h in enumerate(heads) if h.endswith(("）", ")")) and ("权重" in h or "weight" in h)]
+    assert len(value_columns) == len(load_settings().weights)
+    for row in _scorecard_rows(ws):
+        assert all(row[j] is None or isinstance(row[j], (int, float)) for j in [2, 3, *value_columns]), row
+
+
+def _scorecard_rows(ws) -> list[tuple]:
+    """The scorecard's rows, down to the blank row above its legend."""
+    rows = []
+    for row in ws.iter_rows(min_row=2, values_only=True):
+        if row[0] is None:
+            break
+        rows.append(row)
+    return rows
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_scorecard_says_on_target_only_where_the_value_meets_it(books, sample_engine, does_not_apply, lang):
+    ws = books[lang]["考核评分" if lang == "zh" else "Scorecard"]
+    settings, table = load_settings(), indicator_map()
+    names = queries.places(sample_engine, "county").set_index("name_en" if lang == "en" else "name")["code"]
+    periods = {("2013年" if lang == "zh" else "2013"): "2013", ("2014年" if lang == "zh" else "2014"): "2014",
+               ("2015年" if lang == "zh" else "2015"): "2015"}
+    seen = set()
+    for r, row in enumerate(_scorecard_rows(ws), start=2):
+        period, code = periods[row[0]], names[row[1]]
+        for n, ind_id in enumerate(settings.weights):
+            value_cell, word_cell = ws.cell(r, 5 + 2 * n), ws.cell(r, 6 + 2 * n)
+            ind = table[ind_id]
+            if value_cell.value is None:
+                key = "na" if (period, code, ind_id) in does_not_apply else "none"
+                assert value_cell.number_format == "General"
+            else:
+                key = standing(value_cell.value, ind.target, settings, ind.direction)
+                assert value_cell.number_format == f'"{STANDING_MARKS[key]} "0.0'
+                assert ("✓" in value_cell.number_format) == meets(value_cell.value, ind.target, ind.direction)
+            assert word_cell.value == WORDS[lang][key], (row[0], row[1], ind_id, value_cell.value)
+            seen.add(key)
+    assert seen == set(WORDS[lang])           # the sample has every standing, 不适用 and 无数据
+    legend = [c.value for row in ws.iter_rows(min_row=ws.max_row - 8, max_col=1) for c in row]
+    for key, text in WORDS[lang].items():
+        assert f"{STANDING_MARKS[key]} {text}" in legend if key in STANDING_MARKS else text in legend
+
+
+def test_a_near_value_is_not_filled_like_one_on_target(books):
+    # 接近 shares the green band, but only 达标 is filled green: a glance at the colours claims nothing more.
+    ws = books["zh"]["考核评分"]
+    fills = {}
+    for row in ws.iter_rows(min_row=2, max_row=len(_scorecard_rows(ws)) + 1, min_col=5):
+        for c in row:
+            if isinstance(c.value, (int, float)):
+                fills.setdefault(c.number_format[1], set()).add(c.fill.fgColor.rgb if c.fill.fill_type else None)
+    assert fills["✓"] == {"FFC6EFCE"} and fills["✗"] == {"FFFFC7CE"}
+    assert all(fill != "FFC6EFCE" for mark, colours in fills.items() if mark != "✓" for fill in colours)
+
+
+@pytest.mark.parametrize("lang, sheet", [("zh", "县（市、区）"), ("en", "Counties"), ("zh", "全市")])
+def test_an_empty_value_cell_says_why(books, does_not_apply, lang, sheet):
+    ws = books[lang][sheet]
+    first = 4
+    ids = [i.id for i in indicators() if ("city" if sheet == "全市" else "county") in i.levels]
+    notes = {}
+    for row in ws.iter_rows(min_row=2, min_col=1):
+        period, code = row[0].value[:4], row[1].value
+        for ind_id, cell in zip(ids, row[first - 1:]):
+            if cell.value is None:
+                assert cell.comment is not None, (period, code, ind_id)
+                key = "na" if (period, code, ind_id) in does_not_apply else "none"
+                assert cell.comment.text.startswith(WORDS[lang][key]), (cell.comment.text, key)
+                notes[key] = notes.get(key, 0) + 1
+            else:
+                assert cell.comment is None
+    assert notes.get("none") and (sheet == "全市" or notes.get("na") == 15)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_each_community_row_names_its_county(books, sample_engine, lang):
+    ws = books[lang]["社区" if lang == "zh" else "Communities"]
+    counties = queries.places(sample_engine, "county").set_index("code")["name_en" if lang == "en" else "name"]
+    rows = list(ws.iter_rows(min_row=2, max_col=5, values_only=True))
+    assert len(rows) == 552
+    for period, code, name, county_code, county in rows:
+        assert county_code == code[:6] and county == counties[county_code], (code, county_code, county)
+
+
+@pytest.mark.parametrize("lang, words", [("zh", ("服务用房500㎡以上社区数", "不适用", "无数据", "玉州区")),
+                                         ("en", ("Communities with ≥ 500 m² premises", "Not applicable", "No data",
+                                                 "Yuzhou District"))])
+def test_the_csv_speaks_the_language_and_says_why_a_value_is_missing(sample_db_url, tmp_path, lang, words):
+    export_by_cli(sample_db_url, tmp_path / "i.csv", "--lang", lang)
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "i.csv").read_bytes().decode("utf-8-sig"))))
+    name, na, none, county = words
+    assert name in {r["indicator_name"] for r in rows} and county in {r["area_name"] for r in rows}
+    missing = [r for r in rows if r["value"] == "" and r["level"] != "community"]
+    assert missing and {r["status"] for r in missing} == {na, none}
+    assert all(r["status"] == "" for r in rows if r["value"] != "")
+    urban = {(r["period"], r["area_code"]) for r in missing if r["indicator"] == "urban_area_ge_500_pct"}
+    assert all(r["status"] == na for r in missing if (r["period"], r["area_code"]) in urban
+               and r["indicator"] == "urban_area_ge_500_pct") and len(urban) == 15
+
+
+@pytest.mark.parametrize("periods, fmt, lang, expected", [
+    (["2015", "2013", "2014"], "xlsx", "zh", "指标_2013_2014_2015.xlsx"),
+    (["2015", "2013", "2014"], "xlsx", "en", "indicators_2013_2014_2015.xlsx"),
+    (["2015Q3", "2014", "2015Q1"], "csv", "en", "indicators_2014_2015Q1_2015Q3.csv"),
+    (None, "csv", "zh", "指标_全部.csv"),
+    ([], "xlsx", "en", "indicators_all.xlsx"),
+])
+def test_the_file_name_lists_the_periods_in_time_order_in_the_language(periods, fmt, lang, expected):
+    assert file_name(periods, fmt, lang) == expected

@@ -9,11 +9,11 @@ from dash import Input, Output, State, dcc, html
 
 from etl import audit
 from etl.config import indicators
-from etl.export import LEVEL_SHEETS, write_csv, write_xlsx
+from etl.export import LEVEL_SHEETS, file_name, write_csv, write_xlsx
 
 from dashboard import auth
 from dashboard.components import card, make_view, safe_layout, shell
-from dashboard.i18n import period_label, t
+from dashboard.i18n import dropdown_labels, period_label, t
 
 PATH = "/export"
 dash.register_page(__name__, path=PATH, name="导出", name_en="Export", order=7, title="导出 · 玉林市社区")
@@ -43,7 +43,7 @@ def layout(**query):
                                                     inputClassName="me-1", labelClassName="me-3")),
         ], className="control-bar"),
         _field(t("indicators", lang), dcc.Dropdown(id=INDICATORS, options=inds, multi=True,
-                                                   className="control-select wide")),
+                                                   labels=dropdown_labels(lang), className="control-select wide")),
         html.Div([
             _field(t("format", lang), dcc.RadioItems(id=FORMAT, value="xlsx", inline=True, inputClassName="me-1",
                                                      labelClassName="me-3", options=[
@@ -58,21 +58,22 @@ def layout(**query):
     return shell(view, t("export_title", lang), card("", form))
 
 
-def export_file(engine, who, periods, levels, indicator_ids, fmt, basis, remote=None):
-    """The chosen indicator tables as a download (a dict for dcc.Download), audited; None when there is nothing."""
+def export_file(engine, who, periods, levels, indicator_ids, fmt, basis, remote=None, lang="zh"):
+    """The chosen indicator tables as a download (a dict for dcc.Download) in the page's language, its name too
+    (指标_2013_2015.xlsx, indicators_2013_2015.xlsx); audited; None when there is nothing."""
     if who is None:
         raise dash.exceptions.PreventUpdate
     basis = basis if basis in ("approved", "current") else "approved"
     fmt = "csv" if fmt == "csv" else "xlsx"
+    lang = "en" if lang == "en" else "zh"
     options = dict(periods=list(periods or []) or None, basis=basis, levels=list(levels or []) or None,
                    indicator_ids=list(indicator_ids or []) or None)
     buffer = io.BytesIO()
-    n = (write_csv if fmt == "csv" else write_xlsx)(engine, buffer, **options)
+    n = (write_csv if fmt == "csv" else write_xlsx)(engine, buffer, **options, lang=lang)
     if not n:
         return None
-    audit.record(engine, "export", who.username, remote, format=fmt, **options, values=n)
-    stem = "指标_" + "_".join(options["periods"] or ["全部"])
-    return dcc.send_bytes(buffer.getvalue(), f"{stem}.{fmt}")
+    audit.record(engine, "export", who.username, remote, format=fmt, **options, lang=lang, values=n)
+    return dcc.send_bytes(buffer.getvalue(), file_name(options["periods"], fmt, lang))
 
 
 def register_callbacks(app: dash.Dash) -> None:
@@ -81,7 +82,7 @@ def register_callbacks(app: dash.Dash) -> None:
                   State(BASIS, "data"), State(LANG, "data"), prevent_initial_call=True)
     def export(_clicks, periods, levels, indicator_ids, fmt, basis, lang):
         sent = export_file(flask.current_app.config["SHEQU_ENGINE"], auth.user(), periods, levels, indicator_ids,
-                           fmt, basis, flask.request.remote_addr)
+                           fmt, basis, flask.request.remote_addr, lang)
         if sent is None:
             return dash.no_update, html.P(t("nothing_to_export", lang or "zh"), className="hint")
         return sent, None
