@@ -1,4 +1,4 @@
-"""The city office's actions as plain functions: approve or return a return, publish a period, manage users.
+"""The city office's actions as plain functions: approve or return returns, publish a period, manage users.
 
 Each checks that the user is an admin (the server's guard has already refused others), records the action in the
 audit log and answers with a message key and its values, for the page to show in the user's language.
@@ -8,9 +8,10 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 
 from etl import audit
-from etl.load import set_status
+from etl.load import set_statuses
 from etl.problems import ShequError
 from etl.publish import approved_counties, publish
+from etl.queries import submissions
 from etl.recompute import expected_counties
 from etl.users import ROLES, add_user, set_disabled
 
@@ -21,25 +22,52 @@ def _refuse(who) -> Result | None:
     return None if who is not None and who.is_admin else (False, "forbidden", {})
 
 
-def review(engine: Engine, who, submission_id, action: str, comment: str | None, remote=None) -> Result:
-    """Approve a submitted return, or send it back with a comment the county sees."""
+def chosen_ids(submission_ids) -> list[int]:
+    """The ids chosen (one, or a list from a multiple choice), as integers; bad values are left out."""
+    chosen = submission_ids if isinstance(submission_ids, (list, tuple)) else [submission_ids]
+    ids = []
+    for value in chosen:
+        try:
+            ids.append(int(value))
+        except (TypeError, ValueError):
+            pass
+    return sorted(set(ids))
+
+
+def awaiting(engine: Engine, period: str | None = None) -> list[int]:
+    """The submitted returns not yet approved or sent back (of a period), oldest first."""
+    subs = submissions(engine, period=period)
+    return sorted(int(i) for i in subs.loc[subs["status"] == "submitted", "id"])
+
+
+def review(engine: Engine, who, submission_ids, action: str, comment: str | None, remote=None) -> Result:
+    """Approve the chosen returns, or send them back with a comment the county sees: one transaction, each in
+    the audit log. Approving a selection or a period takes only those still awaiting review."""
     if (refused := _refuse(who)) is not None:
         return refused
-    try:
-        submission_id = int(submission_id)
-    except (TypeError, ValueError):
+    ids = chosen_ids(submission_ids)
+    if not ids:
         return False, "choose_submission", {}
     comment = (comment or "").strip()[:2000] or None
     if action == "return" and not comment:
         return False, "need_comment", {}
-    status = "approved" if action == "approve" else "returned"
-    try:
-        set_status(engine, submission_id, status, comment)
-    except LookupError:
-        return False, "choose_submission", {}
-    audit.record(engine, "approve" if action == "approve" else "return", who.username, remote,
-                 submission=submission_id, comment=comment)
-    return True, "approved_ok" if action == "approve" else "returned_ok", {"id": submission_id}
+    approve = action == "approve"
+
+    def record(conn, reviewed) -> None:
+        audit.record(conn, "approve" if approve else "return", who.username, remote,
+                     submission=reviewed.submission_id, county=reviewed.county_code, period=reviewed.period,
+                     comment=comment)
+
+    # Several at once only while they await review; one picked by itself also when it was sent back (and then
+    # settled by phone). Never one already superseded by a newer return of its county.
+    done = set_statuses(engine, ids, "approved" if approve else "returned", comment,
+                        only_from=("submitted",) if len(ids) > 1 else ("submitted", "returned"), record=record)
+    if not done:
+        return False, "nothing_awaiting" if len(ids) > 1 else "choose_submission", {}
+    if len(ids) == 1:
+        return True, "approved_ok" if approve else "returned_ok", {"id": done[0].submission_id}
+    return True, "approved_many" if approve else "returned_many", {
+        "n": len(done), "ids": [r.submission_id for r in done], "skipped": len(ids) - len(done)}
 
 
 def publish_period(engine: Engine, who, period: str | None, remote=None) -> Result:

@@ -8,6 +8,7 @@ import shutil
 import sys
 from datetime import datetime, timedelta, timezone
 
+import dash
 import openpyxl
 import pandas as pd
 import pytest
@@ -270,3 +271,127 @@ def test_basis_comes_from_the_address_and_is_kept_in_links(sample_copy, tmp_path
     assert provisional.src.basis == "current" and provisional.period == "2015"
     assert "basis=current" in provisional.link("/scorecard") and "basis" not in approved.link("/scorecard")
     assert odd.src.basis == "approved"
+
+
+def approve_period(engine, period: str) -> None:
+    from etl.load import set_statuses
+    set_statuses(engine, queries.submissions(engine, period=period)["id"], "approved")
+
+
+def test_the_overview_says_that_returns_await_approval(sample_copy, tmp_path):
+    from flask_login import login_user
+    app = create_app(sample_copy, secret_key="k", cache_dir=tmp_path)
+    engine = app.server.config["SHEQU_ENGINE"]
+    admin, viewer = web_user(engine, "adm", "admin"), web_user(engine, "view", "viewer")
+    overview = sys.modules["dashboard.pages.overview"]
+
+    def shown(who, **query) -> str:
+        with app.server.test_request_context("/"):
+            login_user(who)
+            return text_of(overview.layout(**query))
+
+    # 21 returns loaded, none approved: not "no returns — please upload", but that they await approval.
+    page = shown(admin)
+    assert "已报送 21 份报表，尚未审核" in page and '"/admin?period=2015"' in page and "请上传" not in page
+    page = shown(viewer, lang="en")
+    assert "Returns submitted and awaiting the city's approval: 21." in page
+    assert "/admin" not in page and "basis=current" in page
+    # 2015 approved: its figures, and for the admin how many of the other periods still wait, with a link.
+    approve_period(engine, "2015")
+    page = shown(admin)
+    assert "有 14 份报表待审核" in page and '"/admin?period=2014"' in page and "kpi-" in page
+    assert "awaiting-notice" not in shown(viewer)
+    assert "Returns awaiting approval: 14" in shown(admin, lang="en")
+    approve_period(engine, "2014")
+    assert "2013年有 7 份报表待审核" in shown(admin)
+    approve_period(engine, "2013")
+    assert "awaiting-notice" not in shown(admin)
+
+
+def test_the_review_panel_approves_a_period_only_once_confirmed(sample_copy, tmp_path):
+    app = create_app(sample_copy, secret_key="k", cache_dir=tmp_path)
+    engine = app.server.config["SHEQU_ENGINE"]
+    admin = web_user(engine, "adm", "admin")
+    page = sys.modules["dashboard.pages.admin"]
+    waiting = sorted(int(i) for i in queries.submissions(engine, period="2015")["id"])
+    # The click asks: the confirmation names the seven returns; nothing is approved yet.
+    message, shown, words, pending, _pick = page.review_step(engine, admin, page.APPROVE_ALL, "2015", None, None,
+                                                             None, "zh")
+    assert shown and pending == {"ids": waiting} and message is dash.no_update
+    assert words.splitlines()[0] == "确定批准以下 7 份报表吗？" and "北流市 2015年 2015_450981_北流市.xlsx" in words
+    assert set(queries.submissions(engine, period="2015")["status"]) == {"submitted"}
+    assert events(engine).empty
+    # OK approves exactly those, each in the log.
+    message, shown, _words, pending, pick = page.review_step(engine, admin, page.CONFIRM, "2015", None, None,
+                                                             {"ids": waiting}, "zh")
+    assert text_of(message).count("已批准 7 份报表") == 1 and not shown and pending is None and pick == []
+    assert set(queries.submissions(engine, period="2015")["status"]) == {"approved"}
+    logged = events(engine)
+    assert list(logged["action"]) == ["approve"] * 7
+    assert sorted(json.loads(d)["submission"] for d in logged["detail"]) == waiting
+    # The lists, refreshed: 2015 no longer waits; the log says what happened in words.
+    (_table, picks, periods, period, *_rest, audit_zh) = page.refreshed(engine, "zh", "2015")
+    assert [p["value"] for p in periods] == ["2014", "2013"] and period == "2014"
+    assert periods[0]["label"] == "2014年（7 份待审核）" and len(picks) == 14
+    assert "批准" in text_of(audit_zh) and f"报表 #{waiting[-1]}；北流市；2015年" in text_of(audit_zh)
+    audit_en = text_of(page.refreshed(engine, "en", None)[-1])
+    assert "Approved" in audit_en and f"return #{waiting[-1]}; Beiliu City; 2015" in audit_en
+    assert '"approve"' not in audit_en and "submission=" not in audit_en
+
+
+def test_a_chosen_few_are_approved_and_those_no_longer_waiting_are_left_alone(sample_copy, tmp_path):
+    app = create_app(sample_copy, secret_key="k", cache_dir=tmp_path)
+    engine = app.server.config["SHEQU_ENGINE"]
+    admin = web_user(engine, "adm", "admin")
+    page = sys.modules["dashboard.pages.admin"]
+    first, second = sorted(int(i) for i in queries.submissions(engine, period="2014")["id"])[:2]
+    assert page.review_step(engine, admin, page.APPROVE, None, [], None, None, "zh")[1] is False   # nothing chosen
+    _m, shown, words, pending, _p = page.review_step(engine, admin, page.APPROVE, None, [second, first], None,
+                                                     None, "en")
+    assert shown and pending == {"ids": [first, second]} and words.splitlines()[0] == "Approve the following returns (2)?"
+    # Meanwhile another admin sends the first back: the confirmation approves the other one only.
+    assert admin_actions.review(engine, admin, first, "return", "请补充")[0]
+    message = page.review_step(engine, admin, page.CONFIRM, None, None, None, pending, "en")[0]
+    assert text_of(message).count(f"Returns approved (1): #{second}. Left as they were, no longer awaiting review: 1.") == 1
+    statuses = queries.submissions(engine).set_index("id")["status"]
+    assert (statuses[first], statuses[second]) == ("returned", "approved")
+    # Sending back needs a comment, and takes the chosen returns at once.
+    assert page.review_step(engine, admin, page.RETURN, None, [first], " ", None, "zh")[0].children == \
+        "退回时请填写意见。"
+
+
+@pytest.mark.parametrize("action, detail, lang, said", [
+    ("approve", {"submission": 12, "county": "450981", "period": "2016", "comment": None}, "zh",
+     ("批准", "报表 #12；北流市；2016年")),
+    ("return", {"submission": 12, "county": "450981", "period": "2016Q3", "comment": "请补充网格数"}, "en",
+     ("Sent back", "return #12; Beiliu City; 2016 Q3; comment: 请补充网格数")),
+    ("user-add", {"user": "ana", "role": "analyst", "county": "450981"}, "en",
+     ("User added", "user ana; analyst; Beiliu City")),
+    ("user-add", {"username_added": "ana", "role": "viewer", "county": None}, "zh", ("添加用户", "用户 ana；查看")),
+    ("login-failed", {"reason": "locked"}, "en", ("Login failed", "account locked")),
+    ("dry-run", {"file": "a.xlsx", "status": "rejected", "county": "450981", "period": "2016", "errors": 2}, "zh",
+     ("检查报表", "北流市；2016年；文件 a.xlsx；有错误；错误 2 个")),
+    ("publish", {"period": "2015", "version": 2}, "en", ("Published", "2015; version 2")),
+    ("export", {"format": "csv", "periods": ["2015"], "basis": "approved", "levels": ["city"], "indicator_ids": None,
+                "values": 120}, "en", ("Exported", "CSV; Approved; 2015; City; values: 120")),
+    ("export", {"what": "communities", "rows": 30, "filters": "?county=450902", "column_filters": {}, "sort": []},
+     "zh", ("导出", "社区明细；30 行；筛选：?county=450902")),
+])
+def test_the_audit_log_is_said_in_words(action, detail, lang, said):
+    from dashboard.audit_view import action_label, describe
+    assert (action_label(action, lang), describe(json.dumps(detail, ensure_ascii=False), lang)) == said
+
+
+def test_an_admin_sees_every_countys_returns_under_a_heading_that_says_so(engine, tmp_path, beiliu):
+    from dashboard.data import source_for
+    from dashboard.upload_view import my_returns, returns_title
+    analyst, admin = web_user(engine, "ana", "analyst", "450981"), web_user(engine, "adm", "admin")
+    rong = write_workbook(tmp_path / "rong.xlsx", SheetSpec(rows=standard_rows("450921", 3),
+                                                           title=[["填报单位：容县", "报告期：2015年"]])).read_bytes()
+    for who, name, content in ((analyst, "b.xlsx", beiliu), (admin, "rong.xlsx", rong)):
+        uploads.submit_file(engine, who, uploads.check_file(engine, who, name, content, 2**20).token)
+    src = source_for(engine)
+    assert returns_title(analyst, "zh") == "本县报表" and returns_title(admin, "zh") == "各县（市、区）报表"
+    assert returns_title(admin, "en") == "All counties' returns"
+    assert "容县" not in text_of(my_returns(src, analyst, "zh"))
+    assert "容县" in text_of(my_returns(src, admin, "zh")) and "北流市" in text_of(my_returns(src, admin, "zh"))

@@ -1,15 +1,12 @@
 """审核 Admin: approve or return submissions, publish a period, manage users, read the audit log (admins only)."""
 from __future__ import annotations
 
-import json
-
 import dash
 import dash_bootstrap_components as dbc
 import flask
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
-from etl import audit
 from etl.periods import period_sort_key
 from etl.publish import publications
 from etl.queries import submissions
@@ -17,9 +14,11 @@ from etl.registry import default_registry
 from etl.users import ROLES, list_users
 
 from dashboard import auth
-from dashboard.admin_actions import create_user, publish_period, review, set_user_disabled
+from dashboard.admin_actions import awaiting, chosen_ids, create_user, publish_period, review, set_user_disabled
+from dashboard.audit_view import audit_table
 from dashboard.components import card, make_view, refused, safe_layout, shell, table
 from dashboard.i18n import county_name, period_label, t
+from dashboard.urls import text_param
 
 PATH = "/admin"
 dash.register_page(__name__, path=PATH, name="审核", name_en="Admin", order=8, title="审核 · 玉林市社区",
@@ -28,6 +27,9 @@ dash.register_page(__name__, path=PATH, name="审核", name_en="Admin", order=8,
 LANG = "admin-lang"
 SUBMISSIONS, PICK, COMMENT, APPROVE, RETURN, MESSAGE = ("admin-submissions", "admin-submission", "admin-comment",
                                                          "admin-approve", "admin-return", "admin-message")
+# Approving a whole period, and the confirmation every approval goes through (what it holds waits in PENDING).
+APPROVE_PERIOD, APPROVE_ALL, CONFIRM, PENDING = ("admin-approve-period", "admin-approve-all", "admin-confirm",
+                                                 "admin-pending")
 PUBLISH_PERIOD, PUBLISH, PUBLISH_MESSAGE, PUBLICATIONS = ("admin-publish-period", "admin-publish",
                                                           "admin-publish-message", "admin-publications")
 USERS, NEW_NAME, NEW_PASSWORD, NEW_ROLE, NEW_COUNTY, ADD_USER = ("admin-users", "admin-new-username",
@@ -35,6 +37,7 @@ USERS, NEW_NAME, NEW_PASSWORD, NEW_ROLE, NEW_COUNTY, ADD_USER = ("admin-users", 
                                                                  "admin-new-county", "admin-add-user")
 USER_PICK, DISABLE, ENABLE, USER_MESSAGE, AUDIT = ("admin-user-pick", "admin-disable", "admin-enable",
                                                    "admin-user-message", "admin-audit")
+CONFIRM_LINES = 15          # returns named one by one in the confirmation; the rest are counted
 
 
 def _engine():
@@ -49,6 +52,10 @@ def _when(value) -> str:
     return "" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")
 
 
+def _ids_text(ids, lang: str) -> str:
+    return ("、" if lang == "zh" else ", ").join(f"#{i}" for i in ids)
+
+
 def message(ok: bool, key: str, values: dict, lang: str):
     if key == "raw":
         text = values.get("text", "")
@@ -56,6 +63,10 @@ def message(ok: bool, key: str, values: dict, lang: str):
         sep = "、" if lang == "zh" else ", "
         text = t(key, lang, period=period_label(values["period"], lang),
                  counties=sep.join(_county(c, lang) for c in values["counties"]))
+    elif key in ("approved_many", "returned_many"):
+        text = t(key, lang, n=values["n"], ids=_ids_text(values["ids"], lang))
+        if values.get("skipped"):
+            text += ("" if lang == "zh" else " ") + t("skipped_many", lang, skipped=values["skipped"])
     else:
         values = {**values, "period": period_label(values["period"], lang)} if "period" in values else values
         text = t(key, lang, **values)
@@ -73,11 +84,40 @@ def submissions_table(engine, lang: str):
     return table(cols, rows, className="admin-submissions-table")
 
 
-def submission_options(engine, lang: str) -> list[dict]:
+def _awaiting(engine):
     subs = submissions(engine)
-    todo = subs[subs["status"] == "submitted"]
-    return [{"label": f"#{r['id']} {_county(r['county_code'], lang)} {period_label(r['period'], lang)} "
-                      f"{r['file_name']}", "value": int(r["id"])} for _, r in todo.iterrows()]
+    return subs[subs["status"] == "submitted"]
+
+
+def _return_label(r, lang: str) -> str:
+    return f"#{r['id']} {_county(r['county_code'], lang)} {period_label(r['period'], lang)} {r['file_name']}"
+
+
+def submission_options(engine, lang: str) -> list[dict]:
+    return [{"label": _return_label(r, lang), "value": int(r["id"])} for _, r in _awaiting(engine).iterrows()]
+
+
+def awaiting_period_options(engine, lang: str) -> list[dict]:
+    """The periods with returns awaiting approval, newest first, each with how many."""
+    counts = _awaiting(engine)["period"].value_counts()
+    return [{"label": t("awaiting_period_option", lang, period=period_label(p, lang), n=int(counts[p])), "value": p}
+            for p in sorted(counts.index, key=period_sort_key, reverse=True)]
+
+
+def awaiting_period_value(options: list[dict], wanted: str | None) -> str | None:
+    """The period asked for (the address, or the one chosen before) while it has returns awaiting; else the newest."""
+    values = [o["value"] for o in options]
+    return wanted if wanted in values else (values[0] if values else None)
+
+
+def confirm_text(engine, ids: list[int], lang: str) -> str:
+    """The confirmation's words: how many returns, and which (the first CONFIRM_LINES by name)."""
+    subs = submissions(engine)
+    chosen = subs[subs["id"].isin(ids)].sort_values("id")
+    lines = [_return_label(r, lang) for _, r in chosen.head(CONFIRM_LINES).iterrows()]
+    if len(chosen) > CONFIRM_LINES:
+        lines.append(t("confirm_more", lang, n=len(chosen) - CONFIRM_LINES))
+    return "\n".join([t("confirm_approve", lang, n=len(chosen)), *lines])
 
 
 def period_options(engine, lang: str) -> list[dict]:
@@ -104,30 +144,33 @@ def user_options(engine) -> list[dict]:
     return [{"label": u["username"], "value": u["username"]} for u in list_users(engine)]
 
 
-def audit_table(engine, lang: str):
-    events = audit.events(engine, limit=200)
-    rows = [[_when(r["at"]), r["username"] or "", r["action"], r["remote_addr"] or "",
-             ", ".join(f"{k}={v}" for k, v in json.loads(r["detail"] or "{}").items() if v is not None)]
-            for _, r in events.iterrows()]
-    return table([(t("time", lang), "text"), (t("username", lang), "text"), (t("action", lang), "text"),
-                  (t("address", lang), "text"), (t("detail", lang), "text")], rows, className="admin-audit-table")
-
-
 def _field(label: str, control) -> html.Div:
     return html.Div([html.Label(label, className="control-label"), control], className="control")
 
 
-def review_panel(engine, lang: str):
+def review_panel(engine, lang: str, period: str | None):
+    """Approve a whole period, or chosen returns (or send them back): every approval asks to be confirmed."""
+    periods = awaiting_period_options(engine, lang)
     return html.Div([
+        html.H3(t("approve_by_period", lang), className="h6 section-title"),
         html.Div([
-            _field(t("choose_submission", lang), dcc.Dropdown(id=PICK, options=submission_options(engine, lang),
-                                                              className="control-select wide")),
-            _field(t("comment", lang), dcc.Textarea(id=COMMENT, placeholder=t("comment_placeholder", lang),
-                                                    maxLength=2000, className="form-control", rows=1)),
-            html.Div([html.Button(t("approve", lang), id=APPROVE, className="btn btn-success me-2"),
-                      html.Button(t("send_back", lang), id=RETURN, className="btn btn-outline-danger")],
+            _field(t("period", lang), dcc.Dropdown(id=APPROVE_PERIOD, options=periods, clearable=False,
+                                                   value=awaiting_period_value(periods, period),
+                                                   placeholder=t("none_awaiting", lang), className="control-select")),
+            html.Div(html.Button(t("approve_period_button", lang), id=APPROVE_ALL, className="btn btn-success"),
                      className="control"),
         ], className="control-bar"),
+        html.H3(t("approve_by_choice", lang), className="h6 section-title"),
+        html.Div([
+            _field(t("choose_submissions", lang), dcc.Dropdown(id=PICK, options=submission_options(engine, lang),
+                                                               multi=True, className="control-select wide")),
+            _field(t("comment", lang), dcc.Textarea(id=COMMENT, placeholder=t("comment_placeholder", lang),
+                                                    maxLength=2000, className="form-control control-input wide", rows=1)),
+            html.Div([html.Button(t("approve", lang), id=APPROVE, className="btn btn-success"),
+                      html.Button(t("send_back", lang), id=RETURN, className="btn btn-outline-danger")],
+                     className="control control-actions"),
+        ], className="control-bar"),
+        dcc.ConfirmDialog(id=CONFIRM), dcc.Store(id=PENDING),
         html.Div(id=MESSAGE), html.Div(submissions_table(engine, lang), id=SUBMISSIONS)])
 
 
@@ -147,8 +190,9 @@ def users_panel(engine, lang: str):
         html.Div(users_table(engine, lang), id=USERS),
         html.H3(t("add_user", lang), className="h6 section-title"),
         html.Div([
-            _field(t("username", lang), dcc.Input(id=NEW_NAME, maxLength=64, className="form-control")),
-            _field(t("password", lang), dcc.Input(id=NEW_PASSWORD, type="password", className="form-control")),
+            _field(t("username", lang), dcc.Input(id=NEW_NAME, maxLength=64, className="control-input")),
+            _field(t("password", lang), dcc.Input(id=NEW_PASSWORD, type="password",
+                                                  className="control-input")),
             _field(t("role", lang), dcc.Dropdown(id=NEW_ROLE, value="viewer", clearable=False,
                                                  options=[{"label": t(f"role_{r}", lang), "value": r} for r in ROLES],
                                                  className="control-select")),
@@ -159,9 +203,9 @@ def users_panel(engine, lang: str):
         html.Div([
             _field(t("username", lang), dcc.Dropdown(id=USER_PICK, options=user_options(engine),
                                                      className="control-select")),
-            html.Div([html.Button(t("disable_user", lang), id=DISABLE, className="btn btn-outline-danger me-2"),
+            html.Div([html.Button(t("disable_user", lang), id=DISABLE, className="btn btn-outline-danger"),
                       html.Button(t("enable_user", lang), id=ENABLE, className="btn btn-outline-secondary")],
-                     className="control"),
+                     className="control control-actions"),
         ], className="control-bar"),
         html.Div(id=USER_MESSAGE)])
 
@@ -174,35 +218,66 @@ def layout(**query):
     if who is None or not who.is_admin:
         return refused(view, title)
     engine, lang = view.src.engine, view.lang
+    # The period as the address names it (the overview's "awaiting approval" link): the view's own period is one
+    # with approved figures, which a period awaiting approval may not have yet.
+    asked = text_param(query.get("period"))
     return shell(view, title,
-                 card(t("submissions", lang), review_panel(engine, lang)),
+                 card(t("submissions", lang), review_panel(engine, lang, asked)),
                  card(t("publish_title", lang), publish_panel(engine, lang)),
                  card(t("users", lang), users_panel(engine, lang)),
                  card(t("audit", lang), html.Div(audit_table(engine, lang), id=AUDIT)),
                  dcc.Store(id=LANG, data=lang))
 
 
+def review_step(engine, who, trigger, period, picked, comment, pending, lang, remote=None) -> tuple:
+    """What a click on the review panel does: (message, confirmation shown?, its words, what awaits it, the choice).
+
+    Approve (a period, or the chosen returns) only asks; the confirmation's OK approves exactly what it named, in
+    one transaction (admin_actions.review). Sending back needs a comment and no confirmation.
+    """
+    keep = dash.no_update
+    if trigger in (APPROVE_ALL, APPROVE):
+        ids = (awaiting(engine, period) if period else []) if trigger == APPROVE_ALL else chosen_ids(picked)
+        if not ids:
+            key = "none_awaiting" if trigger == APPROVE_ALL else "choose_submission"
+            return message(False, key, {}, lang), False, keep, None, keep
+        return keep, True, confirm_text(engine, ids, lang), {"ids": ids}, keep
+    if trigger == CONFIRM:
+        ids = (pending or {}).get("ids") or []
+        ok, key, values = review(engine, who, ids, "approve", None, remote)
+        return message(ok, key, values, lang), False, keep, None, [] if ok else keep
+    ok, key, values = review(engine, who, chosen_ids(picked), "return", comment, remote)
+    return message(ok, key, values, lang), False, keep, None, [] if ok else keep
+
+
+def refreshed(engine, lang: str, approve_period: str | None) -> tuple:
+    """Every list on the page as the database now has it (after any action on it)."""
+    periods = awaiting_period_options(engine, lang)
+    return (submissions_table(engine, lang), submission_options(engine, lang), periods,
+            awaiting_period_value(periods, approve_period), period_options(engine, lang),
+            publications_table(engine, lang), users_table(engine, lang), user_options(engine),
+            audit_table(engine, lang))
+
+
 def register_callbacks(app: dash.Dash) -> None:
-    """Bound to this app; each action checks the admin role again (admin_actions)."""
-    @app.callback(Output(MESSAGE, "children"), Output(SUBMISSIONS, "children"), Output(PICK, "options"),
-                  Output(PICK, "value"), Input(APPROVE, "n_clicks"), Input(RETURN, "n_clicks"),
-                  State(PICK, "value"), State(COMMENT, "value"), State(LANG, "data"), prevent_initial_call=True)
-    def on_review(_a, _r, submission_id, comment, lang):
-        action = "approve" if dash.ctx.triggered_id == APPROVE else "return"
-        engine = _engine()
-        ok, key, values = review(engine, auth.user(), submission_id, action, comment, flask.request.remote_addr)
-        return (message(ok, key, values, lang), submissions_table(engine, lang), submission_options(engine, lang),
-                None if ok else dash.no_update)
+    """Bound to this app; each action checks the admin role again (admin_actions). An action writes its message;
+    every message refreshes every list (returns, periods, publications, users, the audit log)."""
+    @app.callback(Output(MESSAGE, "children"), Output(CONFIRM, "displayed"), Output(CONFIRM, "message"),
+                  Output(PENDING, "data"), Output(PICK, "value"),
+                  Input(APPROVE_ALL, "n_clicks"), Input(APPROVE, "n_clicks"), Input(RETURN, "n_clicks"),
+                  Input(CONFIRM, "submit_n_clicks"), State(APPROVE_PERIOD, "value"), State(PICK, "value"),
+                  State(COMMENT, "value"), State(PENDING, "data"), State(LANG, "data"), prevent_initial_call=True)
+    def on_review(_all, _approve, _return, _confirmed, period, picked, comment, pending, lang):
+        return review_step(_engine(), auth.user(), dash.ctx.triggered_id, period, picked, comment, pending,
+                           lang, flask.request.remote_addr)
 
-    @app.callback(Output(PUBLISH_MESSAGE, "children"), Output(PUBLICATIONS, "children"),
-                  Input(PUBLISH, "n_clicks"), State(PUBLISH_PERIOD, "value"), State(LANG, "data"),
-                  prevent_initial_call=True)
+    @app.callback(Output(PUBLISH_MESSAGE, "children"), Input(PUBLISH, "n_clicks"), State(PUBLISH_PERIOD, "value"),
+                  State(LANG, "data"), prevent_initial_call=True)
     def on_publish(_clicks, period, lang):
-        engine = _engine()
-        ok, key, values = publish_period(engine, auth.user(), period, flask.request.remote_addr)
-        return message(ok, key, values, lang), publications_table(engine, lang)
+        ok, key, values = publish_period(_engine(), auth.user(), period, flask.request.remote_addr)
+        return message(ok, key, values, lang)
 
-    @app.callback(Output(USER_MESSAGE, "children"), Output(USERS, "children"), Output(USER_PICK, "options"),
+    @app.callback(Output(USER_MESSAGE, "children"),
                   Input(ADD_USER, "n_clicks"), Input(DISABLE, "n_clicks"), Input(ENABLE, "n_clicks"),
                   State(NEW_NAME, "value"), State(NEW_PASSWORD, "value"), State(NEW_ROLE, "value"),
                   State(NEW_COUNTY, "value"), State(USER_PICK, "value"), State(LANG, "data"),
@@ -213,4 +288,12 @@ def register_callbacks(app: dash.Dash) -> None:
             result = create_user(engine, who, name, password, role, county, remote)
         else:
             result = set_user_disabled(engine, who, picked, dash.ctx.triggered_id == DISABLE, remote)
-        return message(*result, lang), users_table(engine, lang), user_options(engine)
+        return message(*result, lang)
+
+    @app.callback(Output(SUBMISSIONS, "children"), Output(PICK, "options"), Output(APPROVE_PERIOD, "options"),
+                  Output(APPROVE_PERIOD, "value"), Output(PUBLISH_PERIOD, "options"), Output(PUBLICATIONS, "children"),
+                  Output(USERS, "children"), Output(USER_PICK, "options"), Output(AUDIT, "children"),
+                  Input(MESSAGE, "children"), Input(PUBLISH_MESSAGE, "children"), Input(USER_MESSAGE, "children"),
+                  State(APPROVE_PERIOD, "value"), State(LANG, "data"), prevent_initial_call=True)
+    def refresh(_review, _publish, _user, approve_period, lang):
+        return refreshed(_engine(), lang, approve_period)

@@ -8,6 +8,7 @@ from dash import dcc, html
 from etl.config import indicator_map, indicators
 
 from dashboard import data, figures, ids
+from dashboard.awaiting import awaiting_empty_state, awaiting_notice
 from dashboard.components import View, card, empty_state, graph, make_view, safe_layout, shell
 from dashboard.kpi import kpi_strip
 from dashboard.geo import attribution, counties_geojson
@@ -74,10 +75,10 @@ def layout(**query):
     view = make_view(PATH, query, "indicator")
     title = t("overview_title", view.lang) + " · " + period_label(view.period, view.lang)
     if view.period is None:
-        return shell(view, title, empty_state(view.lang))
+        return shell(view, title, awaiting_empty_state(view) or empty_state(view.lang))
     indicator = resolve_indicator(view.params.get("indicator"))
     view.params["indicator"] = indicator if indicator != headline()[0].id else None
-    return shell(view, title,
+    return shell(view, title, awaiting_notice(view),
                  html.H2(t("kpis", view.lang), className="section-title"),
                  kpi_strip(view, headline()), indicator_picker(view, indicator), map_and_ranking(view, indicator), trends(view),
                  html.Div(figures.source_text(view.period, view.lang, view.src.basis), className="page-source"))
