@@ -16,6 +16,7 @@ from etl import audit
 from etl.users import User, authenticate, get_user_by_id
 
 from . import login_page, security
+from .i18n import t
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +138,7 @@ def install(server: flask.Flask) -> None:
             nxt = flask.request.full_path.rstrip("?")
             return flask.redirect("/login?" + _query(next=nxt))
         if not allowed_page(path, who.role):
-            return security.plain_error(403, "您的账号无权访问此页面", "Your account may not open this page")
+            return security.plain_error(403, t("forbidden", "zh"), t("forbidden", "en"))
         if path == "/_dash-update-component" and not allowed_callback(flask.request.get_json(silent=True), who.role):
             log.warning("callback refused for %s (%s)", who.username, who.role)
             return security.plain_error(403, "您的账号无权执行此操作", "Your account may not do this")

@@ -13,6 +13,9 @@ import secrets
 import flask
 from werkzeug.exceptions import HTTPException
 
+from .i18n import LABELS, parse_lang, t
+from .ids import LANG_COOKIE
+
 CSRF_COOKIE = "_csrf_token"
 CSRF_HEADER = "X-CSRFToken"
 CSRF_FIELD = "csrf_token"
@@ -91,27 +94,52 @@ def install(server: flask.Flask) -> None:
     @server.errorhandler(Exception)
     def no_traceback(error):
         if isinstance(error, HTTPException):
-            return plain_error(error.code or 500, error.name, error.name)
+            code = error.code or 500
+            if f"error_{code}" in LABELS:
+                return plain_error(code, t(f"error_{code}", "zh"), t(f"error_{code}", "en"))
+            return plain_error(code, error.name, error.name)
         log.exception("request failed: %s %s", flask.request.method, flask.request.path)
         return plain_error(500, "服务器出错，请稍后重试；如仍出错，请联系系统管理员。",
                            "Something went wrong on the server. Try again; if it persists, contact the administrator.")
 
 
+ERROR_PAGE = """<!doctype html>
+<html lang="{{ 'zh-CN' if lang == 'zh' else 'en' }}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ status }} · {{ app_title }}</title>
+<link rel="stylesheet" href="/assets/00_bootstrap.min.css"><link rel="stylesheet" href="/assets/app.css"></head>
+<body class="error-body"><header class="app-header"><div class="container header-inner"><div class="brand">
+<div class="brand-title">{{ app_title }}</div><div class="brand-subtitle">{{ app_subtitle }}</div></div>
+<a class="lang-toggle" href="{{ other_url }}" id="lang-toggle">{{ other }}</a></div></header>
+<main class="container error-box"><div class="card panel"><div class="card-body">
+<h1 class="h4 error-title">{{ status }} · {{ title }}</h1>
+<p class="error-message">{{ message }}</p>
+<p class="mb-0"><a class="btn btn-primary btn-sm me-2" href="{{ home }}" id="error-home">{{ home_label }}</a>
+{% if other_account %}
+<a class="btn btn-outline-secondary btn-sm" href="/logout" id="error-logout">{{ other_account }}</a>{% endif %}
+</p></div></div></main></body></html>"""
+
+
 def plain_error(status: int, message_zh: str, message_en: str) -> flask.Response:
-    """A short message in both languages, JSON for the Dash renderer, text otherwise — never a traceback."""
+    """What went wrong, never a traceback: JSON (both languages) for the Dash renderer; for a person, a page in
+    the app's look and the visitor's language (the address's ?lang=, else the language cookie)."""
     if flask.request.path.startswith("/_dash-") or flask.request.is_json:
         response = flask.jsonify(error=message_en, message_zh=message_zh)
     else:
-        body = (f"<!doctype html><meta charset='utf-8'><title>{status}</title>"
-                f"<link rel='stylesheet' href='/assets/00_bootstrap.min.css'>"
-                f"<main class='container py-5'><h1 class='h4'>{status}</h1>"
-                f"<p>{_esc(message_zh)}</p>"
-                f"<p class='text-muted'>{_esc(message_en)}</p><p><a href='/'>返回首页 / Home</a></p></main>")
-        response = flask.Response(body, mimetype="text/html")
+        response = flask.Response(error_page(status, message_zh, message_en), mimetype="text/html")
     response.status_code = status
     return response
 
 
-def _esc(text: str) -> str:
-    from markupsafe import escape
-    return str(escape(text))
+def error_page(status: int, message_zh: str, message_en: str) -> str:
+    from urllib.parse import urlencode
+    request = flask.request
+    lang = parse_lang(request.args.get("lang"), request.cookies.get(LANG_COOKIE))
+    other = "en" if lang == "zh" else "zh"
+    title = t(f"error_{status}", lang) if f"error_{status}" in LABELS else str(status)
+    return flask.render_template_string(
+        ERROR_PAGE, lang=lang, status=status, title=title, message=message_en if lang == "en" else message_zh,
+        app_title=t("app_title", lang), app_subtitle=t("app_subtitle", lang),
+        other="English" if other == "en" else "中文", other_url=request.path + "?" + urlencode({"lang": other}),
+        home="/" if lang == "zh" else "/?lang=en", home_label=t("error_home", lang),
+        other_account=t("error_other_account", lang) if status == 403 else None)

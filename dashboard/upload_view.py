@@ -173,20 +173,25 @@ def render_submitted(done: Submitted, lang: str):
     return dbc.Alert(t("errors_block", lang), color="danger")
 
 
-def my_returns(view, who) -> html.Div:
-    """The county's returns (every county's for an admin), with status and the city's comment."""
-    subs = data.submissions(view.src)
+def returns_title(who, lang: str) -> str:
+    """本县报表 over an analyst's county's returns; an admin sees every county's, and the heading says so."""
+    return t("all_submissions" if who.is_admin else "my_submissions", lang)
+
+
+def my_returns(src, who, lang: str):
+    """The county's returns (every county's for an admin), newest first, with status and the city's comment."""
+    subs = data.submissions(src)
     if not who.is_admin:
         subs = subs[subs["county_code"] == who.county_code]
     subs = subs.head(30)
     if subs.empty:
-        return html.P(t("none_found", view.lang), className="hint")
-    rows = [[f"#{r['id']}", _county(r["county_code"], view.lang), period_label(r["period"], view.lang),
-             r["file_name"], t(f"status_{r['status']}", view.lang), r["comment"] or ""]
+        return html.P(t("none_found", lang), className="hint")
+    rows = [[f"#{r['id']}", _county(r["county_code"], lang), period_label(r["period"], lang),
+             r["file_name"], t(f"status_{r['status']}", lang), r["comment"] or ""]
             for _, r in subs.iterrows()]
-    cols = [(t("submission", view.lang), "text"), (t("county", view.lang), "text"), (t("period", view.lang), "text"),
-            (t("file", view.lang), "text"), (t("status", view.lang), "text"), (t("comment", view.lang), "text")]
-    return html.Div(table(cols, rows, className="my-returns"), id="upload-my-returns")
+    cols = [(t("submission", lang), "text"), (t("county", lang), "text"), (t("period", lang), "text"),
+            (t("file", lang), "text"), (t("status", lang), "text"), (t("comment", lang), "text")]
+    return table(cols, rows, className="my-returns")
 
 
 def check_files(engine, who, contents, names, lang, set_progress=None, remote=None) -> list:

@@ -11,7 +11,7 @@ from datetime import date
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import MATCH, Input, Output, State, dcc, html
+from dash import ALL, MATCH, Input, Output, State, dcc, html
 from flask import has_request_context
 
 from etl.db import registry_from_db
@@ -23,7 +23,7 @@ from dashboard.jobs import in_forked_job
 from dashboard.components import card, make_view, refused, safe_layout, shell
 from dashboard.i18n import county_name, t
 from dashboard.upload_view import (SUBMIT_PROGRESS, check_files, limits, my_returns, render_submitted,
-                                   render_too_big, submit_progress)
+                                   render_too_big, returns_title, submit_progress)
 from dashboard.uploads import submit_file
 
 PATH = "/upload"
@@ -42,6 +42,10 @@ TEMPLATE_BUTTON = "upload-template-button"
 TEMPLATE_DOWNLOAD = "upload-template-download"
 SUBMIT = "upload-submit"                  # pattern {"type": SUBMIT, "token": t}
 OUTCOME = "upload-outcome"                # pattern {"type": OUTCOME, "token": t}
+MY_RETURNS = "upload-my-returns"
+# How often the browser asks whether a check or a submission has finished (Dash's default, 1 s, adds half a
+# second to every check on average: the answer waits for the next poll).
+POLL_MS = 250
 
 
 def template_controls(view, who) -> html.Div:
@@ -55,7 +59,7 @@ def template_controls(view, who) -> html.Div:
                                disabled=not who.is_admin, className="control-select")], className="control"),
         html.Div([html.Label(t("period", view.lang), className="control-label"),
                   dcc.Input(id=TEMPLATE_PERIOD, value=str(date.today().year), type="text", maxLength=8,
-                            className="form-control", style={"width": "8rem"})], className="control"),
+                            className="control-input")], className="control"),
         html.Div(html.Button(t("template_download", view.lang), id=TEMPLATE_BUTTON,
                              className="btn btn-outline-primary"), className="control"),
         dcc.Download(id=TEMPLATE_DOWNLOAD),
@@ -91,7 +95,7 @@ def layout(**query):
     return shell(view, title,
                  card(t("template", view.lang), template_controls(view, who)),
                  card("", drop_zone(view)),
-                 card(t("my_submissions", view.lang), my_returns(view, who)),
+                 card(returns_title(who, view.lang), html.Div(my_returns(view.src, who, view.lang), id=MY_RETURNS)),
                  dcc.Store(id=LANG, data=view.lang))
 
 
@@ -130,7 +134,7 @@ def register_callbacks(app: dash.Dash) -> None:
         return template_file(server.config["SHEQU_ENGINE"], auth.user(), county, period)
 
     @app.callback(Output(RESULTS, "children"), Input(FILES, "contents"), State(FILES, "filename"),
-                  State(LANG, "data"), background=True, prevent_initial_call=True,
+                  State(LANG, "data"), background=True, prevent_initial_call=True, interval=POLL_MS,
                   progress=[Output(PROGRESS, "value"), Output(PROGRESS, "label")],
                   running=[(Output(FILES, "disabled"), True, False),
                            (Output(PROGRESS, "style"), {"display": "flex"}, {"display": "none"})])
@@ -149,7 +153,7 @@ def register_callbacks(app: dash.Dash) -> None:
     @app.callback(Output({"type": OUTCOME, "token": MATCH}, "children"),
                   Output({"type": SUBMIT_PROGRESS, "token": MATCH}, "children"),
                   Input({"type": SUBMIT, "token": MATCH}, "n_clicks"), State(LANG, "data"),
-                  background=True, prevent_initial_call=True,
+                  background=True, prevent_initial_call=True, interval=POLL_MS,
                   running=[(Output({"type": SUBMIT, "token": MATCH}, "disabled"), True, True)])
     def submit(clicks, lang):
         if not clicks:
@@ -162,3 +166,11 @@ def register_callbacks(app: dash.Dash) -> None:
                            progress=lambda stage: dash.set_props(bar, {"children": submit_progress(stage, lang)}))
         return render_submitted(done, lang), submit_progress("done", lang)
 
+    @app.callback(Output(MY_RETURNS, "children"), Input({"type": OUTCOME, "token": ALL}, "children"),
+                  State(LANG, "data"), prevent_initial_call=True)
+    def refresh_returns(_outcomes, lang):
+        """The list of returns again once a submission has its outcome (a new return, or one it superseded)."""
+        who = auth.user()
+        if who is None or not who.may(auth.UPLOADERS):
+            raise dash.exceptions.PreventUpdate
+        return my_returns(data.source(), who, lang or "zh")

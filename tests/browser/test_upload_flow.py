@@ -6,6 +6,9 @@ from pathlib import Path
 import pytest
 import requests
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import table_counts
 from returns import SheetSpec, standard_rows, write_workbook
@@ -100,17 +103,25 @@ def test_analyst_uploads_admin_approves_overview_shows_it(dash_duo, work, tmp_pa
     assert seen and seen == sorted(seen) and seen[-1] == 100, seen
     assert dash_duo.find_element(bar).text == "100%"
     assert dash_duo.find_element(".upload-file .upload-submit-stage").text == "已完成"
+    # The county's list of returns shows the new one without a reload.
+    dash_duo.wait_for_contains_text("#upload-my-returns", "北流市_2016.xlsx", timeout=20)
+    assert "已报送" in dash_duo.find_element("#upload-my-returns tbody tr").text
+    assert dash_duo.find_element("#upload-my-returns").find_element(By.XPATH, "../..").text.startswith("本县报表")
     screenshot(dash_duo, "upload_submitted_zh")
     assert dash_duo.get_logs() == []
-    # Not approved yet: the officials' overview shows nothing for 2016.
+    # Not approved yet: the officials' overview shows no figures for 2016, and says that a return awaits approval.
     visit(dash_duo, "/?period=2016", "#empty-state")
+    assert "正在等待市里审核" in dash_duo.find_element("#empty-state").text
     logout(dash_duo)
-    # The city approves it in the browser.
+    # The city approves it in the browser, after confirming.
     login(dash_duo, "admin", next_path="/admin")
     dash_duo.wait_for_element("#admin-submission", timeout=20)
     dash_duo.select_dcc_dropdown("#admin-submission", index=0)
+    dash_duo.find_element("body").send_keys(Keys.ESCAPE)
     click(dash_duo, "#admin-approve")
+    WebDriverWait(dash_duo.driver, 20).until(expected_conditions.alert_is_present()).accept()
     dash_duo.wait_for_contains_text("#admin-message", "已审核通过", timeout=20)
+    dash_duo.wait_for_contains_text("#admin-audit", "批准", timeout=20)
     screenshot(dash_duo, "admin_zh")
     visit(dash_duo, "/?period=2016", "#kpi-area_ge_500")
     from etl.registry import default_registry
@@ -243,7 +254,57 @@ def test_viewer_has_no_upload_page_and_a_direct_post_is_refused(dash_duo, work, 
                                       "inputs": [], "changedPropIds": []}, csrf=False).status_code == 400
     # Without a session: 401.
     assert _dash_post(base, {"_csrf_token": "x"}, upload_check_body(payload)).status_code in (400, 401)
+    # The refusal is a page in the app's look and the visitor's language, with a way on.
     dash_duo.driver.get(base + "/upload")
     dash_duo.wait_for_element("main h1", timeout=20)
-    assert "403" in dash_duo.find_element("main h1").text and "Traceback" not in dash_duo.driver.page_source
+    assert dash_duo.find_element("main h1").text == "403 · 无权访问" and "Traceback" not in dash_duo.driver.page_source
+    assert dash_duo.find_element(".app-header .brand-title").text == "玉林市社区标准化建设监测"
+    assert dash_duo.find_element(".error-message").text.startswith("您的账号无权使用此页面")
+    assert "Your account" not in dash_duo.find_element("main").text
+    header = dash_duo.driver.execute_script(
+        "return getComputedStyle(document.querySelector('.app-header')).backgroundColor")
+    assert header not in ("rgba(0, 0, 0, 0)", "rgb(255, 255, 255)")          # the app's stylesheet is applied
+    screenshot(dash_duo, "forbidden_zh")
+    dash_duo.find_element("#lang-toggle").click()
+    dash_duo.wait_for_text_to_equal("main h1", "403 · Not allowed", timeout=20)
+    assert dash_duo.find_element(".error-message").text.startswith("Your account may not use this page")
+    assert dash_duo.find_element("#error-home").get_attribute("href").endswith("/?lang=en")
+    screenshot(dash_duo, "forbidden_en")
     assert table_counts(engine) == before
+
+
+def test_english_check_says_columns_in_english_and_an_admin_sees_every_countys_returns(dash_duo, work, tmp_path):
+    app, engine = work
+    before = table_counts(engine)
+    rows = standard_rows("450981", 3)
+    rows[0][5] = None            # F3 (one title line and the header above): a required value left blank
+    rows[1][6] = 75              # G4: more service items than the catalogue has
+    bad = write_workbook(tmp_path / "bad_en.xlsx", SheetSpec(rows=rows, title=[["填报单位：北流市", "报告期：2016年"]]))
+    start(dash_duo, app)
+    login(dash_duo, "analyst", next_path="/upload?lang=en")
+    dash_duo.wait_for_element("#upload-files", timeout=20)
+    assert dash_duo.find_element("#upload-my-returns").find_element(By.XPATH, "../..").text.startswith(
+        "Your county's returns")
+    drop(dash_duo, bad)
+    dash_duo.wait_for_element(".upload-file .upload-blocked", timeout=60)
+    found = {tuple(c.text for c in r.find_elements(By.TAG_NAME, "td"))[1:]
+             for r in dash_duo.driver.find_elements(By.CSS_SELECTOR, ".problems-table tbody tr")}
+    assert ("3", "F", "error", "'Service premises (m²)' is required") in found
+    assert ("4", "G", "error", "75 is out of range (Service items: 0–59)") in found
+    heads = [h.text for h in dash_duo.driver.find_elements(By.CSS_SELECTOR, ".problems-table th")]
+    assert not any("\u4e00" <= ch <= "\u9fff" for text in heads for ch in text), heads
+    screenshot(dash_duo, "upload_problems_en")
+    assert table_counts(engine) == before
+    logout(dash_duo)
+    # An admin's list holds every county's returns, and its heading says so; in both languages and on a phone.
+    login(dash_duo, "admin", next_path="/upload")
+    for lang, heading in (("zh", "各县（市、区）报表"), ("en", "All counties' returns")):
+        for width in (1440, 390):
+            dash_duo.driver.set_window_size(width, 1000)
+            visit(dash_duo, f"/upload?lang={lang}", "#upload-my-returns")
+            assert dash_duo.find_element("#upload-my-returns").find_element(By.XPATH, "../..").text.startswith(
+                heading)
+            assert dash_duo.driver.execute_script("return document.documentElement.scrollWidth") <= width
+            screenshot(dash_duo, f"upload_{lang}_{width}")
+    dash_duo.driver.set_window_size(1280, 1000)
+    assert dash_duo.get_logs() == []
