@@ -13,7 +13,7 @@ from etl.problems import ShequError
 from etl.publish import approved_counties, publish
 from etl.queries import submissions
 from etl.recompute import expected_counties
-from etl.users import ROLES, add_user, set_disabled
+from etl.users import MIN_PASSWORD_LENGTH, ROLES, add_user, get_user, set_disabled
 
 Result = tuple[bool, str, dict]
 
@@ -74,7 +74,7 @@ def publish_period(engine: Engine, who, period: str | None, remote=None) -> Resu
     if (refused := _refuse(who)) is not None:
         return refused
     if not period:
-        return False, "choose_submission", {}
+        return False, "choose_period", {}
     with engine.connect() as conn:
         expected = expected_counties(conn)
     approved = approved_counties(engine, period)
@@ -89,16 +89,32 @@ def publish_period(engine: Engine, who, period: str | None, remote=None) -> Resu
     return True, "published_ok", {"period": period, "version": version}
 
 
+def user_problem(engine: Engine, username: str, password: str, role: str | None, county: str | None) -> Result | None:
+    """What is wrong with a new user, as a message key for the page (etl.users says it again, for the CLI)."""
+    if role not in ROLES:
+        return False, "user_bad_role", {}
+    if role == "analyst" and not county:
+        return False, "user_needs_county", {}
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return False, "user_short_password", {"n": MIN_PASSWORD_LENGTH}
+    if not username or len(username) > 64:
+        return False, "user_bad_name", {}
+    if get_user(engine, username) is not None:
+        return False, "user_exists", {"name": username}
+    return None
+
+
 def create_user(engine: Engine, who, username: str | None, password: str | None, role: str | None,
                 county: str | None, remote=None) -> Result:
     if (refused := _refuse(who)) is not None:
         return refused
-    if role not in ROLES:
-        return False, "raw", {"text": "role?"}
+    username, password = (username or "").strip(), password or ""
+    if (problem := user_problem(engine, username, password, role, county)) is not None:
+        return problem
     try:
-        created = add_user(engine, (username or "").strip(), password or "", role, county or None)
-    except ShequError as exc:
-        return False, "raw", {"text": str(exc)}
+        created = add_user(engine, username, password, role, county or None)
+    except ShequError:               # made by someone else since the check above
+        return False, "user_exists", {"name": username}
     audit.record(engine, "user-add", who.username, remote, user=created.username, role=role,
                  county=created.county_code)
     return True, "user_added", {"name": created.username}
@@ -108,12 +124,12 @@ def set_user_disabled(engine: Engine, who, username: str | None, disabled: bool,
     if (refused := _refuse(who)) is not None:
         return refused
     if not username:
-        return False, "raw", {"text": "?"}
+        return False, "choose_user", {}
     if disabled and username == who.username:
         return False, "not_self", {}
     try:
         set_disabled(engine, username, disabled)
-    except ShequError as exc:
-        return False, "raw", {"text": str(exc)}
+    except ShequError:
+        return False, "no_user", {"name": username}
     audit.record(engine, "user-disable" if disabled else "user-enable", who.username, remote, user=username)
     return True, "user_disabled" if disabled else "user_enabled", {"name": username}

@@ -22,7 +22,7 @@ from dashboard.app import create_app
 from etl import queries
 from etl.audit import events
 from etl.db import make_engine, upload_waiting
-from etl.users import add_user
+from etl.users import add_user, list_users
 
 PASSWORD = "web-pass-123"
 
@@ -395,3 +395,24 @@ def test_an_admin_sees_every_countys_returns_under_a_heading_that_says_so(engine
     assert returns_title(admin, "en") == "All counties' returns"
     assert "容县" not in text_of(my_returns(src, analyst, "zh"))
     assert "容县" in text_of(my_returns(src, admin, "zh")) and "北流市" in text_of(my_returns(src, admin, "zh"))
+
+
+@pytest.mark.parametrize("name, password, role, county, zh, en", [
+    ("x", "short", "viewer", None, "密码至少 8 个字符。", "The password needs at least 8 characters."),
+    ("x", PASSWORD, "analyst", None, "填报用户须指定县（市、区）。", "An analyst needs a county."),
+    (" ", PASSWORD, "viewer", None, "用户名须为 1 至 64 个字符。", "A user name has 1 to 64 characters."),
+    ("adm", PASSWORD, "viewer", None, "用户 adm 已存在。", "User adm exists already."),
+    ("x", PASSWORD, "boss", None, "请选择角色。", "Choose a role."),
+])
+def test_adding_a_user_says_what_is_wrong_in_the_pages_language(engine, db_url, tmp_path, name, password, role,
+                                                                 county, zh, en):
+    create_app(db_url, secret_key="k", cache_dir=tmp_path)
+    page = sys.modules["dashboard.pages.admin"]
+    admin = web_user(engine, "adm", "admin")
+    result = admin_actions.create_user(engine, admin, name, password, role, county)
+    assert (page.message(*result, "zh").children, page.message(*result, "en").children) == (zh, en)
+    assert [u["username"] for u in list_users(engine)] == ["adm"]          # nobody was added
+    assert page.message(*admin_actions.set_user_disabled(engine, admin, None, True), "zh").children == "请选择用户。"
+    assert page.message(*admin_actions.publish_period(engine, admin, None), "en").children == "Choose a period."
+    assert page.message(*admin_actions.set_user_disabled(engine, admin, "ghost", True), "en").children == \
+        "There is no user ghost."
