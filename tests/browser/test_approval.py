@@ -115,6 +115,14 @@ def test_admin_approves_a_chosen_few_in_english(dash_duo, loaded):
     audit = dash_duo.find_element("#admin-audit").text
     assert "Approved" in audit and "approve" not in audit and "submission=" not in audit
     assert dash_duo.find_element("#admin-submission").text.strip() in ("", "Select...")   # the choice is cleared
+    # Adding a user refreshes the list of users and the log too.
+    dash_duo.find_element("#admin-new-username").send_keys("clerk2")
+    dash_duo.find_element("#admin-new-password").send_keys("clerk-pass-1")
+    click(dash_duo, "#admin-add-user")
+    dash_duo.wait_for_text_to_equal("#admin-user-message", "User clerk2 added.", timeout=20)
+    dash_duo.wait_for_contains_text("#admin-users", "clerk2", timeout=20)
+    dash_duo.wait_for_contains_text("#admin-audit tbody tr", "User added", timeout=20)
+    assert "user clerk2; viewer" in dash_duo.find_element("#admin-audit tbody tr").text
     assert dash_duo.get_logs() == []
 
 
