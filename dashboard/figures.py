@@ -58,15 +58,73 @@ def source_text(period: str | None, lang: str, basis: str = "approved") -> str:
     return text + t("source_approved" if basis == "approved" else "source_current", lang)
 
 
+TITLE_SIZE = 15
+TITLE_LINE = 20          # pixels a line of the title takes
+# The widest title line (estimated pixels) that a chart's card holds on a 390 px phone; plotly does not wrap titles.
+TITLE_MAX_PX = 300
+
+
+def text_px(text: str, size: float = TITLE_SIZE) -> float:
+    """Roughly how wide a line of text is drawn: a CJK character 1 em, a Latin one ~0.55 em."""
+    return sum(size if ord(ch) >= 0x2E80 else 0.55 * size for ch in text)
+
+
+def wrap_title(title: str, max_px: float = TITLE_MAX_PX, size: float = TITLE_SIZE) -> list[str]:
+    """The title's lines, none wider than max_px: broken after a clause ("：", "，", ": ", ", " — so the period
+    of "…分布，2015年" starts a line when it does not fit), and a clause still too wide between its words (or CJK
+    characters, never before closing punctuation). A comma ending a line is dropped."""
+    if text_px(title, size) <= max_px:
+        return [title]
+    lines, line = [], ""
+    for clause in _clauses(title):
+        for piece in [clause] if text_px(clause, size) <= max_px else _title_tokens(clause):
+            if line.strip() and text_px((line + piece).rstrip(), size) > max_px:
+                lines.append(line)
+                line = piece.lstrip()
+            else:
+                line += piece
+    lines.append(line)
+    return [ln.rstrip().rstrip("，,") for ln in lines[:-1]] + [lines[-1].rstrip()]
+
+
+def _clauses(text: str) -> list[str]:
+    """The text cut after each "：" and "，" and each ": " and ", " (the space kept with its clause)."""
+    out, clause = [], ""
+    for i, ch in enumerate(text):
+        clause += ch
+        if ch in "：，" or (ch == " " and i and text[i - 1] in ":,"):
+            out.append(clause)
+            clause = ""
+    return out + ([clause] if clause else [])
+
+
+def _title_tokens(text: str) -> list[str]:
+    """Words with their following space, single CJK characters, closing punctuation kept with what precedes it."""
+    import re
+    tokens = re.findall(r"[^\s\u2e80-\uffff]+\s*|[\u2e80-\uffff]\s*|\s+", text)
+    out: list[str] = []
+    for token in tokens:
+        if out and token[0] in "，。、；：）」』》,.;:)%":
+            out[-1] += token
+        else:
+            out.append(token)
+    return out
+
+
 def _style(fig: dict, title: str, source: str, height: int = 340, legend: bool = False) -> dict:
     layout = fig.setdefault("layout", {})
     # The source line sits under the plot, below the x axis's title when there is one (not on top of it).
     below = 18 if (layout.get("xaxis", {}).get("title") or {}).get("text") else 0
+    lines = wrap_title(title)
     layout.update(
         paper_bgcolor="white", plot_bgcolor="white", colorway=list(COUNTY_COLORS.values()), hovermode="closest",
         height=height, font={"family": FONT, "size": 13, "color": INK},
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
-        margin={"l": 56, "r": 16, "t": 52, "b": (96 if legend else 68) + below}, showlegend=legend,
+        # From the top down, so that a title of two lines pushes the plot down instead of leaving the figure.
+        # plotly.js draws a title of several lines 11 px higher than one of one line: its pad makes up for it.
+        title={"text": "<br>".join(lines), "x": 0, "xanchor": "left", "y": 1, "yref": "container",
+               "yanchor": "top", "pad": {"t": 14 if len(lines) == 1 else 25, "l": 2}, "font": {"size": TITLE_SIZE}},
+        margin={"l": 56, "r": 16, "t": 32 + TITLE_LINE * len(lines), "b": (96 if legend else 68) + below},
+        showlegend=legend,
         hoverlabel={"font": {"family": FONT}}, legend={"orientation": "h", "y": 0, "yref": "container", "x": 0,
                                                        "yanchor": "bottom"},
         separators=".,",
@@ -175,7 +233,9 @@ def trend(series: pd.DataFrame, ind: Indicator, lang: str, title: str, source: s
 
 def county_map(county_values: pd.DataFrame, geojson: dict, ind: Indicator, lang: str, title: str,
                source: str) -> dict:
-    """A choropleth of the 7 counties (rows area_code, area_name, value) from the shipped boundaries."""
+    """A choropleth of the 7 counties (rows area_code, area_name, value) from the shipped boundaries, each
+    labelled where no label hides another (a line back to its county when it had to move), in a colour read on its
+    own fill, with a halo for any other."""
     codes = county_values["area_code"].tolist()
     names = [county_name(c, n, lang) for c, n in zip(codes, county_values["area_name"])]
     values = _numbers(county_values["value"])
@@ -184,16 +244,96 @@ def county_map(county_values: pd.DataFrame, geojson: dict, ind: Indicator, lang:
              "customdata": [fmt_value(v, ind.unit, lang) for v in values],
              "hovertemplate": "%{text}<br>%{customdata}<extra></extra>", "zmin": 0,
              "colorbar": {"title": {"text": ind.unit_label(lang) or ""}, "thickness": 12, "len": 0.7}}]
-    centroids = {f["id"]: f["properties"].get("centroid") for f in geojson["features"]}
-    located = [(centroids.get(c), n) for c, n in zip(codes, names) if centroids.get(c)]
-    if located:
-        data.append({"type": "scattergeo", "lon": [c[0] for c, _ in located], "lat": [c[1] for c, _ in located],
-                     "text": [n for _, n in located], "mode": "text",
-                     "textfont": {"size": 11, "color": INK, "family": FONT}, "hoverinfo": "skip",
-                     "showlegend": False})
+    data += _map_labels(codes, names, values, geojson, lang)
     fig = {"data": data, "layout": {"geo": {"visible": False, "fitbounds": "locations",
                                             "projection": {"type": "mercator"}, "bgcolor": "rgba(0,0,0,0)"}}}
-    return _style(fig, title, source, height=400)
+    fig = _style(fig, title, source, height=400)
+    # No axes to make room for: the map takes the width, and the height down to the source line under it.
+    fig["layout"]["margin"].update(l=8, b=40)
+    fig["layout"]["annotations"][-1]["yshift"] = -22
+    return fig
+
+
+MAP_LABEL_SIZE = 11
+# The map's smallest scale, pixels a degree of longitude (a 390 px phone; a desktop's is larger): labels placed
+# apart at this scale stay apart at any larger one. tests/browser/test_phone_and_exports.py measures the drawn map.
+MAP_MIN_PX_PER_DEGREE = 140
+_HALO = "-1px -1px 0 {c}, 1px -1px 0 {c}, -1px 1px 0 {c}, 1px 1px 0 {c}, 0 0 3px {c}"
+
+
+def map_label_text(name: str, lang: str) -> str:
+    """The label on the map: the county's name; in English without "District" / "County" / "City", which the
+    hover gives (four long names made one cluster)."""
+    if lang == "en":
+        for suffix in (" District", " County", " City"):
+            if name.endswith(suffix):
+                return name[:-len(suffix)]
+    return name
+
+
+def map_label_box(text: str, size: int = MAP_LABEL_SIZE) -> tuple[float, float]:
+    """A label's width and height in pixels, generously: CJK characters are 1 em wide, Latin ones ~0.62 em; the
+    halo adds a few pixels."""
+    width = sum(size if ord(ch) >= 0x2E80 else 0.62 * size for ch in text)
+    return width + 6, size * 1.5
+
+
+def _fill_is_dark(value: float | None, values: list) -> bool:
+    """Whether the colour scale paints this value dark enough for white text (relative luminance under 0.18)."""
+    top = max((v for v in values if v is not None), default=None)
+    if value is None or not top:
+        return False
+    share = min(max(value / top, 0.0), 1.0)
+    for (a, low), (b, high) in zip(MAP_SCALE, MAP_SCALE[1:]):
+        if share <= b:
+            f = (share - a) / (b - a) if b > a else 0.0
+            rgb = [int(low[i:i + 2], 16) + f * (int(high[i:i + 2], 16) - int(low[i:i + 2], 16)) for i in (1, 3, 5)]
+            break
+    linear = [(c / 255) / 12.92 if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2] < 0.18
+
+
+def _map_labels(codes: list, names: list, values: list, geojson: dict, lang: str) -> list[dict]:
+    """The label trace (and the lines of labels moved off their county) of county_map."""
+    from .geo import inside, place_labels
+    import numpy as np
+    features = {f["id"]: f for f in geojson["features"]}
+    shown = [(c, n, v) for c, n, v in zip(codes, names, values)
+             if c in features and (features[c]["properties"].get("label_point")
+                                   or features[c]["properties"].get("centroid"))]
+    if not shown:
+        return []
+    rings = {c: np.asarray((features[c]["geometry"]["coordinates"] if features[c]["geometry"]["type"] == "Polygon"
+                            else features[c]["geometry"]["coordinates"][0])[0], dtype=float) for c, _, _ in shown}
+    # Larger counties keep their label's place; a small one squeezed between them moves.
+    by_size = sorted(shown, key=lambda s: -float(np.ptp(rings[s[0]][:, 0]) * np.ptp(rings[s[0]][:, 1])))
+    anchors = {c: tuple(features[c]["properties"].get("label_point") or features[c]["properties"]["centroid"])
+               for c, _, _ in by_size}
+    texts = {c: map_label_text(n, lang) for c, n, _ in shown}
+    every = np.vstack(list(rings.values()))
+    bounds = (*every.min(axis=0), *every.max(axis=0))
+    spots = place_labels(anchors, {c: map_label_box(texts[c]) for c in anchors}, MAP_MIN_PX_PER_DEGREE, bounds)
+    lon, lat, text, colours, halos, line_lon, line_lat = [], [], [], [], [], [], []
+    for code, name, value in shown:
+        x, y = spots[code]
+        on_own = bool(inside(rings[code], np.array([x]), np.array([y]))[0])
+        dark = on_own and _fill_is_dark(value, values)
+        lon.append(x)
+        lat.append(y)
+        text.append(texts[code])
+        colours.append("white" if dark else INK)
+        halos.append(_HALO.format(c=CITY_COLOR if dark else "white"))
+        if (x, y) != anchors[code]:
+            line_lon += [anchors[code][0], x, None]
+            line_lat += [anchors[code][1], y, None]
+    labels = [{"type": "scattergeo", "lon": lon, "lat": lat, "text": text, "mode": "text", "name": "labels",
+               "textfont": {"size": MAP_LABEL_SIZE, "color": colours, "family": FONT, "shadow": halos},
+               "hoverinfo": "skip", "showlegend": False}]
+    if line_lon:
+        labels.insert(0, {"type": "scattergeo", "lon": line_lon, "lat": line_lat, "mode": "lines",
+                          "name": "label lines", "line": {"color": INK, "width": 0.8}, "hoverinfo": "skip",
+                          "showlegend": False})
+    return labels
 
 
 def ranking(county_values: pd.DataFrame, ind: Indicator, lang: str, title: str, source: str) -> dict:
