@@ -13,7 +13,7 @@ from dash import Input, Output, State, dcc, html
 
 from dashboard import auth, data, ids
 from dashboard.components import View, card, empty_state, make_view, parse_basis, safe_layout, shell, table
-from dashboard.i18n import county_name, fmt_value, period_label, t
+from dashboard.i18n import county_name, dropdown_labels, fmt_value, grid_locale, period_label, t
 from dashboard.memo import memo
 from dashboard.urls import parse_search, search_with
 
@@ -206,14 +206,16 @@ def filters(view: View):
     return html.Div([
         html.Div([html.Label(t("county", view.lang), className="control-label"),
                   dcc.Dropdown(id=ids.qparam("county"), options=county_options, value=p.get("county"),
-                               placeholder=t("all_counties", view.lang), className="control-select")], className="control"),
+                               placeholder=t("all_counties", view.lang), labels=dropdown_labels(view.lang),
+                               className="control-select")], className="control"),
         html.Div([html.Label(t("kind", view.lang), className="control-label"),
                   dcc.Dropdown(id=ids.qparam("kind"), options=kind_options, value=p.get("kind"),
-                               placeholder=t("all_kinds", view.lang), className="control-select")], className="control"),
+                               placeholder=t("all_kinds", view.lang), labels=dropdown_labels(view.lang),
+                               className="control-select")], className="control"),
         html.Div([html.Label(t("search", view.lang), className="control-label"),
                   dcc.Input(id=ids.qparam("q"), value=p.get("q") or "", type="search", debounce=True,
                             className="form-control search-input", placeholder=t("search", view.lang),
-                            style={"minWidth": "16rem"})], className="control"),
+                            style={"minWidth": "19rem"})], className="control"),
     ], className="control-bar")
 
 
@@ -228,10 +230,13 @@ def layout(**query):
     count = len(row_order(view))        # and the first block's request finds the order made
     grid = dag.AgGrid(
         id=ids.COMMUNITY_GRID, rowModelType="infinite", columnDefs=column_defs(view.lang),
-        defaultColDef={"sortable": True, "filter": False, "resizable": True, "floatingFilter": False},
+        # Headers wrap onto more lines rather than being cut ("服务用房面积（平方…").
+        defaultColDef={"sortable": True, "filter": False, "resizable": True, "floatingFilter": False,
+                       "wrapHeaderText": True, "autoHeaderHeight": True},
         getRowId="params.data.community_code", dashGridOptions={
             "animateRows": False, "rowSelection": {"mode": "singleRow", "checkboxes": False,
                                                    "enableClickSelection": True},
+            "localeText": grid_locale(view.lang),
             # One request at a time: dash-ag-grid answers only the latest, so a second in flight would stay empty.
             "cacheBlockSize": BLOCK_ROWS, "maxConcurrentDatasourceRequests": 1},
         style={"height": "460px"})
@@ -239,7 +244,7 @@ def layout(**query):
                  card("", html.Div([html.Span(t("rows", view.lang, n=f"{count:,}"), id=ids.COMMUNITY_COUNT),
                                     html.Button("CSV", id=EXPORT, className="btn btn-outline-secondary btn-sm ms-3")],
                                    className="row-count d-flex align-items-center"),
-                      grid, html.P(t("click_hint", view.lang), className="hint mt-2")),
+                      grid),      # the hint to click a row is in the history card below, said once
                  card("", html.Div(history_panel(view.src, p.get("community"), view.lang), id=ids.COMMUNITY_HISTORY)),
                  dcc.Store(id=LANG_STORE, data=view.lang), dcc.Download(id=DOWNLOAD), controls=filters(view))
 
