@@ -13,7 +13,7 @@ from dash import dcc, html
 from etl.scorecard import NOT_APPLICABLE, STANDING_COLOURS, STANDING_MARKS, STANDINGS
 
 from . import data, ids
-from .i18n import county_name, parse_lang, period_label, t
+from .i18n import county_name, dropdown_labels, parse_lang, period_label, t
 from .urls import href, text_param
 
 log = logging.getLogger(__name__)
@@ -139,7 +139,7 @@ def header(view: View) -> html.Header:
                   html.Div(t("app_subtitle", view.lang), className="brand-subtitle")], className="brand"),
         html.Div([
             html.Label(t("period", view.lang), htmlFor="period-select", className="header-label"),
-            dcc.Dropdown(id=ids.qparam("period"), options=options, value=view.period, clearable=False,
+            dcc.Dropdown(labels=dropdown_labels(view.lang), id=ids.qparam("period"), options=options, value=view.period, clearable=False,
                          searchable=False, className="period-select", disabled=not options),
             basis_switch(view),
             dcc.Link("English" if other == "en" else "中文", id="lang-toggle", className="lang-toggle",

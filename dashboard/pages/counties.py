@@ -13,7 +13,7 @@ from etl.scorecard import NOT_APPLICABLE, standing
 from dashboard import data, figures, ids
 from dashboard.components import (View, card, empty_state, graph, make_view, paged, safe_layout, shell, standing_badge,
                                   standing_legend, table)
-from dashboard.i18n import county_name, fmt_value, period_label, t
+from dashboard.i18n import county_name, dropdown_labels, fmt_value, period_label, t
 
 PATH = "/counties"
 dash.register_page(__name__, path=PATH, name="县市区", name_en="Counties", order=2, title="县市区 · 玉林市社区")
@@ -99,7 +99,7 @@ def county_picker(view: View, county: str):
     options = [{"label": county_name(c, n, view.lang), "value": c}
                for c, n in zip(data.counties(view.src)["code"], data.counties(view.src)["name"])]
     return html.Div([html.Label(t("county", view.lang), className="control-label"),
-                     dcc.Dropdown(id=ids.qparam("county"), options=options, value=county, clearable=False,
+                     dcc.Dropdown(labels=dropdown_labels(view.lang), id=ids.qparam("county"), options=options, value=county, clearable=False,
                                   className="control-select")], className="control")
 
 

@@ -12,7 +12,7 @@ from etl.config import indicator_map
 from dashboard import data, figures, ids
 from dashboard.components import View, card, empty_state, graph, make_view, paged, safe_layout, shell, table
 from dashboard.kpi import kpi_strip
-from dashboard.i18n import MISSING, county_name, fmt_signed, fmt_value, period_label, t
+from dashboard.i18n import MISSING, county_name, dropdown_labels, fmt_signed, fmt_value, grid_locale, period_label, t
 
 PATH = "/leaders"
 dash.register_page(__name__, path=PATH, name="包联", name_en="Leaders", order=4, title="包联 · 玉林市社区")
@@ -57,8 +57,11 @@ def leader_grid(view: View, acc: pd.DataFrame, names: pd.Series, baseline: str |
             {"field": "meets_baseline", "headerName": baseline_header(baseline, view.lang), **num, "width": 170},
             {"field": "change", "headerName": t("change", view.lang), "type": "rightAligned", "width": 110}]
     return dag.AgGrid(id=ids.LEADER_GRID, rowData=leader_records(acc, names, view.lang, baseline), columnDefs=cols,
-                      defaultColDef={"sortable": True, "filter": True, "resizable": True},
-                      dashGridOptions={"animateRows": False}, style={"height": "420px"})
+                      # Headers wrap rather than being cut ("Met at baseline…"); the filters speak the page's language.
+                      defaultColDef={"sortable": True, "filter": True, "resizable": True, "wrapHeaderText": True,
+                                     "autoHeaderHeight": True},
+                      dashGridOptions={"animateRows": False, "localeText": grid_locale(view.lang)},
+                      style={"height": "420px"})
 
 
 def weak_unlinked(view: View, names: pd.Series, linked_counties: set[str]) -> html.Div:
@@ -94,7 +97,7 @@ def level_picker(view: View, level: str | None):
     options = [{"label": t("prefecture", view.lang), "value": "prefecture"},
                {"label": t("county_level", view.lang), "value": "county"}]
     return html.Div([html.Label(t("level", view.lang), className="control-label"),
-                     dcc.Dropdown(id=ids.qparam("level"), options=options, value=level,
+                     dcc.Dropdown(labels=dropdown_labels(view.lang), id=ids.qparam("level"), options=options, value=level,
                                   placeholder=t("all_levels", view.lang), className="control-select")],
                     className="control")
 

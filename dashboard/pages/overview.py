@@ -12,7 +12,7 @@ from dashboard.awaiting import awaiting_empty_state, awaiting_notice
 from dashboard.components import View, card, empty_state, graph, make_view, safe_layout, shell
 from dashboard.kpi import kpi_strip
 from dashboard.geo import attribution, counties_geojson
-from dashboard.i18n import period_label, t
+from dashboard.i18n import dropdown_labels, period_label, t
 
 PATH = "/"
 dash.register_page(__name__, path=PATH, name="总览", name_en="Overview", order=0, title="总览 · 玉林市社区")
@@ -66,7 +66,7 @@ def trends(view: View) -> html.Div:
 def indicator_picker(view: View, indicator: str):
     options = [{"label": i.name(view.lang), "value": i.id} for i in map_indicators()]
     return html.Div([html.Label(t("indicator", view.lang), className="control-label"),
-                     dcc.Dropdown(id=ids.qparam("indicator"), options=options, value=indicator, clearable=False,
+                     dcc.Dropdown(labels=dropdown_labels(view.lang), id=ids.qparam("indicator"), options=options, value=indicator, clearable=False,
                                   className="control-select wide")], className="control")
 
 

@@ -11,7 +11,7 @@ from etl.config import indicator_map, load_settings
 from dashboard import data, figures, ids
 from dashboard.components import (View, card, empty_state, make_view, paged, safe_layout, shell, standing_badge,
                                   standing_legend)
-from dashboard.i18n import county_name, fmt_number, fmt_value, period_label, t
+from dashboard.i18n import county_name, dropdown_labels, fmt_number, fmt_value, period_label, t
 
 PATH = "/scorecard"
 dash.register_page(__name__, path=PATH, name="考核", name_en="Scorecard", order=1, title="考核 · 玉林市社区")
@@ -108,7 +108,7 @@ def sort_picker(view: View, sort: str):
                {"label": t("county", view.lang), "value": "county"}]
     options += [{"label": table[i].name(view.lang), "value": i} for i in load_settings().weights]
     return html.Div([html.Label(t("sort", view.lang), className="control-label"),
-                     dcc.Dropdown(id=ids.qparam("sort"), options=options, value=sort, clearable=False,
+                     dcc.Dropdown(labels=dropdown_labels(view.lang), id=ids.qparam("sort"), options=options, value=sort, clearable=False,
                                   className="control-select wide")], className="control")
 
 

@@ -171,6 +171,10 @@ def test_dropdown_search_and_grid_filter_speak_the_page_language(dash, lang, sea
     dash.driver.find_element("css selector", "#export-indicators").click()
     box = dash.wait_for_element(".dash-dropdown-content input.dash-dropdown-search", timeout=10)
     assert box.get_attribute("placeholder") == search
+    visit(dash, f"/?lang={lang}&period=2015", "#kpi-grid")                        # the overview's indicator picker
+    dash.find_element("button.dash-dropdown[id*='\"indicator\"']").click()
+    box = dash.wait_for_element(".dash-dropdown-content input.dash-dropdown-search", timeout=10)
+    assert box.get_attribute("placeholder") == search
 
 
 # The colours a label is read in: its own, and the background it is painted on (its own, else its ancestors',
