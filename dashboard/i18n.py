@@ -9,6 +9,7 @@ import pandas as pd
 from etl.config import UNITS
 from etl.periods import format_period
 from etl.registry import COUNTY_NAMES_EN
+from etl.scorecard import STANDING_WORDS
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
@@ -40,12 +41,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "source": ("来源：各县（市、区）报表，{period}", "Source: county returns, {period}"),
     "source_approved": ("，已审核", ", approved"),
     "source_current": ("，含未审核（临时）", ", including unapproved (provisional)"),
-    "standing_met": ("达标", "On target"),
-    "standing_near": ("接近", "Near target"),
-    "standing_low": ("偏低", "Below target"),
-    "standing_behind": ("未达标", "Far below target"),
-    "standing_none": ("无数据", "No data"),
-    "standing_na": ("不适用", "Not applicable"),
+    **{f"standing_{key}": words for key, words in STANDING_WORDS.items()},     # etl/scorecard.py: 达标 only when met
     "legend_met": ("达到目标", "the target is reached"),
     "legend_near": ("未达目标，达目标的{green}%以上", "not reached, at least {green}% of the target"),
     "legend_low": ("达目标的{amber}%至{green}%", "{amber}% to {green}% of the target"),

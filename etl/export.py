@@ -17,7 +17,8 @@ from .config import UNITS, indicators, load_settings
 from .gcpause import cycle_collection_paused
 from .indicators import community_table, not_applicable
 from .periods import format_period, period_sort_key
-from .scorecard import NOT_APPLICABLE, STANDING_COLOURS, STANDING_MARKS, STANDINGS, mark_not_applicable, scorecard
+from .scorecard import (NO_DATA as NONE, NOT_APPLICABLE, STANDING_COLOURS, STANDING_MARKS, STANDING_WORDS, STANDINGS,
+                        mark_not_applicable, scorecard)
 
 LEVEL_SHEETS = {"city": "全市", "county": "县（市、区）", "community": "社区"}
 LANGS = ("zh", "en")
@@ -26,7 +27,6 @@ BAND_FILLS = {"green": "#C6EFCE", "amber": "#FFEB9C", "red": "#FFC7CE"}
 NEAR_BORDER = "#2E7D32"     # near the target: outlined in green, not filled, so that it never reads as 达标
 NO_VALUE_FILL = "#F1F1F1"
 NUMBER_FORMATS = {"count": "#,##0", "pct": "0.0", "dec": "#,##0.0"}     # whole counts; one decimal otherwise
-NONE = "none"               # a standing's key when there is no value and the indicator applies: 无数据
 
 # The workbook's words, (Chinese, English), declared once like the dashboard's LABELS (the ETL does not import the
 # dashboard). Standings: etl.scorecard's STANDINGS, NOT_APPLICABLE and NONE.
@@ -45,12 +45,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "score": ("得分", "Score"),
     "weighted": ("{name}（权重{weight}）", "{name} (weight {weight})"),
     "standing_of": ("{name}：达标情况", "{name}: standing"),
-    "met": ("达标", "On target"),
-    "near": ("接近", "Near target"),
-    "low": ("偏低", "Below target"),
-    "behind": ("未达标", "Far below target"),
-    NOT_APPLICABLE: ("不适用", "Not applicable"),
-    NONE: ("无数据", "No data"),
+    **STANDING_WORDS,
     "legend": ("图例", "Legend"),
     "legend_met": ("达到目标值", "the value reaches the target"),
     "legend_near": ("未达到目标值，达到目标值的{green}以上", "below the target, at least {green} of it"),

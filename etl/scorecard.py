@@ -13,6 +13,11 @@ STANDINGS = ("met", "near", "low", "behind")
 STANDING_MARKS = {"met": "✓", "near": "≈", "low": "!", "behind": "✗"}
 STANDING_COLOURS = {"met": "green", "near": "green", "low": "amber", "behind": "red"}
 NOT_APPLICABLE = "na"     # the indicator does not apply (e.g. a county with no urban community): not 无数据, not 0
+NO_DATA = "none"          # nothing reported although the indicator applies
+# The words a standing is shown in, (Chinese, English): the dashboard and the export both read them here.
+STANDING_WORDS = {"met": ("达标", "On target"), "near": ("接近", "Near target"), "low": ("偏低", "Below target"),
+                  "behind": ("未达标", "Far below target"), NOT_APPLICABLE: ("不适用", "Not applicable"),
+                  NO_DATA: ("无数据", "No data")}
 
 
 def _missing(value) -> bool:
