@@ -13,10 +13,12 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from . import queries
+from .completeness import period_states
 from .config import UNITS, indicators, load_settings
 from .gcpause import cycle_collection_paused
 from .indicators import community_table, not_applicable
 from .periods import format_period, period_sort_key
+from .registry import CITY_CODE
 from .scorecard import (NO_DATA as NONE, NOT_APPLICABLE, STANDING_COLOURS, STANDING_MARKS, STANDING_WORDS, STANDINGS,
                         mark_not_applicable, scorecard)
 
@@ -71,6 +73,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "source": ("来源", "Source"),
     "source_text": ("各县（市、区）社区规范化建设情况报表", "County returns on community standardisation "
                     "(各县（市、区）社区规范化建设情况报表)"),
+    "incomplete_city": ("{name}（不完整：已报送 {k}/{n}）", "{name} (incomplete: {k} of {n} reported)"),
     "file_stem": ("指标", "indicators"),
     "all_periods": ("全部", "all"),
 }
@@ -144,7 +147,7 @@ def write_csv(engine: Engine, target: str | Path | io.BytesIO, periods: list[str
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow(["period", "level", "area_code", "area_name", "indicator", "indicator_name", "unit", "value",
                      "status"])
-    area_names = _area_names(df, lang).tolist()
+    area_names = _incomplete_city_names(engine, basis, df, _area_names(df, lang), lang).tolist()
     for row, area_name in zip(df.itertuples(index=False), area_names):
         ind = names.get(row.indicator)
         missing = _missing(row.value)
@@ -160,6 +163,21 @@ def write_csv(engine: Engine, target: str | Path | io.BytesIO, periods: list[str
     else:
         target.write(data)
     return len(df)
+
+
+def _incomplete_city_names(engine: Engine, basis: str, frame: pd.DataFrame, names: pd.Series, lang: str) -> pd.Series:
+    """The city's name in a period with counties missing says so — "全市（不完整：已报送 1/7）" — so that a row
+    copied out of the workbook cannot pass for the city's total."""
+    incomplete = {s.period: s for s in period_states(engine, basis) if not s.complete}
+    if not incomplete:
+        return names
+    out = names.copy()
+    for i, (period, code) in enumerate(zip(frame["period"], frame["area_code"].astype(str))):
+        state = incomplete.get(period)
+        if state is not None and code == CITY_CODE:
+            out.iloc[i] = word("incomplete_city", lang, name=out.iloc[i], k=len(state.reported),
+                               n=len(state.expected))
+    return out
 
 
 def _missing(value) -> bool:
@@ -219,6 +237,8 @@ def write_xlsx(engine: Engine, target: str | Path | io.BytesIO, periods: list[st
             if level == "county":
                 county = stored              # the scorecard's input too: read once
             wide = _wide(stored, own, lang)
+            if level == "city":
+                wide["area_name"] = _incomplete_city_names(engine, basis, wide, wide["area_name"], lang)
         values += len(wide) * len(own)
         _write_level_sheets(book, fmt, level, wide, own, lang, None if level == "community" else na)
     if scored:   # the scorecard weighs its own indicators, whichever were asked for

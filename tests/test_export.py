@@ -18,7 +18,7 @@ from etl import queries
 from etl.cli import cli
 from etl.config import UNITS, indicator_map, indicators, load_settings
 from etl.db import init_db, make_engine, place
-from etl.export import LEVEL_SHEETS, file_name, write_xlsx
+from etl.export import LEVEL_SHEETS, file_name, write_csv, write_xlsx
 from etl.indicators import not_applicable
 from etl.ingest import ingest_path
 from etl.registry import COUNTY_NAMES_EN
@@ -311,3 +311,24 @@ def test_the_csv_speaks_the_language_and_says_why_a_value_is_missing(sample_db_u
 ])
 def test_the_file_name_lists_the_periods_in_time_order_in_the_language(periods, fmt, lang, expected):
     assert file_name(periods, fmt, lang) == expected
+
+
+def test_an_incomplete_periods_city_row_says_so(tmp_path, sample_paths):
+    """One county's 2015 return: the exported 全市 row of 2015 is named incomplete (1/7), in the workbook and the
+    CSV, in both languages; the complete years' rows are the city's plain name."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'part.db'}")
+    init_db(engine)
+    for path in [p for p in sample_paths if not p.name.startswith("2015")] + \
+            [p for p in sample_paths if p.name.startswith("2015_450981")]:
+        assert ingest_path(engine, path).status == "loaded"
+    for lang, city, part in (("zh", "玉林市", "玉林市（不完整：已报送 1/7）"),
+                             ("en", "Yulin City", "Yulin City (incomplete: 1 of 7 reported)")):
+        write_xlsx(engine, tmp_path / f"x_{lang}.xlsx", lang=lang)
+        sheet = openpyxl.load_workbook(tmp_path / f"x_{lang}.xlsx")["全市" if lang == "zh" else "City"]
+        names = {row[0]: row[2] for row in sheet.iter_rows(min_row=2, values_only=True)}
+        assert set(names.values()) == {city, part} and names[max(names)] == part, names
+        write_csv(engine, tmp_path / f"x_{lang}.csv", levels=["city"], lang=lang)
+        rows = list(csv.DictReader(io.StringIO((tmp_path / f"x_{lang}.csv").read_text(encoding="utf-8-sig"))))
+        assert {r["area_name"] for r in rows if r["period"] == "2015"} == {part}
+        assert {r["area_name"] for r in rows if r["period"] == "2014"} == {city}
+    engine.dispose()
