@@ -139,7 +139,8 @@ def header(view: View) -> html.Header:
                   html.Div(t("app_subtitle", view.lang), className="brand-subtitle")], className="brand"),
         html.Div([
             html.Label(t("period", view.lang), htmlFor="period-select", className="header-label"),
-            dcc.Dropdown(labels=dropdown_labels(view.lang), id=ids.qparam("period"), options=options, value=view.period, clearable=False,
+            dcc.Dropdown(id=ids.qparam("period"), options=options, value=view.period, clearable=False,
+                         labels=dropdown_labels(view.lang),
                          searchable=False, className="period-select", disabled=not options),
             basis_switch(view),
             dcc.Link("English" if other == "en" else "中文", id="lang-toggle", className="lang-toggle",

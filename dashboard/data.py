@@ -110,8 +110,8 @@ def baseline_of(values: pd.DataFrame) -> str | None:
 def _values(src: Source, level: str) -> pd.DataFrame:
     values = queries.indicator_values(src.engine, src.basis, level=level)
     if values.empty:
-        return values.assign(baseline_period=[], baseline_value=[], change_baseline=[], ratio_baseline=[], previous_value=[],
-                             change_previous=[])
+        return values.assign(baseline_period=[], baseline_value=[], change_baseline=[], ratio_baseline=[],
+                             previous_value=[], change_previous=[])
     if level == "city":
         # The city's figures of an incomplete period are a part of the city: compared with nothing, and never
         # the previous period or the baseline of another.

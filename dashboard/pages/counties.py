@@ -99,7 +99,8 @@ def county_picker(view: View, county: str):
     options = [{"label": county_name(c, n, view.lang), "value": c}
                for c, n in zip(data.counties(view.src)["code"], data.counties(view.src)["name"])]
     return html.Div([html.Label(t("county", view.lang), className="control-label"),
-                     dcc.Dropdown(labels=dropdown_labels(view.lang), id=ids.qparam("county"), options=options, value=county, clearable=False,
+                     dcc.Dropdown(id=ids.qparam("county"), options=options, value=county, clearable=False,
+                                  labels=dropdown_labels(view.lang),
                                   className="control-select")], className="control")
 
 

@@ -97,7 +97,8 @@ def level_picker(view: View, level: str | None):
     options = [{"label": t("prefecture", view.lang), "value": "prefecture"},
                {"label": t("county_level", view.lang), "value": "county"}]
     return html.Div([html.Label(t("level", view.lang), className="control-label"),
-                     dcc.Dropdown(labels=dropdown_labels(view.lang), id=ids.qparam("level"), options=options, value=level,
+                     dcc.Dropdown(id=ids.qparam("level"), options=options, value=level,
+                                  labels=dropdown_labels(view.lang),
                                   placeholder=t("all_levels", view.lang), className="control-select")],
                     className="control")
 

@@ -55,8 +55,8 @@ def trends(view: View) -> html.Div:
     charts = []
     for ind in headline():
         rows = city[city["indicator"] == ind.id]
-        fig = figures.trend(rows[["period", "value"]], ind, view.lang, ind.name(view.lang), source, data.baseline_of(rows),
-                            incomplete=incomplete)
+        fig = figures.trend(rows[["period", "value"]], ind, view.lang, ind.name(view.lang), source,
+                            data.baseline_of(rows), incomplete=incomplete)
         charts.append(html.Div(card("", graph(fig, view.lang, {"type": ids.TREND, "indicator": ind.id})),
                                className="trend-cell"))
     return html.Div([html.H2(t("trends", view.lang), className="section-title"),
@@ -66,7 +66,8 @@ def trends(view: View) -> html.Div:
 def indicator_picker(view: View, indicator: str):
     options = [{"label": i.name(view.lang), "value": i.id} for i in map_indicators()]
     return html.Div([html.Label(t("indicator", view.lang), className="control-label"),
-                     dcc.Dropdown(labels=dropdown_labels(view.lang), id=ids.qparam("indicator"), options=options, value=indicator, clearable=False,
+                     dcc.Dropdown(id=ids.qparam("indicator"), options=options, value=indicator, clearable=False,
+                                  labels=dropdown_labels(view.lang),
                                   className="control-select wide")], className="control")
 
 

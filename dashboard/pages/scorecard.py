@@ -108,7 +108,8 @@ def sort_picker(view: View, sort: str):
                {"label": t("county", view.lang), "value": "county"}]
     options += [{"label": table[i].name(view.lang), "value": i} for i in load_settings().weights]
     return html.Div([html.Label(t("sort", view.lang), className="control-label"),
-                     dcc.Dropdown(labels=dropdown_labels(view.lang), id=ids.qparam("sort"), options=options, value=sort, clearable=False,
+                     dcc.Dropdown(id=ids.qparam("sort"), options=options, value=sort, clearable=False,
+                                  labels=dropdown_labels(view.lang),
                                   className="control-select wide")], className="control")
 
 
