@@ -70,6 +70,7 @@ class Problem:
     column: str | None = None
     value: str | None = None
     detail: str = ""
+    detail_en: str = ""     # the detail in English where it differs (a county's name); the Chinese otherwise
 
     @property
     def severity(self) -> str:
@@ -82,7 +83,7 @@ class Problem:
 
     @property
     def message_en(self) -> str:
-        detail = _english_header(self.detail) if self.code in NAMES_A_COLUMN else self.detail
+        detail = self.detail_en or (_english_header(self.detail) if self.code in NAMES_A_COLUMN else self.detail)
         if self.code == "not-a-choice":      # the values are what the clerk types; only the list is said in English
             detail = detail.replace("、", ", ")
         return MESSAGES[self.code][2].format(value=self.value, detail=detail)

@@ -18,6 +18,12 @@ COUNTY_NAMES_EN = {
     "450922": "Luchuan County", "450923": "Bobai County", "450924": "Xingye County", "450981": "Beiliu City",
 }
 
+
+def county_name_en(code: str, name_zh: str) -> str:
+    """A county's English name where the registry has one ("Beiliu City"), else its Chinese name."""
+    return COUNTY_NAMES_EN.get(code, name_zh)
+
+
 _COMMUNITY_SUFFIXES = ("社区居民委员会", "居民委员会", "社区居委会", "居委会", "社区")
 _TOWNSHIP_SUFFIXES = ("街道办事处", "街道办", "街道", "镇人民政府", "镇", "乡")
 

@@ -9,7 +9,7 @@ import pandas as pd
 from .clean import clean_column
 from .locate import Table
 from .problems import Problem, Report, column_letter
-from .registry import Registry, community_key, township_key
+from .registry import Registry, community_key, county_name_en, township_key
 from .schema import COMMUNITY_FIELDS, LEADER_FIELDS, Field
 
 @dataclass
@@ -95,7 +95,8 @@ def match_community(record: dict, county_code: str, registry: Registry, report: 
             return None
         if community.county_code != county_code:
             report.add("community-in-other-county", sheet=sheet, row=row, column=cols.get(code_field),
-                       value=f"{code} {community.name}", detail=community.county_name)
+                       value=f"{code} {community.name}", detail=community.county_name,
+                       detail_en=county_name_en(community.county_code, community.county_name))
             return None
         if name and community_key(name) != community_key(community.name):
             report.add("code-name-mismatch", sheet=sheet, row=row, column=cols.get(name_field),
@@ -110,8 +111,10 @@ def match_community(record: dict, county_code: str, registry: Registry, report: 
     if len(here) == 1:
         return here[0]
     if elsewhere and not here:
+        counties = sorted({(c.county_name, c.county_code) for c in elsewhere})
         report.add("community-in-other-county", sheet=sheet, row=row, column=cols.get(name_field), value=_show(name),
-                   detail="、".join(sorted({c.county_name for c in elsewhere})))
+                   detail="、".join(name for name, _ in counties),
+                   detail_en=", ".join(county_name_en(code, name) for name, code in counties))
     else:
         report.add(unknown_code, sheet=sheet, row=row, column=cols.get(name_field), value=_show(name))
     return None
@@ -154,7 +157,7 @@ def validate_communities(cleaned: Cleaned, county_code: str, registry: Registry,
             sub = Report(report.file)
             community = match_community(cleaned.record(k), county_code, registry, sub, sheet)
             found += [(rows[k], 1, p.code, dict(sheet=p.sheet, row=p.row, column=p.column, value=p.value,
-                                                detail=p.detail)) for p in sub.problems]
+                                                detail=p.detail, detail_en=p.detail_en)) for p in sub.problems]
         if grid[k] and grid_count[k] is not None and grid_count[k] < 1:
             add(k, 2, "grid-count-required", "grid_count")
         if community is None:

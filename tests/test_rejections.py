@@ -119,6 +119,16 @@ def test_a_community_of_another_county(loaded_first, tmp_path):
     report = rejected(loaded_first, simple_return(tmp_path / "r.xlsx", rows=rows))
     assert errors(report) == [(6, "C", "community-in-other-county")]
     assert "玉州区" in report.errors[0].message_zh
+    assert "belongs to Yuzhou District" in report.errors[0].message_en      # the county in English, too
+
+
+def test_a_community_named_as_in_another_county(loaded_first, tmp_path):
+    rows = standard_rows()
+    other = communities("450902", 1)[0]
+    rows[2][2], rows[2][3] = None, other.name
+    report = rejected(loaded_first, simple_return(tmp_path / "r.xlsx", rows=rows))
+    assert [e.code for e in report.errors] == ["community-in-other-county"]
+    assert "玉州区" in report.errors[0].message_zh and "Yuzhou District" in report.errors[0].message_en
 
 
 def test_the_same_community_twice(loaded_first, tmp_path):
