@@ -57,6 +57,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "incomplete_back": ("查看最近的完整时期（{period}）", "See the latest complete period ({period})"),
     "incomplete_short": ("不完整 {k}/{n}", "Incomplete {k}/{n}"),
     "incomplete_series": ("不完整时期", "Incomplete period"),
+    "reported_row": ("计入本口径的报表", "Returns counted"),
+    "period_complete": ("完整", "complete"),
+    "period_incomplete": ("不完整", "incomplete"),
     # Overview
     "overview_title": ("全市总览", "City overview"),
     "kpis": ("核心指标", "Headline indicators"),

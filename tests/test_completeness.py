@@ -52,3 +52,19 @@ def test_an_incomplete_periods_city_figures_are_compared_with_nothing(engine, sa
     # The scorecard ranks it alone, with no change of rank.
     card = data.scorecard(src, "2015")
     assert list(card["area_code"]) == ["450981"] and card["rank_change"].isna().all()
+
+
+def test_the_reporting_matrix_ends_with_each_periods_completeness(engine, sample_paths, tmp_path):
+    import json
+    import sys
+
+    from dashboard.app import create_app
+    load(engine, [p for p in sample_paths if not p.name.startswith("2015")])
+    load(engine, [p for p in sample_paths if p.name.startswith("2015_450981")])
+    app = create_app(str(engine.url.render_as_string(hide_password=False)), basis="current", secret_key="k",
+                     cache_dir=tmp_path / "cache")
+    with app.server.test_request_context("/"):
+        shown = json.dumps(sys.modules["dashboard.pages.reporting"].layout(period="2015", lang="en").to_plotly_json(),
+                           ensure_ascii=False, default=lambda o: o.to_plotly_json())
+    assert "Returns counted" in shown
+    assert "✓ 7/7 complete" in shown and "! 1/7 incomplete" in shown

@@ -48,9 +48,21 @@ def matrix(view: View, names: pd.Series) -> html.Div:
                                        html.Div(_date(cell["uploaded_at"]), className="hint"), *comment],
                                       className="matrix-cell"))
         rows.append(cells)
+    rows.append([html.Strong(t("reported_row", view.lang))] + [completeness_cell(view, p) for p in periods])
     cols = [(t("county", view.lang), "text")] + [(period_label(p, view.lang), "text") for p in periods]
     return html.Div([nav,
                      table(cols, rows, className="reporting-matrix")], id=ids.REPORTING_MATRIX)
+
+
+def completeness_cell(view: View, period: str) -> html.Span:
+    """The matrix's last row: how many counties' returns count in the basis shown, and whether the period is
+    complete — what decides if its city figures are the city's (etl/completeness.py)."""
+    state = data.period_state(view.src, period)
+    k, n = (len(state.reported), len(state.expected)) if state else (0, len(data.counties(view.src)))
+    complete = state is not None and state.complete
+    word = t("period_complete" if complete else "period_incomplete", view.lang)
+    return html.Span(f"{'✓' if complete else '!'} {k}/{n} {word}",
+                     className="light " + ("light-green" if complete else "light-amber"), id=f"reported-{period}")
 
 
 def warnings(view: View, names: pd.Series) -> html.Div:
