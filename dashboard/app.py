@@ -57,6 +57,7 @@ def create_app(database_url: str | None = None, *, basis: str = "approved", secr
         REMEMBER_COOKIE_SAMESITE="Lax", REMEMBER_COOKIE_SECURE=_secure(secure_cookies),
         MAX_CONTENT_LENGTH=max_request_bytes(),
     )
+    warmup.install(server)          # first: a guard that answers a request skips the hooks after it
     security.install(server)
     auth.install(server)
     response_cache.install(server)

@@ -80,22 +80,24 @@ def roles_in_use(src: data.Source) -> list[str]:
 
 
 def predraw(server: flask.Flask, src: data.Source, budget: Budget = Budget(),
-            still_current=lambda: True) -> int:
+            still_current=lambda: True, pause=lambda: 0.0) -> int:
     """Draw the common views of this data version into the answer cache; returns how many were drawn.
 
-    Stops at the budget, or as soon as `still_current()` says the data moved on (the drawings would be keyed by
-    the old version, never served).
+    Before each view `pause()` may wait for people (dashboard/warmup.py), returning the seconds it waited, which
+    the budget of time does not count. Stops at the budget, or as soon as `still_current()` says the data moved
+    on (the drawings would be keyed by the old version, never served).
     """
     cache = server.extensions.get(response_cache.EXTENSION)
     if cache is None:
         return 0
     dispatch = _dispatcher(server)
-    started, drawn = time.perf_counter(), 0
+    started, drawn, paused = time.perf_counter(), 0, 0.0
     roles = roles_in_use(src)
     for path, query in addresses(src):
         for lang in LANGS:
             for role in roles:
-                if (drawn >= budget.views or time.perf_counter() - started > budget.seconds
+                paused += pause()
+                if (drawn >= budget.views or time.perf_counter() - started - paused > budget.seconds
                         or cache.size_bytes > budget.cache_share * cache.max_bytes or not still_current()):
                     return drawn
                 drawn += _draw(server, dispatch, cache, path, query, lang, role)

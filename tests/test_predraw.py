@@ -101,3 +101,40 @@ def test_the_warm_up_draws_ahead_after_each_load(app_with_data, engine, tmp_path
     assert after != before
     cache.clear()
     assert page_request(viewer, "/counties", "?county=450981") == after
+
+
+def test_the_warm_up_draws_nothing_while_a_person_is_clicking(app_with_data, monkeypatch, request):
+    """A person's requests (here a page that needs a login) hold the warm-up back; a probe's /health does not."""
+    from dashboard import warmup
+    import time
+    monkeypatch.setattr(warmup, "MAX_YIELD_S", 10.0)     # longer than the person clicks here
+    app = app_with_data
+    cache = app.server.extensions[EXTENSION]
+    person = app.server.test_client()
+    person.get("/scorecard")
+    warmer = warmup.start(app.server)
+    request.addfinalizer(warmer.stop)
+    clicking_until = time.monotonic() + 3
+    while time.monotonic() < clicking_until:
+        assert person.get("/scorecard").status_code == 302
+        time.sleep(0.25)
+        assert len(cache._entries) == 0 and not warmer.ready
+    deadline = time.monotonic() + 60
+    while not warmer.ready:
+        assert app.server.test_client().get("/health").status_code == 200
+        assert time.monotonic() < deadline, "the warm-up did not resume once the person was quiet"
+        time.sleep(0.1)
+    assert len(cache._entries) > 0
+
+
+def test_time_spent_waiting_for_people_is_not_counted_in_the_budget(app_with_data, engine):
+    import time
+
+    def pause():
+        time.sleep(0.5)
+        return 0.5
+
+    # Five pauses (2.5 s) would spend the 2 s budget after four views, were they counted.
+    drawn = predraw.predraw(app_with_data.server, source_for(engine, "current"), predraw.Budget(seconds=2, views=5),
+                            pause=pause)
+    assert drawn == 5
