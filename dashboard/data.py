@@ -14,7 +14,9 @@ from sqlalchemy.engine import Engine
 
 from etl import completeness, queries
 from etl.completeness import PeriodState
+from etl.periods import previous_periods
 from etl.config import indicator_map, load_settings
+from etl.db import registry_from_db
 from etl.indicators import community_table as own_values, not_applicable as etl_not_applicable, with_changes
 from etl.periods import period_sort_key
 from etl.registry import CITY_CODE
@@ -93,7 +95,7 @@ def resolve_period(src: Source, period: object) -> str | None:
 
 
 def previous_period(src: Source, period: str) -> str | None:
-    return queries.previous_periods(list(periods(src))).get(period)
+    return previous_periods(list(periods(src))).get(period)
 
 
 def baseline_period() -> str:
@@ -118,7 +120,7 @@ def _values(src: Source, level: str) -> pd.DataFrame:
         states = list(period_states(src))
         return with_changes(values, baseline_period(), completeness.previous_complete(states),
                             comparable=complete_periods(src))
-    return with_changes(values, baseline_period(), queries.previous_periods(list(periods(src))))
+    return with_changes(values, baseline_period(), previous_periods(list(periods(src))))
 
 
 @memo(16)
@@ -159,6 +161,12 @@ def places(src: Source, level: str) -> pd.DataFrame:
 def counties(src: Source) -> pd.DataFrame:
     """code, name, name_en of the 7 counties."""
     return places(src, "county")[["code", "name", "name_en"]]
+
+
+def county_names(engine: Engine) -> dict[str, str]:
+    """code → name of each county of the registry in the database (the one `shequ init --registry` loaded),
+    for the admin and upload pages, which work on an engine rather than a view's Source."""
+    return dict(registry_from_db(engine).counties)
 
 
 # Rows are read one period at a time: at national scale all periods together are over a million rows.

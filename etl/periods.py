@@ -38,3 +38,15 @@ def format_period(period: str, lang: str = "zh") -> str:
     if lang == "en":
         return f"{year} Q{quarter}" if quarter else str(year)
     return f"{year}年第{'一二三四'[quarter - 1]}季度" if quarter else f"{year}年"
+
+
+def previous_periods(all_periods: list[str]) -> dict[str, str]:
+    """period → the period before it (2015 → 2014; 2015Q1 → 2014Q4 when both are quarters)."""
+    ordered = sorted(all_periods, key=period_sort_key)
+    out = {}
+    for p in ordered:
+        quarterly = "Q" in p
+        earlier = [q for q in ordered if ("Q" in q) == quarterly and period_sort_key(q) < period_sort_key(p)]
+        if earlier:
+            out[p] = earlier[-1]
+    return out

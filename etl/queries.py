@@ -162,18 +162,6 @@ def community_history(engine: Engine, community_code: str, basis: str = "current
     return sort_periods(df)
 
 
-def previous_periods(all_periods: list[str]) -> dict[str, str]:
-    """period → the period before it (2015 → 2014; 2015Q1 → 2014Q4 when both are quarters)."""
-    ordered = sorted(all_periods, key=period_sort_key)
-    out = {}
-    for p in ordered:
-        quarterly = "Q" in p
-        earlier = [q for q in ordered if ("Q" in q) == quarterly and period_sort_key(q) < period_sort_key(p)]
-        if earlier:
-            out[p] = earlier[-1]
-    return out
-
-
 def data_version(engine: Engine) -> str:
     """Changes whenever a return is loaded or a status changes: the key that invalidates cached reads."""
     with engine.connect() as conn:

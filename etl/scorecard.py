@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 
 from .config import Settings, indicator_map, load_settings
+from .periods import previous_periods
 
 # Where a value stands against its target. Only "met" means the target is reached: the colour bands below it
 # (≥ green × target, ≥ amber × target) keep their colours under words that do not claim it (issue 12: green from
@@ -79,7 +80,6 @@ def scorecard(county_values: pd.DataFrame, settings: Settings | None = None,
     out["score"] = score.round(2)
     out = out.reset_index()
     out["rank"] = out.groupby("period")["score"].rank(method="min", ascending=False).astype("Int64")
-    from .queries import previous_periods
     previous = previous_periods([p for p in out["period"].unique() if p not in incomplete])
     ranks = out.set_index(["period", "area_code"])["rank"]
     out["previous_rank"] = [ranks.get((previous.get(p), a), pd.NA) if p in previous and p not in incomplete else pd.NA
