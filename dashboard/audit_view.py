@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 import pandas as pd
 from sqlalchemy.engine import Engine
 
 from etl import audit
 from etl.config import indicator_map
-from etl.registry import default_registry
 
 from .components import table
+from .data import county_names
 from .i18n import LABELS, county_name, period_label, t
 
 # Details said in the page's language, in this order; others (none today) are shown as "key: value".
@@ -26,8 +27,8 @@ def action_label(action: str, lang: str) -> str:
     return t(key, lang) if key in LABELS else action
 
 
-def _county(code, lang: str) -> str:
-    return county_name(code, default_registry().counties.get(code), lang)
+def _county(code, lang: str, counties: Mapping[str, str]) -> str:
+    return county_name(code, counties.get(code), lang)
 
 
 def _word(prefix: str, value, lang: str) -> str:
@@ -39,12 +40,12 @@ def _listed(values, say, lang: str) -> str:
     return ("、" if lang == "zh" else ", ").join(say(v) for v in values)
 
 
-def detail_part(key: str, value, lang: str) -> str | None:
+def detail_part(key: str, value, lang: str, counties: Mapping[str, str]) -> str | None:
     """One detail of an audit record in words: '报表 #12', '北流市', '2016年', '意见：请补充…'."""
     if value is None or value == "" or value == [] or value == {} or key in SKIP:
         return None
     if key == "county":
-        return _county(value, lang)
+        return _county(value, lang, counties)
     if key == "period":
         return period_label(str(value), lang)
     if key == "periods":
@@ -73,8 +74,8 @@ def detail_part(key: str, value, lang: str) -> str | None:
     return f"{key}: {value}"
 
 
-def describe(detail: str | None, lang: str) -> str:
-    """A record's stored details (JSON) as one line in the page's language."""
+def describe(detail: str | None, lang: str, counties: Mapping[str, str]) -> str:
+    """A record's stored details (JSON) as one line in the page's language; counties: code → name."""
     try:
         values = json.loads(detail or "{}")
     except ValueError:
@@ -82,7 +83,7 @@ def describe(detail: str | None, lang: str) -> str:
     if not isinstance(values, dict):
         return str(values)
     keys = [k for k in ORDER if k in values] + [k for k in values if k not in ORDER]
-    parts = [detail_part(k, values[k], lang) for k in keys]
+    parts = [detail_part(k, values[k], lang, counties) for k in keys]
     return ("；" if lang == "zh" else "; ").join(p for p in parts if p)
 
 
@@ -92,8 +93,8 @@ def _when(value) -> str:
 
 def audit_table(engine: Engine, lang: str, limit: int = 200):
     """The latest records, newest first: time, user, action and details in words, address."""
-    events = audit.events(engine, limit=limit)
-    rows = [[_when(r["at"]), r["username"] or "", action_label(r["action"], lang), describe(r["detail"], lang),
-             r["remote_addr"] or ""] for _, r in events.iterrows()]
+    events, counties = audit.events(engine, limit=limit), county_names(engine)
+    rows = [[_when(r["at"]), r["username"] or "", action_label(r["action"], lang),
+             describe(r["detail"], lang, counties), r["remote_addr"] or ""] for _, r in events.iterrows()]
     return table([(t("time", lang), "text"), (t("username", lang), "text"), (t("action", lang), "text"),
                   (t("detail", lang), "text"), (t("address", lang), "text")], rows, className="admin-audit-table")

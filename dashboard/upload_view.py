@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
-
-from etl.registry import default_registry
 
 from . import data
 from .components import table
@@ -79,8 +78,8 @@ def _cell(value, lang: str) -> str:
     return str(value)
 
 
-def _county(code: str | None, lang: str) -> str:
-    return county_name(code, default_registry().counties.get(code), lang) if code else MISSING
+def _county(code: str | None, lang: str, counties: Mapping[str, str]) -> str:
+    return county_name(code, counties.get(code), lang) if code else MISSING
 
 
 def problems_table(checked: Checked, lang: str):
@@ -116,11 +115,15 @@ def diff_table(checked: Checked, lang: str):
                      table(cols, rows, className="diff-table")])
 
 
-def render_checked(checked: Checked, who, lang: str) -> html.Div:
-    """One file's dry run: where it is from, what was found, the problems, the changes, the preview, Submit."""
+def render_checked(checked: Checked, who, lang: str, counties: Mapping[str, str] | None = None) -> html.Div:
+    """One file's dry run: where it is from, what was found, the problems, the changes, the preview, Submit.
+
+    counties: code → name, as the database's registry has it (data.county_names); without it, counties by code.
+    """
+    counties = counties or {}
     errors = sum(p["severity"] == "error" for p in checked.problems)
     warnings = len(checked.problems) - errors
-    where = (t("county_period", lang, county=_county(checked.county_code, lang),
+    where = (t("county_period", lang, county=_county(checked.county_code, lang, counties),
                period=period_label(checked.period, lang))
              if checked.county_code and checked.period else t("unknown_county_period", lang))
     body = [html.Div(where, className="upload-where")]
@@ -138,7 +141,7 @@ def render_checked(checked: Checked, who, lang: str) -> html.Div:
                               html.Span(t("n_warnings", lang, n=warnings), className="light light-amber" if warnings
                                         else "light light-none")], className="upload-counts"))
         if checked.status == "forbidden":
-            body.append(dbc.Alert(t("not_your_county", lang, county=_county(who.county_code, lang)),
+            body.append(dbc.Alert(t("not_your_county", lang, county=_county(who.county_code, lang, counties)),
                                   color="danger", className="upload-forbidden"))
         elif errors:
             body.append(dbc.Alert(t("errors_block", lang), color="danger", className="upload-blocked"))
@@ -186,7 +189,8 @@ def my_returns(src, who, lang: str):
     subs = subs.head(30)
     if subs.empty:
         return html.P(t("none_found", lang), className="hint")
-    rows = [[f"#{r['id']}", _county(r["county_code"], lang), period_label(r["period"], lang),
+    counties = data.county_names(src.engine)
+    rows = [[f"#{r['id']}", _county(r["county_code"], lang, counties), period_label(r["period"], lang),
              r["file_name"], t(f"status_{r['status']}", lang), r["comment"] or ""]
             for _, r in subs.iterrows()]
     cols = [(t("submission", lang), "text"), (t("county", lang), "text"), (t("period", lang), "text"),
@@ -201,12 +205,12 @@ def check_files(engine, who, contents, names, lang, set_progress=None, remote=No
     from .app import max_file_bytes
     contents = contents if isinstance(contents, list) else [contents]
     names = names if isinstance(names, list) else [names] * len(contents)
-    shown = []
+    shown, counties = [], data.county_names(engine)
     for i, (content, name) in enumerate(zip(contents, names)):
         if set_progress:
             set_progress((int(100 * i / len(contents)), f"{i}/{len(contents)}"))
         checked = check_file(engine, who, name, decode(content), max_file_bytes(), remote)
-        shown.append(render_checked(checked, who, lang))
+        shown.append(render_checked(checked, who, lang, counties))
     if set_progress:
         set_progress((100, f"{len(contents)}/{len(contents)}"))
     return shown

@@ -379,7 +379,9 @@ def test_a_chosen_few_are_approved_and_those_no_longer_waiting_are_left_alone(sa
 ])
 def test_the_audit_log_is_said_in_words(action, detail, lang, said):
     from dashboard.audit_view import action_label, describe
-    assert (action_label(action, lang), describe(json.dumps(detail, ensure_ascii=False), lang)) == said
+    from etl.registry import default_registry
+    counties = default_registry().counties
+    assert (action_label(action, lang), describe(json.dumps(detail, ensure_ascii=False), lang, counties)) == said
 
 
 def test_an_admin_sees_every_countys_returns_under_a_heading_that_says_so(engine, tmp_path, beiliu):
@@ -416,3 +418,59 @@ def test_adding_a_user_says_what_is_wrong_in_the_pages_language(engine, db_url, 
     assert page.message(*admin_actions.publish_period(engine, admin, None), "en").children == "Choose a period."
     assert page.message(*admin_actions.set_user_disabled(engine, admin, "ghost", True), "en").children == \
         "There is no user ghost."
+
+
+NEW_COUNTY_NAMES = {"450902": "青山区", "450903": "白水区", "450921": "金田县", "450922": "石门县",
+                    "450923": "云岭县", "450924": "松涛县", "450981": "竹溪市"}
+
+
+def other_registry(path) -> dict[str, str]:
+    """The shipped registry's CSV with every county and community renamed (the codes kept); returns code → new
+    community name."""
+    import csv
+    from importlib.resources import files
+    shipped = files("etl").joinpath("data/yulin_communities.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(shipped)))
+    assert {r["county_code"] for r in rows} == set(NEW_COUNTY_NAMES)
+    for r in rows:
+        r["county_name"] = NEW_COUNTY_NAMES[r["county_code"]]
+        r["community_name"] = "新" + r["community_name"]
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return {r["community_code"]: r["community_name"] for r in rows}
+
+
+def test_the_admin_and_upload_pages_name_the_counties_of_the_registry_in_the_database(db_url, tmp_path):
+    from click.testing import CliRunner
+    from flask_login import login_user
+    from etl.cli import cli
+    from dashboard.upload_view import check_files
+    new_names = other_registry(tmp_path / "registry.csv")
+    result = CliRunner().invoke(cli, ["--db", db_url, "init", "--registry", str(tmp_path / "registry.csv")])
+    assert result.exit_code == 0, result.output
+    app = create_app(db_url, secret_key="k", cache_dir=tmp_path / "cache")
+    engine = app.server.config["SHEQU_ENGINE"]
+    admin, analyst = web_user(engine, "adm", "admin"), web_user(engine, "ana", "analyst", "450981")
+    rows = standard_rows("450981", 3)
+    for row in rows:
+        row[0], row[3] = "竹溪市", new_names[row[2]]
+    book = write_workbook(tmp_path / "a.xlsx", SheetSpec(rows=rows, title=[["填报单位：竹溪市", "报告期：2015年"]]))
+    content = "data:;base64," + base64.b64encode(book.read_bytes()).decode()
+    checked = text_of(dash.html.Div(check_files(engine, analyst, [content], ["a.xlsx"], "zh")))
+    assert "竹溪市" in checked and "北流市" not in checked
+    token = uploads.check_file(engine, analyst, "a.xlsx", book.read_bytes(), 2**20).token
+    assert uploads.submit_file(engine, analyst, token).status == "loaded"
+
+    def shown(who, page: str) -> str:
+        with app.server.test_request_context("/"):
+            login_user(who)
+            return text_of(sys.modules[f"dashboard.pages.{page}"].layout())
+
+    upload_page, admin_page = shown(analyst, "upload"), shown(admin, "admin")
+    assert "竹溪市" in upload_page and "北流市" not in upload_page
+    # The returns, the users' counties, the new user's county choices and the audit log: the database's names.
+    assert all(name in admin_page for name in NEW_COUNTY_NAMES.values())
+    assert admin_page.count("竹溪市") >= 4
+    assert not any(name in admin_page for name in ("北流市", "玉州区", "容县"))

@@ -10,10 +10,10 @@ from dash import Input, Output, State, dcc, html
 from etl.periods import period_sort_key
 from etl.publish import publications
 from etl.queries import submissions
-from etl.registry import default_registry
 from etl.users import ROLES, list_users
 
 from dashboard import auth
+from dashboard.data import county_names
 from dashboard.admin_actions import awaiting, chosen_ids, create_user, publish_period, review, set_user_disabled
 from dashboard.audit_view import audit_table
 from dashboard.components import card, make_view, refused, safe_layout, shell, table
@@ -44,8 +44,9 @@ def _engine():
     return flask.current_app.config["SHEQU_ENGINE"]
 
 
-def _county(code, lang):
-    return county_name(code, default_registry().counties.get(code), lang) if code else ""
+def _county(code, lang, counties):
+    """A county by name: counties is code → name, as the database's registry has it (data.county_names)."""
+    return county_name(code, counties.get(code), lang) if code else ""
 
 
 def _when(value) -> str:
@@ -56,13 +57,14 @@ def _ids_text(ids, lang: str) -> str:
     return ("、" if lang == "zh" else ", ").join(f"#{i}" for i in ids)
 
 
-def message(ok: bool, key: str, values: dict, lang: str):
+def message(ok: bool, key: str, values: dict, lang: str, counties: dict | None = None):
+    """An action's outcome in words; counties (code → name) for a message that names counties."""
     if key == "raw":
         text = values.get("text", "")
     elif key == "publish_missing":
         sep = "、" if lang == "zh" else ", "
         text = t(key, lang, period=period_label(values["period"], lang),
-                 counties=sep.join(_county(c, lang) for c in values["counties"]))
+                 counties=sep.join(_county(c, lang, counties or {}) for c in values["counties"]))
     elif key in ("approved_many", "returned_many"):
         text = t(key, lang, n=values["n"], ids=_ids_text(values["ids"], lang))
         if values.get("skipped"):
@@ -74,8 +76,8 @@ def message(ok: bool, key: str, values: dict, lang: str):
 
 
 def submissions_table(engine, lang: str):
-    subs = submissions(engine).head(200)
-    rows = [[f"#{r['id']}", _county(r["county_code"], lang), period_label(r["period"], lang), r["file_name"],
+    subs, counties = submissions(engine).head(200), county_names(engine)
+    rows = [[f"#{r['id']}", _county(r["county_code"], lang, counties), period_label(r["period"], lang), r["file_name"],
              r["uploaded_by"], _when(r["uploaded_at"]), t(f"status_{r['status']}", lang), r["comment"] or ""]
             for _, r in subs.iterrows()]
     cols = [(t("submission", lang), "text"), (t("county", lang), "text"), (t("period", lang), "text"),
@@ -89,12 +91,14 @@ def _awaiting(engine):
     return subs[subs["status"] == "submitted"]
 
 
-def _return_label(r, lang: str) -> str:
-    return f"#{r['id']} {_county(r['county_code'], lang)} {period_label(r['period'], lang)} {r['file_name']}"
+def _return_label(r, lang: str, counties) -> str:
+    return f"#{r['id']} {_county(r['county_code'], lang, counties)} {period_label(r['period'], lang)} {r['file_name']}"
 
 
 def submission_options(engine, lang: str) -> list[dict]:
-    return [{"label": _return_label(r, lang), "value": int(r["id"])} for _, r in _awaiting(engine).iterrows()]
+    counties = county_names(engine)
+    return [{"label": _return_label(r, lang, counties), "value": int(r["id"])}
+            for _, r in _awaiting(engine).iterrows()]
 
 
 def awaiting_period_options(engine, lang: str) -> list[dict]:
@@ -114,7 +118,8 @@ def confirm_text(engine, ids: list[int], lang: str) -> str:
     """The confirmation's words: how many returns, and which (the first CONFIRM_LINES by name)."""
     subs = submissions(engine)
     chosen = subs[subs["id"].isin(ids)].sort_values("id")
-    lines = [_return_label(r, lang) for _, r in chosen.head(CONFIRM_LINES).iterrows()]
+    counties = county_names(engine)
+    lines = [_return_label(r, lang, counties) for _, r in chosen.head(CONFIRM_LINES).iterrows()]
     if len(chosen) > CONFIRM_LINES:
         lines.append(t("confirm_more", lang, n=len(chosen) - CONFIRM_LINES))
     return "\n".join([t("confirm_approve", lang, n=len(chosen)), *lines])
@@ -134,7 +139,8 @@ def publications_table(engine, lang: str):
 
 
 def users_table(engine, lang: str):
-    rows = [[u["username"], t(f"role_{u['role']}", lang), _county(u["county_code"], lang),
+    counties = county_names(engine)
+    rows = [[u["username"], t(f"role_{u['role']}", lang), _county(u["county_code"], lang, counties),
              t("yes" if u["disabled"] else "no", lang)] for u in list_users(engine)]
     return table([(t("username", lang), "text"), (t("role", lang), "text"), (t("county", lang), "text"),
                   (t("disabled", lang), "text")], rows, className="admin-users-table")
@@ -185,7 +191,7 @@ def publish_panel(engine, lang: str):
 
 
 def users_panel(engine, lang: str):
-    counties = default_registry().counties
+    counties = county_names(engine)
     return html.Div([
         html.Div(users_table(engine, lang), id=USERS),
         html.H3(t("add_user", lang), className="h6 section-title"),
@@ -197,7 +203,7 @@ def users_panel(engine, lang: str):
                                                  options=[{"label": t(f"role_{r}", lang), "value": r} for r in ROLES],
                                                  className="control-select")),
             _field(t("county", lang), dcc.Dropdown(id=NEW_COUNTY, className="control-select", options=[
-                {"label": _county(c, lang), "value": c} for c in sorted(counties)])),
+                {"label": _county(c, lang, counties), "value": c} for c in sorted(counties)])),
             html.Div(html.Button(t("add_user", lang), id=ADD_USER, className="btn btn-primary"), className="control"),
         ], className="control-bar"),
         html.Div([
@@ -274,8 +280,9 @@ def register_callbacks(app: dash.Dash) -> None:
     @app.callback(Output(PUBLISH_MESSAGE, "children"), Input(PUBLISH, "n_clicks"), State(PUBLISH_PERIOD, "value"),
                   State(LANG, "data"), prevent_initial_call=True)
     def on_publish(_clicks, period, lang):
-        ok, key, values = publish_period(_engine(), auth.user(), period, flask.request.remote_addr)
-        return message(ok, key, values, lang)
+        engine = _engine()
+        ok, key, values = publish_period(engine, auth.user(), period, flask.request.remote_addr)
+        return message(ok, key, values, lang, county_names(engine))
 
     @app.callback(Output(USER_MESSAGE, "children"),
                   Input(ADD_USER, "n_clicks"), Input(DISABLE, "n_clicks"), Input(ENABLE, "n_clicks"),
