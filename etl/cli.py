@@ -2,53 +2,15 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
-import pandas as pd
 
-from .db import database_url, init_db, make_engine
-from .periods import is_period, parse_period
+from .cli_admin import approve, init, publish, user
+from .cli_backup import backup, restore
+from .cli_ingest import ingest
+from .cli_options import Context
+from .cli_reports import export, indicators, periods, sample, scorecard, submissions, template
 from .problems import ShequError
-from .registry import load_registry_csv
-
-FORMATS = click.Choice(["table", "csv", "json"])
-
-
-class Context:
-    def __init__(self, db: str | None):
-        self.url = database_url(db)
-        self._engine = None
-
-    @property
-    def engine(self):
-        if self._engine is None:
-            self._engine = make_engine(self.url)
-        return self._engine
-
-
-pass_ctx = click.make_pass_decorator(Context)
-
-
-def _period_option(value: str | None) -> str | None:
-    if value is None:
-        return None
-    period = parse_period(value)
-    if not period or not is_period(period):
-        raise click.BadParameter(f"{value!r} is not a period (2015 or 2015Q3)")
-    return period
-
-
-def _render(df: pd.DataFrame, fmt: str) -> None:
-    if fmt == "csv":
-        click.echo(df.to_csv(index=False), nl=False)
-    elif fmt == "json":
-        # ISO dates ("2026-12-06T02:15:38.000Z"), which a person and any JSON reader understand, not epoch numbers
-        click.echo(df.to_json(orient="records", force_ascii=False, indent=1, date_format="iso"))
-    elif df.empty:
-        click.echo("(none)")
-    else:
-        click.echo(df.to_string(index=False))
 
 
 class ShequGroup(click.Group):
@@ -72,22 +34,8 @@ def cli(ctx: click.Context, db: str | None) -> None:
     ctx.obj = Context(db)
 
 
-@cli.command()
-@click.option("--registry", type=click.Path(exists=True, dir_okay=False), help="a newer registry CSV to load")
-@pass_ctx
-def init(ctx: Context, registry: str | None) -> None:
-    """Create or upgrade the schema and load the community registry."""
-    count = init_db(ctx.engine, load_registry_csv(Path(registry)) if registry else None)
-    click.echo(f"database ready: {ctx.url} ({count} communities in the registry)")
-
-
-from .cli_ingest import ingest  # noqa: E402  (the command lives in its own module; registered here)
-from .cli_reports import export, indicators, periods, sample, scorecard, submissions, template  # noqa: E402
-from .cli_admin import approve, publish, user  # noqa: E402
-from .cli_backup import backup, restore  # noqa: E402
-
-for command in (ingest, submissions, periods, indicators, scorecard, export, template, sample, approve, publish, user, backup,
-                restore):
+for command in (init, ingest, submissions, periods, indicators, scorecard, export, template, sample, approve, publish, user,
+                backup, restore):
     cli.add_command(command)
 
 

@@ -1,12 +1,26 @@
-"""`shequ user …`, `shequ approve`, `shequ publish`: the city office's actions from the command line."""
+"""`shequ init`, `shequ user …`, `shequ approve`, `shequ publish`: the city office's actions from the command line."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
+import pandas as pd
 
 from . import audit, queries
+from .cli_options import FORMATS, county_option, period_option, render
+from .db import init_db
 from .load import set_statuses
+from .registry import load_registry_csv
+
+
+@click.command()
+@click.option("--registry", type=click.Path(exists=True, dir_okay=False), help="a newer registry CSV to load")
+@click.pass_obj
+def init(ctx, registry: str | None) -> None:
+    """Create or upgrade the schema and load the community registry."""
+    count = init_db(ctx.engine, load_registry_csv(Path(registry)) if registry else None)
+    click.echo(f"database ready: {ctx.url} ({count} communities in the registry)")
 
 
 def _read_password(password_stdin: bool) -> str:
@@ -28,23 +42,20 @@ def user() -> None:
 @click.pass_obj
 def user_add(ctx, name, role, county, password_stdin) -> None:
     """Create a login; the password is read from a prompt or stdin."""
-    from .cli_reports import _county
     from .users import add_user
-    created = add_user(ctx.engine, name, _read_password(password_stdin), role, _county(ctx, county))
+    created = add_user(ctx.engine, name, _read_password(password_stdin), role, county_option(ctx, county))
     audit.record(ctx.engine, "user-add", "cli", user=created.username, role=role,
                  county=created.county_code)
     click.echo(f"user {created.username} ({created.role}{' ' + created.county_code if created.county_code else ''}) added")
 
 
 @user.command("list")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+@click.option("--format", "fmt", type=FORMATS, default="table")
 @click.pass_obj
 def user_list(ctx, fmt) -> None:
     """Every login, without password hashes."""
-    import pandas as pd
-    from .cli import _render
     from .users import list_users
-    _render(pd.DataFrame(list_users(ctx.engine)), fmt)
+    render(pd.DataFrame(list_users(ctx.engine)), fmt)
 
 
 @user.command("disable")
@@ -76,11 +87,9 @@ def user_enable(ctx, name) -> None:
 @click.pass_obj
 def approve(ctx, county, period, all_) -> None:
     """Approve the submitted returns of a county, a period or all, in one transaction."""
-    from .cli import _period_option
-    from .cli_reports import _county
     if not (county or period or all_):
         raise click.UsageError("name --county and/or --period, or --all")
-    subs = queries.submissions(ctx.engine, _county(ctx, county), _period_option(period))
+    subs = queries.submissions(ctx.engine, county_option(ctx, county), period_option(period))
     todo = subs[subs["status"] == "submitted"].sort_values("id")
     if todo.empty:
         click.echo("nothing to approve")
@@ -99,9 +108,8 @@ def approve(ctx, county, period, all_) -> None:
 @click.pass_obj
 def publish(ctx, period) -> None:
     """Freeze a period's approved figures as an official version (all counties approved)."""
-    from .cli import _period_option
     from .publish import publish as do_publish
-    period = _period_option(period)
+    period = period_option(period)
     version = do_publish(ctx.engine, period, "cli")
     audit.record(ctx.engine, "publish", "cli", period=period, version=version)
     click.echo(f"published {period}, version {version}")

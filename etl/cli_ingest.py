@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from .cli_options import period_option
 from .db import registry_from_db
 from .ingest import Outcome, ingest_path
 
@@ -40,8 +41,7 @@ def _print_text(outcome: Outcome) -> None:
 @click.pass_obj
 def ingest(ctx, paths, period, county, dry_run, fmt, user) -> None:
     """Validate and load county returns (exit 1 if any file is rejected; the others still load)."""
-    from .cli import _period_option
-    period = _period_option(period)
+    period = period_option(period)
     engine = ctx.engine
     registry = registry_from_db(engine)
     outcomes: list[Outcome] = []

@@ -6,25 +6,8 @@ from pathlib import Path
 import click
 
 from . import queries
+from .cli_options import FORMATS, county_option, period_option, render
 from .config import indicator_map, load_settings
-
-FORMATS = click.Choice(["table", "csv", "json"])
-
-
-def _period(value):
-    from .cli import _period_option
-    return _period_option(value)
-
-
-def _county(ctx, value):
-    if value is None:
-        return None
-    from .db import registry_from_db
-    code = registry_from_db(ctx.engine).county_code_for(value)
-    if code is None:
-        raise click.BadParameter(f"{value!r} is not a county of the registry", param_hint="--county")
-    return code
-
 
 @click.command()
 @click.option("--county")
@@ -33,12 +16,11 @@ def _county(ctx, value):
 @click.pass_obj
 def submissions(ctx, county, period, fmt) -> None:
     """Every loaded return with its status."""
-    from .cli import _render
-    df = queries.submissions(ctx.engine, _county(ctx, county), _period(period))
+    df = queries.submissions(ctx.engine, county_option(ctx, county), period_option(period))
     df = df.assign(warnings=df["warnings"].map(len), communities=df["n_communities"], links=df["n_links"])
     cols = ["id", "county_code", "county_name", "period", "file_name", "sha256", "uploaded_by", "uploaded_at",
             "status", "communities", "links", "warnings"]
-    _render(df[cols], fmt)
+    render(df[cols], fmt)
 
 
 @click.command()
@@ -50,13 +32,12 @@ def submissions(ctx, county, period, fmt) -> None:
 @click.pass_obj
 def indicators(ctx, period, level, basis, fmt) -> None:
     """The indicator table: period, area_code, area_name, indicator, value."""
-    from .cli import _render
-    df = queries.indicator_values(ctx.engine, basis, _period(period), level)
+    df = queries.indicator_values(ctx.engine, basis, period_option(period), level)
     df = df[["period", "area_code", "area_name", "indicator", "value"]]
     if fmt == "table":
         names = indicator_map()
         df = df.assign(indicator=df["indicator"].map(lambda i: f"{i} {names[i].name_zh}" if i in names else i))
-    _render(df, fmt)
+    render(df, fmt)
 
 
 @click.command()
@@ -67,14 +48,13 @@ def indicators(ctx, period, level, basis, fmt) -> None:
 def scorecard(ctx, period, basis, fmt) -> None:
     """The county scorecard with scores and ranks; an incomplete period ranks the counties that reported, with no
     change of rank, and an indicator that does not apply to a county says `na`."""
-    from .cli import _render
     from .completeness import period_states
     from .indicators import not_applicable
     from .scorecard import mark_not_applicable, scorecard as build
     values = queries.indicator_values(ctx.engine, basis, None, "county")   # every period: the previous ranks
     incomplete = {s.period for s in period_states(ctx.engine, basis) if not s.complete}
     card = build(values, load_settings(), incomplete)
-    chosen = _period(period)
+    chosen = period_option(period)
     if chosen:
         card = card[card["period"] == chosen].reset_index(drop=True)
     with ctx.engine.connect() as conn:
@@ -83,7 +63,7 @@ def scorecard(ctx, period, basis, fmt) -> None:
     card = mark_not_applicable(card, not_applicable(rows, links))
     names = queries.places(ctx.engine, "county").set_index("code")["name"]
     card.insert(2, "area_name", card["area_code"].map(names))
-    _render(card, fmt)
+    render(card, fmt)
 
 
 @click.command()
@@ -96,7 +76,7 @@ def scorecard(ctx, period, basis, fmt) -> None:
 def export(ctx, out, period, basis, lang) -> None:
     """Indicator tables as a formatted workbook (.xlsx) or UTF-8 CSV with BOM (.csv), in Chinese or English."""
     from .export import write_csv, write_xlsx
-    periods = [_period(p) for p in period] or None
+    periods = [period_option(p) for p in period] or None
     path = Path(out)
     if path.suffix.lower() == ".csv":
         rows = write_csv(ctx.engine, path, periods=periods, basis=basis, lang=lang)
@@ -119,9 +99,9 @@ def template(ctx, out, county, period) -> None:
     from .db import registry_from_db
     from .template import write_template
     registry = registry_from_db(ctx.engine)
-    period = _period(period) or str(date.today().year)
+    period = period_option(period) or str(date.today().year)
     path = Path(out)
-    targets = ({_county(ctx, county): path} if county else
+    targets = ({county_option(ctx, county): path} if county else
                {code: path.with_name(f"{path.stem}_{code}{path.suffix or '.xlsx'}") for code in sorted(registry.counties)})
     for code, target in targets.items():
         write_template(target, code, period, registry)
@@ -143,6 +123,5 @@ def sample(directory) -> None:
 def periods(ctx, fmt) -> None:
     """Each period: counties reported of those expected on each basis, complete or not, published or not (an
     incomplete period's city figures cover the reporting counties only)."""
-    from .cli import _render
     from .completeness import states_frame
-    _render(states_frame(ctx.engine), fmt)
+    render(states_frame(ctx.engine), fmt)
