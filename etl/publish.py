@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from .db import indicator_value, publication, publication_value, write_transaction
 from .problems import ShequError
-from .queries import _frame, counted_submissions
+from .queries import counted_submissions, read_frame
 from .recompute import expected_counties
 
 
@@ -50,7 +50,7 @@ def publish(engine: Engine, period: str, username: str) -> int:
 
 
 def publications(engine: Engine) -> pd.DataFrame:
-    return _frame(engine, select(publication).order_by(publication.c.period, publication.c.version))
+    return read_frame(engine, select(publication).order_by(publication.c.period, publication.c.version))
 
 
 def published_values(engine: Engine, period: str, version: int | None = None) -> pd.DataFrame:
@@ -63,6 +63,6 @@ def published_values(engine: Engine, period: str, version: int | None = None) ->
             row = conn.execute(query.where(publication.c.version == version)).first()
     if row is None:
         return pd.DataFrame(columns=["area_code", "indicator", "level", "value"])
-    return _frame(engine, select(publication_value.c.area_code, publication_value.c.indicator,
+    return read_frame(engine, select(publication_value.c.area_code, publication_value.c.indicator,
                                  publication_value.c.level, publication_value.c.value)
                   .where(publication_value.c.publication_id == row.id))

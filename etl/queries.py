@@ -47,7 +47,7 @@ def community_rows(conn: Connection | Engine, basis: str = "current", periods: l
              .select_from(r.join(s, s.c.id == r.c.submission_id)))
     if community_code is not None:
         query = query.where(r.c.community_code == community_code)
-    return _frame(conn, _restrict(query, basis, periods, submission_ids))
+    return read_frame(conn, _restrict(query, basis, periods, submission_ids))
 
 
 def link_rows(conn: Connection | Engine, basis: str = "current", periods: list[str] | None = None,
@@ -57,13 +57,14 @@ def link_rows(conn: Connection | Engine, basis: str = "current", periods: list[s
     query = (select(s.c.period, s.c.county_code, k.c.leader_name, k.c.leader_level, k.c.leader_post,
                     k.c.community_code, k.c.submission_id, s.c.file_name, k.c.sheet, k.c.source_row)
              .select_from(k.join(s, s.c.id == k.c.submission_id)))
-    return _frame(conn, _restrict(query, basis, periods, submission_ids))
+    return read_frame(conn, _restrict(query, basis, periods, submission_ids))
 
 
-def _frame(conn, query) -> pd.DataFrame:
+def read_frame(conn: Connection | Engine, query) -> pd.DataFrame:
+    """A query's rows as a DataFrame with its columns (none read: the columns alone), on a connection or engine."""
     if isinstance(conn, Engine):
         with conn.connect() as c:
-            return _frame(c, query)
+            return read_frame(c, query)
     result = conn.execute(query)
     keys = list(result.keys())
     rows = result.fetchall()
@@ -77,7 +78,7 @@ def places(engine: Engine, level: str | None = None) -> pd.DataFrame:
     query = select(place)
     if level:
         query = query.where(place.c.level == level)
-    return _frame(engine, query.order_by(place.c.code))
+    return read_frame(engine, query.order_by(place.c.code))
 
 
 def indicator_values(engine: Engine, basis: str = "current", period: str | None = None, level: str | None = None,
@@ -97,7 +98,7 @@ def indicator_values(engine: Engine, basis: str = "current", period: str | None 
             query = query.where(iv.c.level == level)
         if indicator:
             query = query.where(iv.c.indicator == indicator)
-        parts.append(_frame(engine, query))
+        parts.append(read_frame(engine, query))
     if level in (None, "community"):
         from .indicators import community_values
         with engine.connect() as conn:
@@ -123,7 +124,7 @@ def place_names(engine: Engine, level: str | None = None) -> pd.DataFrame:
     query = select(place.c.code, place.c.name, place.c.name_en)
     if level:
         query = query.where(place.c.level == level)
-    return _frame(engine, query).set_index("code")
+    return read_frame(engine, query).set_index("code")
 
 
 def sort_periods(df: pd.DataFrame, then: list[str] | None = None) -> pd.DataFrame:
@@ -150,7 +151,7 @@ def submissions(engine: Engine, county: str | None = None, period: str | None = 
         query = query.where(submission.c.county_code == county)
     if period:
         query = query.where(submission.c.period == period)
-    df = _frame(engine, query.order_by(submission.c.id.desc()))
+    df = read_frame(engine, query.order_by(submission.c.id.desc()))
     df["warnings"] = df["warnings"].map(lambda w: json.loads(w or "[]"))
     return df
 

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from . import indicators
 from .db import bulk_insert, indicator_value, leader_link, place, submission, submission_term
-from .queries import BASES, _frame, community_rows, counted_submissions, link_rows
+from .queries import BASES, community_rows, counted_submissions, link_rows, read_frame
 
 
 def expected_counties(conn: Connection) -> list[str]:
@@ -43,14 +43,14 @@ def _counted(conn: Connection, basis: str, periods: list[str]) -> pd.DataFrame:
     ids = counted_submissions(basis, periods)
     query = (select(submission.c.id, submission.c.period, submission.c.county_code)
              .join(ids, ids.c.id == submission.c.id))
-    return _frame(conn, query)
+    return read_frame(conn, query)
 
 
 def _terms_of(conn: Connection, counted: pd.DataFrame) -> pd.DataFrame:
     if counted.empty:
         return pd.DataFrame(columns=indicators.TERM_COLUMNS)
     query = select(submission_term).where(submission_term.c.submission_id.in_(counted["id"].tolist()))
-    terms = _frame(conn, query)
+    terms = read_frame(conn, query)
     return terms.merge(counted, left_on="submission_id", right_on="id")[indicators.TERM_COLUMNS]
 
 
@@ -83,7 +83,7 @@ def leader_frames(conn: Connection, basis: str, periods: list[str]) -> tuple[pd.
     city_query = (select(literal("city").label("scope"), totals.c.period, null().label("county_code"),
                          totals.c.leader_level.label("level"), totals.c.links, func.count().label("weight"))
                   .group_by(totals.c.period, totals.c.leader_level, totals.c.links))
-    both = _frame(conn, union_all(county_query, city_query))
+    both = read_frame(conn, union_all(county_query, city_query))
     county = both[both["scope"] == "county"].drop(columns="scope").reset_index(drop=True)
     city = both[both["scope"] == "city"].drop(columns=["scope", "county_code"]).reset_index(drop=True)
     return county, city
