@@ -17,7 +17,6 @@ from .components import View
 from .i18n import period_label, t
 
 ADMIN_PATH = "/admin"
-NOTICE = "awaiting-notice"
 
 
 def awaiting_returns(view: View) -> pd.DataFrame:
@@ -46,7 +45,7 @@ def awaiting_notice(view: View) -> dbc.Alert | None:
     text = (t("awaiting_notice_period", view.lang, n=len(waiting), period=period_label(min(periods), view.lang))
             if len(periods) == 1 else t("awaiting_notice", view.lang, n=len(waiting)))
     return dbc.Alert([html.Span(text, className="me-2"), _review_link(view, waiting, "alert-link")],
-                     color="warning", className="awaiting-notice d-print-none", id=NOTICE)
+                     color="warning", className="awaiting-notice d-print-none", id=ids.AWAITING_NOTICE)
 
 
 def _review_link(view: View, waiting: pd.DataFrame, className: str) -> dcc.Link:

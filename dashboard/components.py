@@ -143,7 +143,7 @@ def header(view: View) -> html.Header:
                          labels=dropdown_labels(view.lang),
                          searchable=False, className="period-select", disabled=not options),
             basis_switch(view),
-            dcc.Link("English" if other == "en" else "中文", id="lang-toggle", className="lang-toggle",
+            dcc.Link("English" if other == "en" else "中文", id=ids.LANG_TOGGLE, className="lang-toggle",
                      href=view.link(lang=other), title="Language / 语言"),
             user_menu(view),
         ], className="header-controls d-print-none"),
@@ -168,7 +168,7 @@ def user_menu(view: View):
         html.Span(className="user-name", id=ids.USER_NAME),
         dcc.Input(type="hidden", name=security.CSRF_FIELD, id=ids.LOGOUT_CSRF, value=""),
         html.Button(t("logout", view.lang), type="submit", className="btn btn-sm btn-outline-light logout-btn",
-                    id="logout-button"),
+                    id=ids.LOGOUT_BUTTON),
     ], action="/logout", method="POST", className="user-menu", id=ids.USER_MENU)
 
 
@@ -180,7 +180,7 @@ def visible_pages(role: str | None) -> list[dict]:
 
 def refused(view: View, title: str):
     """The page a role may not see: a message, not the page (the server refuses the callbacks too)."""
-    return shell(view, title, dbc.Alert(t("forbidden", view.lang), color="warning", id="forbidden"))
+    return shell(view, title, dbc.Alert(t("forbidden", view.lang), color="warning", id=ids.FORBIDDEN))
 
 
 def navbar(view: View) -> html.Nav:
@@ -192,7 +192,7 @@ def navbar(view: View) -> html.Nav:
         label = page.get("name_en", page["name"]) if view.lang == "en" else page["name"]
         active = page["path"] == view.path
         items.append(dcc.Link(label, href=view.link(page["path"]), className="nav-link" + (" active" if active else ""),
-                              id=f"nav-{page['path'].strip('/') or 'overview'}"))
+                              id=ids.nav(page['path'])))
     return html.Nav(dbc.Container(items, fluid="xl", className="nav-inner"), className="app-nav d-print-none")
 
 
@@ -231,7 +231,7 @@ def standing_legend(lang: str, green: float, amber: float) -> html.Div:
                         className="legend-item"),
               html.Span([standing_badge(None, lang), html.Span(t("legend_none", lang), className="legend-text")],
                         className="legend-item")]
-    return html.Div(items, className="standing-legend hint", id="standing-legend")
+    return html.Div(items, className="standing-legend hint", id=ids.STANDING_LEGEND)
 
 
 def page_of(value, rows: int, page_rows: int) -> tuple[int, int]:

@@ -9,7 +9,7 @@ from etl.completeness import PeriodState
 from etl.config import Indicator, load_settings
 from etl.scorecard import STANDING_COLOURS, standing as standing_of
 
-from . import data
+from . import data, ids
 from .components import View, standing_badge
 from .i18n import fmt_change, fmt_signed, fmt_value, is_missing, period_label, t
 
@@ -52,7 +52,7 @@ def kpi_card(ind: Indicator, row: pd.Series | None, lang: str, state: PeriodStat
         html.Div([html.Span(t("since_previous", lang) + prev_when + " ", className="kpi-label"), html.Span(previous)],
                  className="kpi-change kpi-previous"),
     ]), className=f"kpi-card kpi-{band or 'none'}" + (" kpi-standing-" + standing if standing else "")),
-        id=f"kpi-{ind.id}", className="kpi")
+        id=ids.kpi(ind.id), className="kpi")
 
 
 def kpi_strip(view: View, shown: list[Indicator]) -> html.Div:
@@ -60,4 +60,4 @@ def kpi_strip(view: View, shown: list[Indicator]) -> html.Div:
     rows = data.city_values(view.src, view.period).set_index("indicator")
     state = data.period_state(view.src, view.period)
     return html.Div([kpi_card(ind, rows.loc[ind.id] if ind.id in rows.index else None, view.lang, state)
-                     for ind in shown], className="kpi-grid", id="kpi-grid")
+                     for ind in shown], className="kpi-grid", id=ids.KPI_GRID)

@@ -27,9 +27,9 @@ from .urls import parse_search, text_param
 
 READ_ONLY_PAGES = frozenset({"/", "/scorecard", "/counties", "/communities", "/leaders", "/reporting",
                              "/briefing"})
-ROUTING_OUTPUT = "_pages_content"
+ROUTING_OUTPUT = ids.PAGES_CONTENT
 # Other read-only answers: a block of the communities grid (its request and the address are in the body).
-READ_ONLY_OUTPUTS = ("..community-grid.getRowsResponse...",)
+READ_ONLY_OUTPUTS = (f"..{ids.COMMUNITY_GRID}.getRowsResponse...",)
 EXTENSION = "shequ_response_cache"
 
 

@@ -8,13 +8,12 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
 
-from . import data
+from . import data, ids
 from .components import table
 from .i18n import MISSING, county_name, period_label, t
 from .auth import UPLOADERS
 from .uploads import Checked, Submitted, check_file, decode, display_name
 
-SUBMIT_PROGRESS = "upload-submit-progress"    # pattern {"type": SUBMIT_PROGRESS, "token": t}
 SUBMIT_STAGES = {"checking": 10, "loading": 50, "done": 100}    # how far the bar is as each stage starts
 
 
@@ -154,10 +153,11 @@ def render_checked(checked: Checked, who, lang: str, counties: Mapping[str, str]
             body.append(preview_table(checked, lang))
     if checked.token:
         body.append(html.Div([
-            html.Button(t("submit", lang), id={"type": "upload-submit", "token": checked.token},
+            html.Button(t("submit", lang), id={"type": ids.UPLOAD_SUBMIT, "token": checked.token},
                         className="btn btn-primary upload-submit", disabled=not checked.can_submit),
-            html.Div(id={"type": SUBMIT_PROGRESS, "token": checked.token}, className="upload-submit-progress mt-2"),
-            html.Div(id={"type": "upload-outcome", "token": checked.token}, className="upload-outcome mt-2")],
+            html.Div(id={"type": ids.UPLOAD_SUBMIT_PROGRESS, "token": checked.token},
+                     className="upload-submit-progress mt-2"),
+            html.Div(id={"type": ids.UPLOAD_OUTCOME, "token": checked.token}, className="upload-outcome mt-2")],
             className="mt-3"))
     return html.Div(dbc.Card([dbc.CardHeader(html.Strong(checked.file, className="upload-file-name")),
                               dbc.CardBody(body)], className="panel"),

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from conftest import table_counts
 from returns import SheetSpec, simple_return, standard_rows, write_workbook
 
-from dashboard import admin_actions, auth, figures, uploads
+from dashboard import admin_actions, auth, figures, ids, uploads
 from dashboard.app import create_app
 from etl import queries
 from etl.audit import events
@@ -315,14 +315,14 @@ def test_the_review_panel_approves_a_period_only_once_confirmed(sample_copy, tmp
     page = sys.modules["dashboard.pages.admin"]
     waiting = sorted(int(i) for i in queries.submissions(engine, period="2015")["id"])
     # The click asks: the confirmation names the seven returns; nothing is approved yet.
-    message, shown, words, pending, _pick = page.review_step(engine, admin, page.APPROVE_ALL, "2015", None, None,
+    message, shown, words, pending, _pick = page.review_step(engine, admin, ids.ADMIN_APPROVE_ALL, "2015", None, None,
                                                              None, "zh")
     assert shown and pending == {"ids": waiting} and message is dash.no_update
     assert words.splitlines()[0] == "确定批准以下 7 份报表吗？" and "北流市 2015年 2015_450981_北流市.xlsx" in words
     assert set(queries.submissions(engine, period="2015")["status"]) == {"submitted"}
     assert events(engine).empty
     # OK approves exactly those, each in the log.
-    message, shown, _words, pending, pick = page.review_step(engine, admin, page.CONFIRM, "2015", None, None,
+    message, shown, _words, pending, pick = page.review_step(engine, admin, ids.ADMIN_CONFIRM, "2015", None, None,
                                                              {"ids": waiting}, "zh")
     assert text_of(message).count("已批准 7 份报表") == 1 and not shown and pending is None and pick == []
     assert set(queries.submissions(engine, period="2015")["status"]) == {"approved"}
@@ -345,18 +345,18 @@ def test_a_chosen_few_are_approved_and_those_no_longer_waiting_are_left_alone(sa
     admin = web_user(engine, "adm", "admin")
     page = sys.modules["dashboard.pages.admin"]
     first, second = sorted(int(i) for i in queries.submissions(engine, period="2014")["id"])[:2]
-    assert page.review_step(engine, admin, page.APPROVE, None, [], None, None, "zh")[1] is False   # nothing chosen
-    _m, shown, words, pending, _p = page.review_step(engine, admin, page.APPROVE, None, [second, first], None,
+    assert page.review_step(engine, admin, ids.ADMIN_APPROVE, None, [], None, None, "zh")[1] is False   # nothing chosen
+    _m, shown, words, pending, _p = page.review_step(engine, admin, ids.ADMIN_APPROVE, None, [second, first], None,
                                                      None, "en")
     assert shown and pending == {"ids": [first, second]} and words.splitlines()[0] == "Approve the following returns (2)?"
     # Meanwhile another admin sends the first back: the confirmation approves the other one only.
     assert admin_actions.review(engine, admin, first, "return", "请补充")[0]
-    message = page.review_step(engine, admin, page.CONFIRM, None, None, None, pending, "en")[0]
+    message = page.review_step(engine, admin, ids.ADMIN_CONFIRM, None, None, None, pending, "en")[0]
     assert text_of(message).count(f"Returns approved (1): #{second}. Left as they were, no longer awaiting review: 1.") == 1
     statuses = queries.submissions(engine).set_index("id")["status"]
     assert (statuses[first], statuses[second]) == ("returned", "approved")
     # Sending back needs a comment, and takes the chosen returns at once.
-    assert page.review_step(engine, admin, page.RETURN, None, [first], " ", None, "zh")[0].children == \
+    assert page.review_step(engine, admin, ids.ADMIN_RETURN, None, [first], " ", None, "zh")[0].children == \
         "退回时请填写意见。"
 
 

@@ -12,7 +12,7 @@ from etl.publish import publications
 from etl.queries import submissions
 from etl.users import ROLES, list_users
 
-from dashboard import auth
+from dashboard import auth, ids
 from dashboard.data import county_names
 from dashboard.admin_actions import awaiting, chosen_ids, create_user, publish_period, review, set_user_disabled
 from dashboard.audit_view import audit_table
@@ -24,19 +24,6 @@ PATH = "/admin"
 dash.register_page(__name__, path=PATH, name="审核", name_en="Admin", order=8, title="审核 · 玉林市社区",
                    roles=auth.ADMINS)
 
-LANG = "admin-lang"
-SUBMISSIONS, PICK, COMMENT, APPROVE, RETURN, MESSAGE = ("admin-submissions", "admin-submission", "admin-comment",
-                                                         "admin-approve", "admin-return", "admin-message")
-# Approving a whole period, and the confirmation every approval goes through (what it holds waits in PENDING).
-APPROVE_PERIOD, APPROVE_ALL, CONFIRM, PENDING = ("admin-approve-period", "admin-approve-all", "admin-confirm",
-                                                 "admin-pending")
-PUBLISH_PERIOD, PUBLISH, PUBLISH_MESSAGE, PUBLICATIONS = ("admin-publish-period", "admin-publish",
-                                                          "admin-publish-message", "admin-publications")
-USERS, NEW_NAME, NEW_PASSWORD, NEW_ROLE, NEW_COUNTY, ADD_USER = ("admin-users", "admin-new-username",
-                                                                 "admin-new-password", "admin-new-role",
-                                                                 "admin-new-county", "admin-add-user")
-USER_PICK, DISABLE, ENABLE, USER_MESSAGE, AUDIT = ("admin-user-pick", "admin-disable", "admin-enable",
-                                                   "admin-user-message", "admin-audit")
 CONFIRM_LINES = 15          # returns named one by one in the confirmation; the rest are counted
 
 
@@ -53,8 +40,8 @@ def _when(value) -> str:
     return "" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")
 
 
-def _ids_text(ids, lang: str) -> str:
-    return ("、" if lang == "zh" else ", ").join(f"#{i}" for i in ids)
+def _ids_text(numbers, lang: str) -> str:
+    return ("、" if lang == "zh" else ", ").join(f"#{i}" for i in numbers)
 
 
 def message(ok: bool, key: str, values: dict, lang: str, counties: dict | None = None):
@@ -114,10 +101,10 @@ def awaiting_period_value(options: list[dict], wanted: str | None) -> str | None
     return wanted if wanted in values else (values[0] if values else None)
 
 
-def confirm_text(engine, ids: list[int], lang: str) -> str:
+def confirm_text(engine, chosen_ids: list[int], lang: str) -> str:
     """The confirmation's words: how many returns, and which (the first CONFIRM_LINES by name)."""
     subs = submissions(engine)
-    chosen = subs[subs["id"].isin(ids)].sort_values("id")
+    chosen = subs[subs["id"].isin(chosen_ids)].sort_values("id")
     counties = county_names(engine)
     lines = [_return_label(r, lang, counties) for _, r in chosen.head(CONFIRM_LINES).iterrows()]
     if len(chosen) > CONFIRM_LINES:
@@ -160,60 +147,62 @@ def review_panel(engine, lang: str, period: str | None):
     return html.Div([
         html.H3(t("approve_by_period", lang), className="h6 section-title"),
         html.Div([
-            _field(t("period", lang), dcc.Dropdown(id=APPROVE_PERIOD, options=periods, clearable=False,
+            _field(t("period", lang), dcc.Dropdown(id=ids.ADMIN_APPROVE_PERIOD, options=periods, clearable=False,
                                                    value=awaiting_period_value(periods, period),
                                                    placeholder=t("none_awaiting", lang), className="control-select")),
-            html.Div(html.Button(t("approve_period_button", lang), id=APPROVE_ALL, className="btn btn-success"),
-                     className="control"),
+            html.Div(html.Button(t("approve_period_button", lang), id=ids.ADMIN_APPROVE_ALL,
+                                 className="btn btn-success"), className="control"),
         ], className="control-bar"),
         html.H3(t("approve_by_choice", lang), className="h6 section-title"),
         html.Div([
-            _field(t("choose_submissions", lang), dcc.Dropdown(id=PICK, options=submission_options(engine, lang),
-                                                               multi=True, className="control-select wide")),
-            _field(t("comment", lang), dcc.Textarea(id=COMMENT, placeholder=t("comment_placeholder", lang),
+            _field(t("choose_submissions", lang), dcc.Dropdown(
+                id=ids.ADMIN_PICK, options=submission_options(engine, lang), multi=True, className="control-select wide")),
+            _field(t("comment", lang), dcc.Textarea(id=ids.ADMIN_COMMENT, placeholder=t("comment_placeholder", lang),
                                                     maxLength=2000, className="form-control control-input wide", rows=1)),
-            html.Div([html.Button(t("approve", lang), id=APPROVE, className="btn btn-success"),
-                      html.Button(t("send_back", lang), id=RETURN, className="btn btn-outline-danger")],
+            html.Div([html.Button(t("approve", lang), id=ids.ADMIN_APPROVE, className="btn btn-success"),
+                      html.Button(t("send_back", lang), id=ids.ADMIN_RETURN, className="btn btn-outline-danger")],
                      className="control control-actions"),
         ], className="control-bar"),
-        dcc.ConfirmDialog(id=CONFIRM), dcc.Store(id=PENDING),
-        html.Div(id=MESSAGE), html.Div(submissions_table(engine, lang), id=SUBMISSIONS)])
+        dcc.ConfirmDialog(id=ids.ADMIN_CONFIRM), dcc.Store(id=ids.ADMIN_PENDING),
+        html.Div(id=ids.ADMIN_MESSAGE), html.Div(submissions_table(engine, lang), id=ids.ADMIN_SUBMISSIONS)])
 
 
 def publish_panel(engine, lang: str):
     return html.Div([
-        html.Div([_field(t("period", lang), dcc.Dropdown(id=PUBLISH_PERIOD, options=period_options(engine, lang),
+        html.Div([_field(t("period", lang), dcc.Dropdown(id=ids.ADMIN_PUBLISH_PERIOD,
+                                                         options=period_options(engine, lang),
                                                          className="control-select")),
-                  html.Div(html.Button(t("publish", lang), id=PUBLISH, className="btn btn-primary"),
+                  html.Div(html.Button(t("publish", lang), id=ids.ADMIN_PUBLISH, className="btn btn-primary"),
                            className="control")], className="control-bar"),
-        html.Div(id=PUBLISH_MESSAGE), html.H3(t("publications", lang), className="h6 section-title"),
-        html.Div(publications_table(engine, lang), id=PUBLICATIONS)])
+        html.Div(id=ids.ADMIN_PUBLISH_MESSAGE), html.H3(t("publications", lang), className="h6 section-title"),
+        html.Div(publications_table(engine, lang), id=ids.ADMIN_PUBLICATIONS)])
 
 
 def users_panel(engine, lang: str):
     counties = county_names(engine)
     return html.Div([
-        html.Div(users_table(engine, lang), id=USERS),
+        html.Div(users_table(engine, lang), id=ids.ADMIN_USERS),
         html.H3(t("add_user", lang), className="h6 section-title"),
         html.Div([
-            _field(t("username", lang), dcc.Input(id=NEW_NAME, maxLength=64, className="control-input")),
-            _field(t("password", lang), dcc.Input(id=NEW_PASSWORD, type="password",
+            _field(t("username", lang), dcc.Input(id=ids.ADMIN_NEW_NAME, maxLength=64, className="control-input")),
+            _field(t("password", lang), dcc.Input(id=ids.ADMIN_NEW_PASSWORD, type="password",
                                                   className="control-input")),
-            _field(t("role", lang), dcc.Dropdown(id=NEW_ROLE, value="viewer", clearable=False,
+            _field(t("role", lang), dcc.Dropdown(id=ids.ADMIN_NEW_ROLE, value="viewer", clearable=False,
                                                  options=[{"label": t(f"role_{r}", lang), "value": r} for r in ROLES],
                                                  className="control-select")),
-            _field(t("county", lang), dcc.Dropdown(id=NEW_COUNTY, className="control-select", options=[
+            _field(t("county", lang), dcc.Dropdown(id=ids.ADMIN_NEW_COUNTY, className="control-select", options=[
                 {"label": _county(c, lang, counties), "value": c} for c in sorted(counties)])),
-            html.Div(html.Button(t("add_user", lang), id=ADD_USER, className="btn btn-primary"), className="control"),
+            html.Div(html.Button(t("add_user", lang), id=ids.ADMIN_ADD_USER, className="btn btn-primary"),
+                     className="control"),
         ], className="control-bar"),
         html.Div([
-            _field(t("username", lang), dcc.Dropdown(id=USER_PICK, options=user_options(engine),
+            _field(t("username", lang), dcc.Dropdown(id=ids.ADMIN_USER_PICK, options=user_options(engine),
                                                      className="control-select")),
-            html.Div([html.Button(t("disable_user", lang), id=DISABLE, className="btn btn-outline-danger"),
-                      html.Button(t("enable_user", lang), id=ENABLE, className="btn btn-outline-secondary")],
+            html.Div([html.Button(t("disable_user", lang), id=ids.ADMIN_DISABLE, className="btn btn-outline-danger"),
+                      html.Button(t("enable_user", lang), id=ids.ADMIN_ENABLE, className="btn btn-outline-secondary")],
                      className="control control-actions"),
         ], className="control-bar"),
-        html.Div(id=USER_MESSAGE)])
+        html.Div(id=ids.ADMIN_USER_MESSAGE)])
 
 
 @safe_layout(PATH)
@@ -231,8 +220,8 @@ def layout(**query):
                  card(t("submissions", lang), review_panel(engine, lang, asked)),
                  card(t("publish_title", lang), publish_panel(engine, lang)),
                  card(t("users", lang), users_panel(engine, lang)),
-                 card(t("audit", lang), html.Div(audit_table(engine, lang), id=AUDIT)),
-                 dcc.Store(id=LANG, data=lang))
+                 card(t("audit", lang), html.Div(audit_table(engine, lang), id=ids.ADMIN_AUDIT)),
+                 dcc.Store(id=ids.ADMIN_LANG, data=lang))
 
 
 def review_step(engine, who, trigger, period, picked, comment, pending, lang, remote=None) -> tuple:
@@ -242,15 +231,16 @@ def review_step(engine, who, trigger, period, picked, comment, pending, lang, re
     one transaction (admin_actions.review). Sending back needs a comment and no confirmation.
     """
     keep = dash.no_update
-    if trigger in (APPROVE_ALL, APPROVE):
-        ids = (awaiting(engine, period) if period else []) if trigger == APPROVE_ALL else chosen_ids(picked)
-        if not ids:
-            key = "none_awaiting" if trigger == APPROVE_ALL else "choose_submission"
+    if trigger in (ids.ADMIN_APPROVE_ALL, ids.ADMIN_APPROVE):
+        numbers = (awaiting(engine, period) if period else []) if trigger == ids.ADMIN_APPROVE_ALL \
+            else chosen_ids(picked)
+        if not numbers:
+            key = "none_awaiting" if trigger == ids.ADMIN_APPROVE_ALL else "choose_submission"
             return message(False, key, {}, lang), False, keep, None, keep
-        return keep, True, confirm_text(engine, ids, lang), {"ids": ids}, keep
-    if trigger == CONFIRM:
-        ids = (pending or {}).get("ids") or []
-        ok, key, values = review(engine, who, ids, "approve", None, remote)
+        return keep, True, confirm_text(engine, numbers, lang), {"ids": numbers}, keep
+    if trigger == ids.ADMIN_CONFIRM:
+        numbers = (pending or {}).get("ids") or []
+        ok, key, values = review(engine, who, numbers, "approve", None, remote)
         return message(ok, key, values, lang), False, keep, None, [] if ok else keep
     ok, key, values = review(engine, who, chosen_ids(picked), "return", comment, remote)
     return message(ok, key, values, lang), False, keep, None, [] if ok else keep
@@ -268,39 +258,43 @@ def refreshed(engine, lang: str, approve_period: str | None) -> tuple:
 def register_callbacks(app: dash.Dash) -> None:
     """Bound to this app; each action checks the admin role again (admin_actions). An action writes its message;
     every message refreshes every list (returns, periods, publications, users, the audit log)."""
-    @app.callback(Output(MESSAGE, "children"), Output(CONFIRM, "displayed"), Output(CONFIRM, "message"),
-                  Output(PENDING, "data"), Output(PICK, "value"),
-                  Input(APPROVE_ALL, "n_clicks"), Input(APPROVE, "n_clicks"), Input(RETURN, "n_clicks"),
-                  Input(CONFIRM, "submit_n_clicks"), State(APPROVE_PERIOD, "value"), State(PICK, "value"),
-                  State(COMMENT, "value"), State(PENDING, "data"), State(LANG, "data"), prevent_initial_call=True)
+    @app.callback(Output(ids.ADMIN_MESSAGE, "children"), Output(ids.ADMIN_CONFIRM, "displayed"),
+                  Output(ids.ADMIN_CONFIRM, "message"), Output(ids.ADMIN_PENDING, "data"), Output(ids.ADMIN_PICK, "value"),
+                  Input(ids.ADMIN_APPROVE_ALL, "n_clicks"), Input(ids.ADMIN_APPROVE, "n_clicks"),
+                  Input(ids.ADMIN_RETURN, "n_clicks"), Input(ids.ADMIN_CONFIRM, "submit_n_clicks"),
+                  State(ids.ADMIN_APPROVE_PERIOD, "value"), State(ids.ADMIN_PICK, "value"), State(ids.ADMIN_COMMENT, "value"),
+                  State(ids.ADMIN_PENDING, "data"), State(ids.ADMIN_LANG, "data"), prevent_initial_call=True)
     def on_review(_all, _approve, _return, _confirmed, period, picked, comment, pending, lang):
         return review_step(_engine(), auth.user(), dash.ctx.triggered_id, period, picked, comment, pending,
                            lang, flask.request.remote_addr)
 
-    @app.callback(Output(PUBLISH_MESSAGE, "children"), Input(PUBLISH, "n_clicks"), State(PUBLISH_PERIOD, "value"),
-                  State(LANG, "data"), prevent_initial_call=True)
+    @app.callback(Output(ids.ADMIN_PUBLISH_MESSAGE, "children"), Input(ids.ADMIN_PUBLISH, "n_clicks"),
+                  State(ids.ADMIN_PUBLISH_PERIOD, "value"), State(ids.ADMIN_LANG, "data"), prevent_initial_call=True)
     def on_publish(_clicks, period, lang):
         engine = _engine()
         ok, key, values = publish_period(engine, auth.user(), period, flask.request.remote_addr)
         return message(ok, key, values, lang, county_names(engine))
 
-    @app.callback(Output(USER_MESSAGE, "children"),
-                  Input(ADD_USER, "n_clicks"), Input(DISABLE, "n_clicks"), Input(ENABLE, "n_clicks"),
-                  State(NEW_NAME, "value"), State(NEW_PASSWORD, "value"), State(NEW_ROLE, "value"),
-                  State(NEW_COUNTY, "value"), State(USER_PICK, "value"), State(LANG, "data"),
+    @app.callback(Output(ids.ADMIN_USER_MESSAGE, "children"),
+                  Input(ids.ADMIN_ADD_USER, "n_clicks"), Input(ids.ADMIN_DISABLE, "n_clicks"),
+                  Input(ids.ADMIN_ENABLE, "n_clicks"), State(ids.ADMIN_NEW_NAME, "value"),
+                  State(ids.ADMIN_NEW_PASSWORD, "value"), State(ids.ADMIN_NEW_ROLE, "value"),
+                  State(ids.ADMIN_NEW_COUNTY, "value"), State(ids.ADMIN_USER_PICK, "value"), State(ids.ADMIN_LANG, "data"),
                   prevent_initial_call=True)
     def on_user(_add, _disable, _enable, name, password, role, county, picked, lang):
         engine, who, remote = _engine(), auth.user(), flask.request.remote_addr
-        if dash.ctx.triggered_id == ADD_USER:
+        if dash.ctx.triggered_id == ids.ADMIN_ADD_USER:
             result = create_user(engine, who, name, password, role, county, remote)
         else:
-            result = set_user_disabled(engine, who, picked, dash.ctx.triggered_id == DISABLE, remote)
+            result = set_user_disabled(engine, who, picked, dash.ctx.triggered_id == ids.ADMIN_DISABLE, remote)
         return message(*result, lang)
 
-    @app.callback(Output(SUBMISSIONS, "children"), Output(PICK, "options"), Output(APPROVE_PERIOD, "options"),
-                  Output(APPROVE_PERIOD, "value"), Output(PUBLISH_PERIOD, "options"), Output(PUBLICATIONS, "children"),
-                  Output(USERS, "children"), Output(USER_PICK, "options"), Output(AUDIT, "children"),
-                  Input(MESSAGE, "children"), Input(PUBLISH_MESSAGE, "children"), Input(USER_MESSAGE, "children"),
-                  State(APPROVE_PERIOD, "value"), State(LANG, "data"), prevent_initial_call=True)
+    @app.callback(Output(ids.ADMIN_SUBMISSIONS, "children"), Output(ids.ADMIN_PICK, "options"),
+                  Output(ids.ADMIN_APPROVE_PERIOD, "options"), Output(ids.ADMIN_APPROVE_PERIOD, "value"),
+                  Output(ids.ADMIN_PUBLISH_PERIOD, "options"), Output(ids.ADMIN_PUBLICATIONS, "children"),
+                  Output(ids.ADMIN_USERS, "children"), Output(ids.ADMIN_USER_PICK, "options"),
+                  Output(ids.ADMIN_AUDIT, "children"), Input(ids.ADMIN_MESSAGE, "children"),
+                  Input(ids.ADMIN_PUBLISH_MESSAGE, "children"), Input(ids.ADMIN_USER_MESSAGE, "children"),
+                  State(ids.ADMIN_APPROVE_PERIOD, "value"), State(ids.ADMIN_LANG, "data"), prevent_initial_call=True)
     def refresh(_review, _publish, _user, approve_period, lang):
         return refreshed(_engine(), lang, approve_period)

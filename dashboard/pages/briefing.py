@@ -7,7 +7,7 @@ from dash import html
 
 from etl.config import indicator_map
 
-from dashboard import data, figures
+from dashboard import data, figures, ids
 from dashboard.components import card, empty_state, graph, make_view, safe_layout, shell
 from dashboard.geo import attribution, counties_geojson
 from dashboard.i18n import period_label, t
@@ -36,7 +36,7 @@ def layout(**query):
         view, title,
         kpi_strip(view, headline()),
         dbc.Row([
-            dbc.Col(card("", graph(the_map, view.lang, "briefing-map"),
+            dbc.Col(card("", graph(the_map, view.lang, ids.BRIEFING_MAP),
                          html.Div(attribution(view.lang), className="attribution")), md=5, className="briefing-map"),
             dbc.Col(card("", incomplete_note(view), scorecard_table(view, sorted_card(card_df, "rank").head(PAGE_ROWS), "rank")
                          if not card_df.empty else empty_state(view.lang), weights_note(view)), md=7),

@@ -21,9 +21,6 @@ PATH = "/communities"
 dash.register_page(__name__, path=PATH, name="社区", name_en="Communities", order=3, title="社区 · 玉林市社区")
 
 KINDS = {"urban": "城市社区", "township": "乡镇社区"}
-LANG_STORE = "communities-lang"
-EXPORT = "communities-export"
-DOWNLOAD = "communities-download"
 BLOCK_ROWS = 100      # rows a grid request fetches: the browser holds what is in view, never a nation's table
 MAX_BLOCK_ROWS = 500  # a larger request (not one the grid makes) is cut to this
 # The grid's columns that filter (server-side) → the table's column; the others are covered by the page's filters.
@@ -242,11 +239,13 @@ def layout(**query):
         style={"height": "460px"})
     return shell(view, title,
                  card("", html.Div([html.Span(t("rows", view.lang, n=f"{count:,}"), id=ids.COMMUNITY_COUNT),
-                                    html.Button("CSV", id=EXPORT, className="btn btn-outline-secondary btn-sm ms-3")],
+                                    html.Button("CSV", id=ids.COMMUNITIES_EXPORT,
+                                                className="btn btn-outline-secondary btn-sm ms-3")],
                                    className="row-count d-flex align-items-center"),
                       grid),      # the hint to click a row is in the history card below, said once
                  card("", html.Div(history_panel(view.src, p.get("community"), view.lang), id=ids.COMMUNITY_HISTORY)),
-                 dcc.Store(id=LANG_STORE, data=view.lang), dcc.Download(id=DOWNLOAD), controls=filters(view))
+                 dcc.Store(id=ids.COMMUNITIES_LANG, data=view.lang), dcc.Download(id=ids.COMMUNITIES_DOWNLOAD),
+                 controls=filters(view))
 
 
 def show_history(cell, lang, search):
@@ -313,7 +312,8 @@ def register_callbacks(app: dash.Dash) -> None:
                  Input(ids.COMMUNITY_GRID, "getRowsRequest"), State(ids.URL, "search"),
                  prevent_initial_call=True)(grid_block)
     app.callback(Output(ids.COMMUNITY_HISTORY, "children"), Output(ids.URL_QUIET, "search"),
-                 Input(ids.COMMUNITY_GRID, "cellClicked"), State(LANG_STORE, "data"), State(ids.URL, "search"),
+                 Input(ids.COMMUNITY_GRID, "cellClicked"), State(ids.COMMUNITIES_LANG, "data"), State(ids.URL, "search"),
                  prevent_initial_call=True)(show_history)
-    app.callback(Output(DOWNLOAD, "data"), Input(EXPORT, "n_clicks"), State(ids.COMMUNITY_GRID, "getRowsRequest"),
+    app.callback(Output(ids.COMMUNITIES_DOWNLOAD, "data"), Input(ids.COMMUNITIES_EXPORT, "n_clicks"),
+                 State(ids.COMMUNITY_GRID, "getRowsRequest"),
                  State(ids.URL, "search"), prevent_initial_call=True)(export_csv)

@@ -79,7 +79,7 @@ def shortfalls(view: View, rows: pd.DataFrame) -> html.Div:
     if missing.empty:
         return html.P(t("all_meet", view.lang), className="hint", id=ids.COUNTY_MISSING)
     total = len(missing)
-    missing, nav = paged(view, missing, PAGE_ROWS, "county-missing-pager")
+    missing, nav = paged(view, missing, PAGE_ROWS, ids.COUNTY_MISSING_PAGER)
     urban, township = t("urban", view.lang), t("township", view.lang)
     labels = [t(k, view.lang) for k in keys]
     misses = missing[keys].eq(False).fillna(False).to_numpy(dtype=bool)

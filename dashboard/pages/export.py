@@ -11,16 +11,13 @@ from etl import audit
 from etl.config import indicators
 from etl.export import LEVEL_SHEETS, file_name, write_csv, write_xlsx
 
-from dashboard import auth
+from dashboard import auth, ids
 from dashboard.components import card, make_view, safe_layout, shell
 from dashboard.i18n import dropdown_labels, period_label, t
 
 PATH = "/export"
 dash.register_page(__name__, path=PATH, name="导出", name_en="Export", order=7, title="导出 · 玉林市社区")
 
-PERIODS, LEVELS, INDICATORS, FORMAT = "export-periods", "export-levels", "export-indicators", "export-format"
-BUTTON, DOWNLOAD, BASIS, MESSAGE = "export-button", "export-download", "export-basis", "export-message"
-LANG = "export-lang"
 
 
 def _field(label: str, control) -> html.Div:
@@ -36,25 +33,27 @@ def layout(**query):
     inds = [{"label": i.name(lang), "value": i.id} for i in indicators()]
     form = html.Div([
         html.Div([
-            _field(t("periods", lang), dcc.Checklist(id=PERIODS, options=periods, value=[view.period] if view.period
-                                                     else [], inline=True, inputClassName="me-1",
-                                                     labelClassName="me-3")),
-            _field(t("levels", lang), dcc.Checklist(id=LEVELS, options=levels, value=["city", "county"], inline=True,
-                                                    inputClassName="me-1", labelClassName="me-3")),
+            _field(t("periods", lang), dcc.Checklist(id=ids.EXPORT_PERIODS, options=periods,
+                                                     value=[view.period] if view.period else [], inline=True,
+                                                     inputClassName="me-1", labelClassName="me-3")),
+            _field(t("levels", lang), dcc.Checklist(id=ids.EXPORT_LEVELS, options=levels, value=["city", "county"],
+                                                    inline=True, inputClassName="me-1", labelClassName="me-3")),
         ], className="control-bar"),
-        _field(t("indicators", lang), dcc.Dropdown(id=INDICATORS, options=inds, multi=True,
+        _field(t("indicators", lang), dcc.Dropdown(id=ids.EXPORT_INDICATORS, options=inds, multi=True,
                                                    labels=dropdown_labels(lang), className="control-select wide")),
         html.Div([
-            _field(t("format", lang), dcc.RadioItems(id=FORMAT, value="xlsx", inline=True, inputClassName="me-1",
-                                                     labelClassName="me-3", options=[
+            _field(t("format", lang), dcc.RadioItems(id=ids.EXPORT_FORMAT, value="xlsx", inline=True,
+                                                     inputClassName="me-1", labelClassName="me-3", options=[
                                                          {"label": "Excel (.xlsx)", "value": "xlsx"},
                                                          {"label": "CSV", "value": "csv"}])),
-            html.Div(html.Button(t("export_button", lang), id=BUTTON, className="btn btn-primary"), className="control"),
+            html.Div(html.Button(t("export_button", lang), id=ids.EXPORT_BUTTON, className="btn btn-primary"),
+                     className="control"),
             html.Div(dcc.Link(t("briefing_link", lang), href=view.link("/briefing"),
                               className="btn btn-outline-secondary"), className="control"),
         ], className="control-bar"),
-        html.P(t("export_hint", lang), className="hint"), html.Div(id=MESSAGE),
-        dcc.Download(id=DOWNLOAD), dcc.Store(id=BASIS, data=view.src.basis), dcc.Store(id=LANG, data=lang)])
+        html.P(t("export_hint", lang), className="hint"), html.Div(id=ids.EXPORT_MESSAGE),
+        dcc.Download(id=ids.EXPORT_DOWNLOAD), dcc.Store(id=ids.EXPORT_BASIS, data=view.src.basis),
+        dcc.Store(id=ids.EXPORT_LANG, data=lang)])
     return shell(view, t("export_title", lang), card("", form))
 
 
@@ -77,9 +76,11 @@ def export_file(engine, who, periods, levels, indicator_ids, fmt, basis, remote=
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    @app.callback(Output(DOWNLOAD, "data"), Output(MESSAGE, "children"), Input(BUTTON, "n_clicks"),
-                  State(PERIODS, "value"), State(LEVELS, "value"), State(INDICATORS, "value"), State(FORMAT, "value"),
-                  State(BASIS, "data"), State(LANG, "data"), prevent_initial_call=True)
+    @app.callback(Output(ids.EXPORT_DOWNLOAD, "data"), Output(ids.EXPORT_MESSAGE, "children"),
+                  Input(ids.EXPORT_BUTTON, "n_clicks"), State(ids.EXPORT_PERIODS, "value"),
+                  State(ids.EXPORT_LEVELS, "value"), State(ids.EXPORT_INDICATORS, "value"),
+                  State(ids.EXPORT_FORMAT, "value"), State(ids.EXPORT_BASIS, "data"), State(ids.EXPORT_LANG, "data"),
+                  prevent_initial_call=True)
     def export(_clicks, periods, levels, indicator_ids, fmt, basis, lang):
         sent = export_file(flask.current_app.config["SHEQU_ENGINE"], auth.user(), periods, levels, indicator_ids,
                            fmt, basis, flask.request.remote_addr, lang)

@@ -71,26 +71,26 @@ def weak_unlinked(view: View, names: pd.Series, linked_counties: set[str]) -> ht
     weak = (rows[rows["weak"].astype(bool) & rows["n_leaders"].eq(0) & rows["county_code"].isin(linked_counties)]
             if len(rows) else rows)
     if weak.empty:
-        return html.P(t("none_found", view.lang), className="hint", id="weak-unlinked")
-    shown, nav = paged(view, weak, PAGE_ROWS, "weak-unlinked-pager", "weak_page")
+        return html.P(t("none_found", view.lang), className="hint", id=ids.WEAK_UNLINKED)
+    shown, nav = paged(view, weak, PAGE_ROWS, ids.WEAK_UNLINKED_PAGER, "weak_page")
     body = [[name, county_name(code, names.get(code), view.lang), town]
             for name, code, town in zip(shown["community_name"], shown["county_code"], shown["township_name"])]
     cols = [(t("community", view.lang), "text"), (t("county", view.lang), "text"), (t("township_col", view.lang), "text")]
     return html.Div([html.Div(t("rows", view.lang, n=len(weak)), className="row-count"), nav, table(cols, body)],
-                    id="weak-unlinked")
+                    id=ids.WEAK_UNLINKED)
 
 
 def outside_rule(view: View, acc: pd.DataFrame) -> html.Div:
     odd = acc[(acc["communities"] < 1) | (acc["communities"] > 3)] if len(acc) else acc
     if odd.empty:
-        return html.P(t("none_found", view.lang), className="hint", id="outside-rule")
-    shown, nav = paged(view, odd, PAGE_ROWS, "outside-rule-pager", "rule_page")
+        return html.P(t("none_found", view.lang), className="hint", id=ids.OUTSIDE_RULE)
+    shown, nav = paged(view, odd, PAGE_ROWS, ids.OUTSIDE_RULE_PAGER, "rule_page")
     body = [[name, level_label(level, view.lang), post or "", fmt_value(n, "count", view.lang)]
             for name, level, post, n in zip(shown["leader_name"], shown["leader_level"], shown["leader_post"],
                                             shown["communities"])]
     cols = [(t("leader", view.lang), "text"), (t("level", view.lang), "text"), (t("post", view.lang), "text"),
             (t("linked", view.lang), "num")]
-    return html.Div([nav, table(cols, body)], id="outside-rule")
+    return html.Div([nav, table(cols, body)], id=ids.OUTSIDE_RULE)
 
 
 def level_picker(view: View, level: str | None):
@@ -106,7 +106,7 @@ def level_picker(view: View, level: str | None):
 def no_leader_data(lang: str) -> dbc.Alert:
     """A period whose returns came without a leader sheet: no leader figures at all, rather than zeros."""
     return dbc.Alert(html.P(t("no_leader_sheet", lang), className="mb-0"), color="light",
-                     className="empty-state", id="no-leader-data")
+                     className="empty-state", id=ids.NO_LEADER_DATA)
 
 
 def without_sheet(view: View, names: pd.Series, linked_counties: set[str]) -> dbc.Alert | None:
@@ -118,7 +118,7 @@ def without_sheet(view: View, names: pd.Series, linked_counties: set[str]) -> db
         return None
     shown = ("、" if view.lang == "zh" else ", ").join(county_name(c, names.get(c), view.lang) for c in missing)
     return dbc.Alert(t("no_leader_sheet_counties", view.lang, counties=shown), color="warning",
-                     id="no-leader-sheet-counties")
+                     id=ids.NO_LEADER_SHEET_COUNTIES)
 
 
 def baseline_note(view: View, baseline: str | None) -> html.P | None:
@@ -127,7 +127,7 @@ def baseline_note(view: View, baseline: str | None) -> html.P | None:
     if baseline is None or baseline == configured:
         return None
     return html.P(t("leader_baseline_note", view.lang, baseline=period_label(configured, view.lang),
-                    period=period_label(baseline, view.lang)), className="hint", id="leader-baseline-note")
+                    period=period_label(baseline, view.lang)), className="hint", id=ids.LEADER_BASELINE_NOTE)
 
 
 @safe_layout(PATH)

@@ -28,7 +28,7 @@ def matrix(view: View, names: pd.Series) -> html.Div:
     """County × period: the newest return's status and date, or 'not received'; paged by counties."""
     subs = data.submissions(view.src)
     periods = sorted(set(subs["period"]) | set(view.periods), key=period_sort_key)
-    shown, nav = paged(view, names, PAGE_ROWS, "reporting-matrix-pager")
+    shown, nav = paged(view, names, PAGE_ROWS, ids.REPORTING_MATRIX_PAGER)
     counties = list(shown.index)
     grid = reporting_matrix(subs, counties, periods)
     cell_of = {(r["county_code"], r["period"]): r for r in grid.to_dict("records")}   # one lookup per cell
@@ -62,7 +62,7 @@ def completeness_cell(view: View, period: str) -> html.Span:
     complete = state is not None and state.complete
     word = t("period_complete" if complete else "period_incomplete", view.lang)
     return html.Span(f"{'✓' if complete else '!'} {k}/{n} {word}",
-                     className="light " + ("light-green" if complete else "light-amber"), id=f"reported-{period}")
+                     className="light " + ("light-green" if complete else "light-amber"), id=ids.reported(period))
 
 
 def warnings(view: View, names: pd.Series) -> html.Div:
@@ -70,7 +70,7 @@ def warnings(view: View, names: pd.Series) -> html.Div:
     if rows.empty:
         return html.P(t("no_warnings", view.lang), className="hint", id=ids.REPORTING_WARNINGS)
     total = len(rows)
-    rows, nav = paged(view, rows, PAGE_ROWS, "reporting-warnings-pager", "warnings_page")
+    rows, nav = paged(view, rows, PAGE_ROWS, ids.REPORTING_WARNINGS_PAGER, "warnings_page")
     body = [[county_name(r["county_code"], names.get(r["county_code"]), view.lang), r["file_name"], r["sheet"] or "",
              "" if pd.isna(r["row"]) else str(int(r["row"])), r["column"] or "", r["message"]]
             for _, r in rows.iterrows()]
@@ -103,7 +103,7 @@ def flags(view: View, names: pd.Series) -> html.Div:
         return html.P(t("no_flags", view.lang), className="hint", id=ids.REPORTING_FLAGS)
     total = len(found)
     # A province or the country can raise tens of thousands of flags: a page at a time.
-    shown, nav = paged(view, found, PAGE_ROWS, "reporting-flags-pager", "flags_page")
+    shown, nav = paged(view, found, PAGE_ROWS, ids.REPORTING_FLAGS_PAGER, "flags_page")
     body = []
     for _, r in shown.iterrows():
         unit = FIELD_UNITS.get(r["field"], "count")

@@ -73,7 +73,7 @@ def scorecard_table(view: View, rows: pd.DataFrame, sort: str) -> html.Div:
         cells += [html.Td(fmt_number(row["score"], "pct").rstrip("%"), className="num score-cell"),
                   html.Td("—" if pd.isna(row["rank"]) else str(int(row["rank"])), className="num"),
                   html.Td(rank_change_cell(row["rank_change"], view.lang), className="num")]
-        body.append(html.Tr(cells, id=f"score-row-{row['area_code']}"))
+        body.append(html.Tr(cells, id=ids.score_row(row['area_code'])))
     return html.Div(html.Table([html.Thead(html.Tr(header)), html.Tbody(body)],
                                className="table table-sm table-hover data-table scorecard-table"),
                     className="table-box", id=ids.SCORECARD_TABLE)
@@ -88,7 +88,7 @@ def weights_note(view: View) -> html.Div:
     return html.Div([
         html.P(t("weights", view.lang) + ("：" if view.lang == "zh" else ": ") + sep.join(parts), className="hint"),
         html.P(t("weights_note", view.lang), className="hint"),
-        html.P(t("not_applicable_note", view.lang), className="hint", id="scorecard-na-note"),
+        html.P(t("not_applicable_note", view.lang), className="hint", id=ids.SCORECARD_NA_NOTE),
         standing_legend(view.lang, settings.green, settings.amber),
     ], className="weights-note")
 
@@ -99,7 +99,7 @@ def incomplete_note(view: View) -> dbc.Alert | None:
     if state is None or state.complete:
         return None
     return dbc.Alert(t("scorecard_incomplete", view.lang, k=len(state.reported), n=len(state.expected)),
-                     color="warning", className="py-2", id="scorecard-incomplete")
+                     color="warning", className="py-2", id=ids.SCORECARD_INCOMPLETE)
 
 
 def sort_picker(view: View, sort: str):
@@ -124,7 +124,7 @@ def layout(**query):
     card_df = data.scorecard(view.src, view.period)
     if card_df.empty:
         return shell(view, title, empty_state(view.lang))
-    shown, nav = paged(view, sorted_card(card_df, sort), PAGE_ROWS, "scorecard-pager")
+    shown, nav = paged(view, sorted_card(card_df, sort), PAGE_ROWS, ids.SCORECARD_PAGER)
     return shell(view, title,
                  card("", incomplete_note(view), nav, scorecard_table(view, shown, sort), weights_note(view)),
                  html.Div(figures.source_text(view.period, view.lang, view.src.basis), className="page-source"),

@@ -18,11 +18,11 @@ from etl.db import registry_from_db
 from etl.periods import is_period, parse_period
 from etl.template import write_template
 
-from dashboard import auth, data
+from dashboard import auth, data, ids
 from dashboard.jobs import in_forked_job
 from dashboard.components import card, make_view, refused, safe_layout, shell
 from dashboard.i18n import county_name, t
-from dashboard.upload_view import (SUBMIT_PROGRESS, check_files, limits, my_returns, render_submitted,
+from dashboard.upload_view import (check_files, limits, my_returns, render_submitted,
                                    render_too_big, returns_title, submit_progress)
 from dashboard.uploads import submit_file
 
@@ -30,19 +30,6 @@ PATH = "/upload"
 dash.register_page(__name__, path=PATH, name="上传报表", name_en="Upload", order=6, title="上传报表 · 玉林市社区",
                    roles=auth.UPLOADERS)
 
-FILES = "upload-files"
-RESULTS = "upload-results"
-PROGRESS = "upload-progress"
-TOO_BIG = "upload-too-big"                # the files the browser held back as over the limit (assets/upload_limit.js)
-TOO_BIG_MESSAGE = "upload-too-big-message"
-LANG = "upload-lang"
-TEMPLATE_COUNTY = "upload-template-county"
-TEMPLATE_PERIOD = "upload-template-period"
-TEMPLATE_BUTTON = "upload-template-button"
-TEMPLATE_DOWNLOAD = "upload-template-download"
-SUBMIT = "upload-submit"                  # pattern {"type": SUBMIT, "token": t}
-OUTCOME = "upload-outcome"                # pattern {"type": OUTCOME, "token": t}
-MY_RETURNS = "upload-my-returns"
 # How often the browser asks whether a check or a submission has finished (Dash's default, 1 s, adds half a
 # second to every check on average: the answer waits for the next poll).
 POLL_MS = 250
@@ -55,14 +42,14 @@ def template_controls(view, who) -> html.Div:
     value = who.county_code if who.county_code in {o["value"] for o in options} else (options[0]["value"] if options else None)
     return html.Div([
         html.Div([html.Label(t("county", view.lang), className="control-label"),
-                  dcc.Dropdown(id=TEMPLATE_COUNTY, options=options, value=value, clearable=False,
+                  dcc.Dropdown(id=ids.UPLOAD_TEMPLATE_COUNTY, options=options, value=value, clearable=False,
                                disabled=not who.is_admin, className="control-select")], className="control"),
         html.Div([html.Label(t("period", view.lang), className="control-label"),
-                  dcc.Input(id=TEMPLATE_PERIOD, value=str(date.today().year), type="text", maxLength=8,
+                  dcc.Input(id=ids.UPLOAD_TEMPLATE_PERIOD, value=str(date.today().year), type="text", maxLength=8,
                             className="control-input")], className="control"),
-        html.Div(html.Button(t("template_download", view.lang), id=TEMPLATE_BUTTON,
+        html.Div(html.Button(t("template_download", view.lang), id=ids.UPLOAD_TEMPLATE_BUTTON,
                              className="btn btn-outline-primary"), className="control"),
-        dcc.Download(id=TEMPLATE_DOWNLOAD),
+        dcc.Download(id=ids.UPLOAD_TEMPLATE_DOWNLOAD),
     ], className="control-bar")
 
 
@@ -71,17 +58,17 @@ def drop_zone(view) -> html.Div:
     # dcc.Upload drops a file over max_size without a word; assets/upload_limit.js reads the limit and the store from
     # the data- attributes and puts such files in the store, whose callback names them.
     return html.Div([
-        html.Div(dcc.Upload(id=FILES, multiple=True, accept=".xlsx", max_size=mb * 2**20,
+        html.Div(dcc.Upload(id=ids.UPLOAD_FILES, multiple=True, accept=".xlsx", max_size=mb * 2**20,
                             children=html.Div([html.Div("⇪", className="drop-icon"), t("upload_drop", view.lang)]),
                             className="drop-zone"),
-                 **{"data-max-bytes": mb * 2**20, "data-too-big-store": TOO_BIG}),
-        dcc.Store(id=TOO_BIG),
-        html.Div(id=TOO_BIG_MESSAGE, className="mt-2"),
-        html.P(t("upload_limit", view.lang, mb=mb, n=n), className="hint mt-2", id="upload-limit"),
+                 **{"data-max-bytes": mb * 2**20, "data-too-big-store": ids.UPLOAD_TOO_BIG}),
+        dcc.Store(id=ids.UPLOAD_TOO_BIG),
+        html.Div(id=ids.UPLOAD_TOO_BIG_MESSAGE, className="mt-2"),
+        html.P(t("upload_limit", view.lang, mb=mb, n=n), className="hint mt-2", id=ids.UPLOAD_LIMIT),
         html.P(t("upload_steps", view.lang), className="hint"),
-        dbc.Progress(id=PROGRESS, value=0, striped=True, animated=True, style={"display": "none"},
+        dbc.Progress(id=ids.UPLOAD_PROGRESS, value=0, striped=True, animated=True, style={"display": "none"},
                      className="mb-3"),
-        html.Div(id=RESULTS),
+        html.Div(id=ids.UPLOAD_RESULTS),
     ])
 
 
@@ -95,8 +82,9 @@ def layout(**query):
     return shell(view, title,
                  card(t("template", view.lang), template_controls(view, who)),
                  card("", drop_zone(view)),
-                 card(returns_title(who, view.lang), html.Div(my_returns(view.src, who, view.lang), id=MY_RETURNS)),
-                 dcc.Store(id=LANG, data=view.lang))
+                 card(returns_title(who, view.lang),
+                      html.Div(my_returns(view.src, who, view.lang), id=ids.UPLOAD_MY_RETURNS)),
+                 dcc.Store(id=ids.UPLOAD_LANG, data=view.lang))
 
 
 def template_file(engine, who, county: str | None, period: str | None):
@@ -128,16 +116,18 @@ def register_callbacks(app: dash.Dash) -> None:
         # A job (forked, or in a thread of a Celery worker) has no request: the user from its session cookie.
         return engine, auth.user_from_cookies(server, dash.ctx.cookies)
 
-    @app.callback(Output(TEMPLATE_DOWNLOAD, "data"), Input(TEMPLATE_BUTTON, "n_clicks"),
-                  State(TEMPLATE_COUNTY, "value"), State(TEMPLATE_PERIOD, "value"), prevent_initial_call=True)
+    @app.callback(Output(ids.UPLOAD_TEMPLATE_DOWNLOAD, "data"), Input(ids.UPLOAD_TEMPLATE_BUTTON, "n_clicks"),
+                  State(ids.UPLOAD_TEMPLATE_COUNTY, "value"), State(ids.UPLOAD_TEMPLATE_PERIOD, "value"),
+                  prevent_initial_call=True)
     def download_template(_clicks, county, period):
         return template_file(server.config["SHEQU_ENGINE"], auth.user(), county, period)
 
-    @app.callback(Output(RESULTS, "children"), Input(FILES, "contents"), State(FILES, "filename"),
-                  State(LANG, "data"), background=True, prevent_initial_call=True, interval=POLL_MS,
-                  progress=[Output(PROGRESS, "value"), Output(PROGRESS, "label")],
-                  running=[(Output(FILES, "disabled"), True, False),
-                           (Output(PROGRESS, "style"), {"display": "flex"}, {"display": "none"})])
+    @app.callback(Output(ids.UPLOAD_RESULTS, "children"), Input(ids.UPLOAD_FILES, "contents"),
+                  State(ids.UPLOAD_FILES, "filename"), State(ids.UPLOAD_LANG, "data"), background=True,
+                  prevent_initial_call=True, interval=POLL_MS,
+                  progress=[Output(ids.UPLOAD_PROGRESS, "value"), Output(ids.UPLOAD_PROGRESS, "label")],
+                  running=[(Output(ids.UPLOAD_FILES, "disabled"), True, False),
+                           (Output(ids.UPLOAD_PROGRESS, "style"), {"display": "flex"}, {"display": "none"})])
     def check(set_progress, contents, names, lang):
         if not contents:
             raise dash.exceptions.PreventUpdate
@@ -145,29 +135,30 @@ def register_callbacks(app: dash.Dash) -> None:
         return check_files(engine, who, contents, names, lang or "zh",
                            set_progress, getattr(dash.ctx, "remote", None))
 
-    @app.callback(Output(TOO_BIG_MESSAGE, "children"), Input(TOO_BIG, "data"), State(LANG, "data"),
-                  prevent_initial_call=True)
+    @app.callback(Output(ids.UPLOAD_TOO_BIG_MESSAGE, "children"), Input(ids.UPLOAD_TOO_BIG, "data"),
+                  State(ids.UPLOAD_LANG, "data"), prevent_initial_call=True)
     def too_big(held_back, lang):
         return render_too_big((held_back or {}).get("files"), lang or "zh")
 
-    @app.callback(Output({"type": OUTCOME, "token": MATCH}, "children"),
-                  Output({"type": SUBMIT_PROGRESS, "token": MATCH}, "children"),
-                  Input({"type": SUBMIT, "token": MATCH}, "n_clicks"), State(LANG, "data"),
+    @app.callback(Output({"type": ids.UPLOAD_OUTCOME, "token": MATCH}, "children"),
+                  Output({"type": ids.UPLOAD_SUBMIT_PROGRESS, "token": MATCH}, "children"),
+                  Input({"type": ids.UPLOAD_SUBMIT, "token": MATCH}, "n_clicks"), State(ids.UPLOAD_LANG, "data"),
                   background=True, prevent_initial_call=True, interval=POLL_MS,
-                  running=[(Output({"type": SUBMIT, "token": MATCH}, "disabled"), True, True)])
+                  running=[(Output({"type": ids.UPLOAD_SUBMIT, "token": MATCH}, "disabled"), True, True)])
     def submit(clicks, lang):
         if not clicks:
             raise dash.exceptions.PreventUpdate
         engine, who = job_context()
         token, lang = dash.ctx.triggered_id["token"], lang or "zh"
         # A background callback takes no pattern-matched progress outputs: each stage goes to this card's bar.
-        bar = {"type": SUBMIT_PROGRESS, "token": token}
+        bar = {"type": ids.UPLOAD_SUBMIT_PROGRESS, "token": token}
         done = submit_file(engine, who, token, getattr(dash.ctx, "remote", None),
                            progress=lambda stage: dash.set_props(bar, {"children": submit_progress(stage, lang)}))
         return render_submitted(done, lang), submit_progress("done", lang)
 
-    @app.callback(Output(MY_RETURNS, "children"), Input({"type": OUTCOME, "token": ALL}, "children"),
-                  State(LANG, "data"), prevent_initial_call=True)
+    @app.callback(Output(ids.UPLOAD_MY_RETURNS, "children"),
+                  Input({"type": ids.UPLOAD_OUTCOME, "token": ALL}, "children"), State(ids.UPLOAD_LANG, "data"),
+                  prevent_initial_call=True)
     def refresh_returns(_outcomes, lang):
         """The list of returns again once a submission has its outcome (a new return, or one it superseded)."""
         who = auth.user()
