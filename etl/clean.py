@@ -10,7 +10,11 @@ import numpy as np
 
 from .schema import IGNORED_HEADERS, Field
 
-_SPACE = re.compile(r"[\s\u3000\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]+")
+# Characters that show nothing but change what is shown, pasted in from web pages and other workbooks (a regex class):
+# C0/C1 controls, soft hyphen, bidirectional marks, embeddings, overrides and isolates, zero-width characters, BOM.
+INVISIBLE_MARKS = ("\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff"
+                   "\ufff9-\ufffb")
+_SPACE = re.compile(f"[\\s{INVISIBLE_MARKS}]+")
 _BRACKETED = re.compile(r"[(\[（【][^)\]）】]*[)\]）】]")
 _QUOTES = str.maketrans("", "", "\"'“”‘’《》「」")
 _NUMBER = re.compile(r"^([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)$")
@@ -31,12 +35,17 @@ class BadValue(ValueError):
 
 
 def squash(text: object) -> str:
-    """NFKC (full-width to half-width), no spaces or invisible marks, lower case: the form text is compared in."""
-    return _SPACE.sub("", unicodedata.normalize("NFKC", str(text))).lower()
+    """NFKC (full-width to half-width), no whitespace or invisible marks: the one form names and cells are read in."""
+    return _SPACE.sub("", unicodedata.normalize("NFKC", str(text)))
+
+
+def text_key(text: object) -> str:
+    """squash, in lower case: the form text is compared in (headers, yes/no words, units, registry names)."""
+    return squash(text).lower()
 
 
 def header_key(text: object) -> str:
-    return squash(text).translate(_QUOTES)
+    return text_key(text).translate(_QUOTES)
 
 
 def header_key_without_unit(text: object) -> str:
@@ -76,7 +85,7 @@ def is_blank(value: object) -> bool:
         return False
     text = value.strip()
     # every spelling of "nothing here" is at most 4 characters once trimmed; longer text is never blank
-    return not text or (len(text) <= 6 and squash(text) in _BLANKS)
+    return not text or (len(text) <= 6 and text_key(text) in _BLANKS)
 
 
 def to_number(value: object) -> float:
@@ -88,7 +97,7 @@ def to_number(value: object) -> float:
         return float(value)
     if isinstance(value, (dt.date, dt.datetime, dt.time, dt.timedelta)):
         raise BadValue("number")
-    s = squash(value).replace(",", "").replace("，", "")
+    s = text_key(value).replace(",", "").replace("，", "")
     for unit in _UNITS:
         if s.endswith(unit):
             s = s[: -len(unit)]
@@ -113,7 +122,7 @@ def to_bool(value: object) -> bool:
         return value
     if isinstance(value, (int, float)) and value in (0, 1):
         return bool(value)
-    s = squash(value)
+    s = text_key(value)
     if s in TRUE_WORDS:
         return True
     if s in FALSE_WORDS:
@@ -141,9 +150,9 @@ def to_text(value: object) -> str:
 
 
 def to_choice(value: object, choices: tuple[str, ...]) -> str:
-    s = squash(value)
+    s = text_key(value)
     for choice in choices:
-        if squash(choice) == s:
+        if text_key(choice) == s:
             return choice
     if s in _KIND_WORDS and _KIND_WORDS[s] in choices:
         return _KIND_WORDS[s]

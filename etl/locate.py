@@ -6,7 +6,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .clean import is_ignored_header, match_header, squash
+from .clean import is_ignored_header, match_header, text_key
 from .periods import parse_period
 from .schema import NOTE_MARKERS, TOTAL_MARKERS, Field
 
@@ -140,12 +140,12 @@ def _header_text(sheet: Sheet, header_rows: tuple[int, ...], j: int) -> str:
 def _first_text(row: list) -> str:
     for cell in row[:4]:
         if cell.__class__ is str and cell.strip():
-            return squash(cell)
+            return text_key(cell)
     return ""
 
 
-_NOTES = tuple(squash(m) for m in NOTE_MARKERS)
-_TOTALS = tuple(squash(m) for m in TOTAL_MARKERS)
+_NOTES = tuple(text_key(m) for m in NOTE_MARKERS)
+_TOTALS = tuple(text_key(m) for m in TOTAL_MARKERS)
 # A row can only be a totals or notes row if its first text starts like one of the markers (after NFKC, spaces
 # and case): checking that first character avoids normalising every community name.
 _MARKER_STARTS = frozenset(m[0] for m in _NOTES + _TOTALS) | frozenset(m[0].upper() for m in _NOTES + _TOTALS) | {

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import csv
-import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
+
+from .clean import text_key
 
 CITY_CODE = "450900"
 CITY_NAME = "玉林市"
@@ -28,14 +28,9 @@ _COMMUNITY_SUFFIXES = ("社区居民委员会", "居民委员会", "社区居委
 _TOWNSHIP_SUFFIXES = ("街道办事处", "街道办", "街道", "镇人民政府", "镇", "乡")
 
 
-def _squash(text: str) -> str:
-    """Full-width to half-width, no spaces: the form names are compared in."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
-
-
 def community_key(name: str) -> str:
     """The core of a community name: 永丰社区居委会, 永丰社区 and 永丰居民委员会 all give 永丰."""
-    s = _squash(name)
+    s = text_key(name)
     for suffix in _COMMUNITY_SUFFIXES:
         if s.endswith(suffix) and len(s) > len(suffix):
             return s[: -len(suffix)]
@@ -44,7 +39,7 @@ def community_key(name: str) -> str:
 
 def township_key(name: str) -> str:
     """The core of a township name: 城南街道 and 城南 both give 城南."""
-    s = _squash(name)
+    s = text_key(name)
     for suffix in _TOWNSHIP_SUFFIXES:
         if s.endswith(suffix) and len(s) > len(suffix):
             return s[: -len(suffix)]
@@ -71,6 +66,10 @@ class Registry:
     @cached_property
     def counties(self) -> dict[str, str]:
         return {c.county_code: c.county_name for c in self.communities}
+
+    @cached_property
+    def _county_keys(self) -> dict[str, str]:
+        return {text_key(name): code for code, name in self.counties.items()}
 
     @cached_property
     def _by_code(self) -> dict[str, Community]:
@@ -102,11 +101,11 @@ class Registry:
 
     def county_code_for(self, text: str) -> str | None:
         """A county from its code or its name (北流, 北流市, 450981)."""
-        s = _squash(text)
+        s = text_key(text)
         if s in self.counties:
             return s
-        for code, name in self.counties.items():
-            if s == name or (len(s) >= 2 and name.startswith(s) and len(name) - len(s) == 1):
+        for key, code in self._county_keys.items():
+            if s == key or (len(s) >= 2 and key.startswith(s) and len(key) - len(s) == 1):
                 return code
         return None
 
