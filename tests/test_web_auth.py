@@ -168,3 +168,59 @@ def test_errors_never_show_a_traceback(app):
 ])
 def test_callback_output_ids(body, ids):
     assert auth.callback_output_ids(body) == ids
+
+
+def server_callbacks(app) -> dict[str, tuple[list[str], str]]:
+    """Each callback the server runs, by Dash's key: its output ids and the module that defined it."""
+    app.server.test_client().get("/login")          # Dash registers the routing callback at the first request
+    found = {}
+    for key, spec in app.callback_map.items():
+        if "callback" not in spec:                  # clientside: runs in the browser, never asks the server
+            continue
+        function = getattr(spec["callback"], "__wrapped__", spec["callback"])
+        found[key] = (auth.output_string_ids(key), function.__module__)
+    return found
+
+
+def test_every_callback_is_declared_with_no_more_roles_than_its_page_allows(app):
+    import dash
+    page_roles = {page["module"]: page.get("roles") for page in dash.page_registry.values()}
+    found = server_callbacks(app)
+    assert any(module == "dashboard.pages.admin" for _, module in found.values())
+    for key, (outputs, module) in found.items():
+        for ident in outputs:
+            assert ident in auth.CALLBACK_ROLES, f"{ident} (callback {key} of {module}) is not in auth.CALLBACK_ROLES"
+            assert set(auth.CALLBACK_ROLES[ident]) <= set(page_roles.get(module) or auth.EVERYONE), ident
+    # The admin and upload pages' callbacks are theirs alone; nothing is declared that no callback writes.
+    restricted = {i for outputs, module in found.values() if page_roles.get(module) for i in outputs}
+    assert {auth.CALLBACK_ROLES[i] for i in restricted} == {auth.ADMINS, auth.UPLOADERS}
+    assert set(auth.CALLBACK_ROLES) == {i for outputs, _ in found.values() for i in outputs}
+
+
+def test_a_callback_is_judged_by_the_one_dash_runs_and_an_undeclared_one_is_refused_to_all(app):
+    refresh = next(key for key, (outputs, _) in server_callbacks(app).items() if "admin-audit" in outputs)
+    viewer, admin = app.server.test_client(), app.server.test_client()
+    login(viewer, "view"), login(admin, "adm")
+    # The outputs name a view anyone may draw; the output string, by which Dash picks the callback, is the
+    # admin page's refresh (the users and the audit log).
+    disguised = {"output": refresh, "outputs": [{"id": "url", "property": "search"}],
+                 "inputs": [{"id": "admin-message", "property": "children", "value": "x"}],
+                 "changedPropIds": ["admin-message.children"], "state": []}
+    headers = {"X-CSRFToken": viewer.get_cookie("_csrf_token").value}
+    response = viewer.post("/_dash-update-component", json=disguised, headers=headers)
+    assert response.status_code == 403 and "admin-users-table" not in response.get_data(as_text=True)
+    nobody = {"output": "not-declared.children", "outputs": {"id": "not-declared", "property": "children"},
+              "inputs": [], "changedPropIds": [], "state": []}
+    headers = {"X-CSRFToken": admin.get_cookie("_csrf_token").value}
+    assert admin.post("/_dash-update-component", json=nobody, headers=headers).status_code == 403
+
+
+@pytest.mark.parametrize("output, ids", [
+    ("url.search", ["url"]),
+    ("..admin-a.children...admin-b.value..", ["admin-a", "admin-b"]),
+    ('..{"token":["MATCH"],"type":"upload-outcome"}.children...{"token":["MATCH"],"type":"x"}.children..',
+     ["upload-outcome", "x"]),
+    ("{not json}.children", []),
+])
+def test_output_string_ids(output, ids):
+    assert auth.output_string_ids(output) == ids

@@ -1,7 +1,8 @@
 """上传报表 Upload: drop returns, see the dry run (county, period, problems, preview, changes), submit; the template.
 
 Analysts and admins only: the navigation hides it from viewers, the layout refuses them, the server's guard
-refuses their requests to these callbacks (ids `upload-…`), and the submission checks the county again.
+refuses their requests to these callbacks (declared in auth.CALLBACK_ROLES), and the submission checks the county
+again.
 """
 from __future__ import annotations
 
