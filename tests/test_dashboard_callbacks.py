@@ -247,3 +247,42 @@ def test_a_returned_submission_shows_the_citys_comment_on_reporting(db_url, engi
     app = create_app(db_url, basis="current", secret_key="comments", cache_dir=tmp_path / "cache")
     shown = render(app, "reporting")
     assert "请补充经费来源数据" in shown and "已退回" in shown
+
+
+def literal_ids(source: str) -> list[int]:
+    """Lines where a component id is written as a literal: id="…", id=f"…", Output("…", …), {"type": "…"} as an id."""
+    import ast
+    literal = (ast.Constant, ast.JoinedStr)
+
+    def is_literal(node) -> bool:
+        if isinstance(node, ast.Dict):
+            return any(isinstance(k, ast.Constant) and k.value == "type" and isinstance(v, literal)
+                       for k, v in zip(node.keys, node.values))
+        return isinstance(node, literal) and not (isinstance(node, ast.Constant) and node.value is None)
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.keyword) and node.arg == "id" and is_literal(node.value):
+            found.append(node.value.lineno)
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("Input", "Output", "State") \
+                and node.args and is_literal(node.args[0]):
+            found.append(node.lineno)
+    return found
+
+
+def test_every_component_id_of_the_dashboard_is_named_in_ids():
+    from pathlib import Path
+    root = Path(__file__).parents[1] / "dashboard"
+    found = {str(path.relative_to(root)): literal_ids(path.read_text(encoding="utf-8"))
+             for path in sorted(root.rglob("*.py")) if path.name != "ids.py"}
+    assert {path: lines for path, lines in found.items() if lines} == {}
+
+
+@pytest.mark.parametrize("source, lines", [
+    ('html.Div(id="x")', [1]), ('html.Div(id=f"x-{n}")', [1]), ('Output("x", "children")', [1]),
+    ('Input({"type": "x", "token": MATCH}, "n_clicks")', [1]), ('html.Div(id={"type": "x", "i": 1})', [1]),
+    ('html.Div(id=ids.X)', []), ('Output({"type": ids.X, "token": MATCH}, "children")', []),
+    ('t("ok", lang, id=number)', []), ('{"type": "line", "x0": 0}', []),
+])
+def test_literal_ids_are_found(source, lines):
+    assert literal_ids(source) == lines
