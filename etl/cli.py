@@ -34,8 +34,8 @@ def cli(ctx: click.Context, db: str | None) -> None:
     ctx.obj = Context(db)
 
 
-for command in (init, ingest, submissions, periods, indicators, scorecard, export, template, sample, approve, publish, user,
-                backup, restore):
+for command in (init, ingest, submissions, periods, indicators, scorecard, export, template, sample, approve, publish,
+                user, backup, restore):
     cli.add_command(command)
 
 

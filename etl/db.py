@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from .gcpause import cycle_collection_paused
 from .registry import CITY_CODE, CITY_NAME, CITY_NAME_EN, COUNTY_NAMES_EN, Registry, default_registry
+from .schema import STORED_COMMUNITY_FIELDS, Field
 
 DEFAULT_URL = "sqlite:///shequ.db"
 
@@ -49,27 +50,20 @@ submission = Table(
     Index("ix_submission_sha256", "sha256"),
 )
 
-_COMMUNITY_VALUE_COLUMNS = (
-    Column("township_name", String(64)),
-    Column("community_name", String(64)),
-    Column("community_kind", String(8)),
-    Column("service_area_m2", Float),
-    Column("service_items", Integer),
-    Column("facilities", Integer),
-    Column("grid_managed", Boolean),
-    Column("grid_count", Integer),
-    Column("party_org_standard", Boolean),
-    Column("unified_site", Boolean),
-    Column("unified_function", Boolean),
-    Column("unified_sign", Boolean),
-    Column("build_mode", String(32)),
-    Column("fund_fiscal", Float),
-    Column("fund_party_fee", Float),
-    Column("fund_donation", Float),
-    Column("staff", Integer),
-    Column("trained", Integer),
-    Column("weak", Boolean),
-)
+_SQL_TYPES = {"number": Float, "int": Integer, "bool": Boolean}
+
+
+def _value_column(f: Field) -> Column:
+    """A community field's column: a number Float, a whole number Integer, yes/no Boolean, text a String."""
+    if f.type in _SQL_TYPES:
+        return Column(f.column, _SQL_TYPES[f.type])
+    if not f.length:
+        raise ValueError(f"the stored text field {f.name} needs a length (its column's width)")
+    return Column(f.column, String(f.length))
+
+
+# Derived from the return's fields; the migrations in etl/migrations/versions/ describe the same columns.
+_COMMUNITY_VALUE_COLUMNS = tuple(map(_value_column, STORED_COMMUNITY_FIELDS))
 
 community_return = Table(
     "community_return", metadata,

@@ -15,11 +15,8 @@ from .config import Indicator, indicators
 from .expressions import evaluate, names_in
 from .periods import is_period, period_sort_key
 from .registry import CITY_CODE
-from .schema import KIND_TOWNSHIP, KIND_URBAN
+from .schema import COMMUNITY_BOOL_FIELDS, COMMUNITY_NUMBER_FIELDS, KIND_TOWNSHIP, KIND_URBAN
 
-BOOL_FIELDS = ("grid_managed", "party_org_standard", "unified_site", "unified_function", "unified_sign", "weak")
-NUMBER_FIELDS = ("service_area_m2", "service_items", "facilities", "grid_count", "fund_fiscal", "fund_party_fee",
-                 "fund_donation", "staff", "trained")
 RESULT_COLUMNS = ["period", "level", "area_code", "indicator", "value"]
 WEIGHT = "weight"
 KNOWN = "_known_"      # prefix of the columns saying whether a field was reported (blank ≠ no)
@@ -31,11 +28,11 @@ def prepare_communities(rows: pd.DataFrame, links: pd.DataFrame, one_period: boo
     `one_period`: the rows and links are of one period, which they need not say.
     """
     df = rows.copy()
-    for name in BOOL_FIELDS:
+    for name in COMMUNITY_BOOL_FIELDS:
         values = df[name].astype("boolean")
         df[KNOWN + name] = values.notna().to_numpy(dtype=bool)
         df[name] = values.fillna(False).to_numpy(dtype=bool)
-    for name in NUMBER_FIELDS:
+    for name in COMMUNITY_NUMBER_FIELDS:
         df[name] = pd.to_numeric(df[name], errors="coerce").astype(float)
         df[KNOWN + name] = df[name].notna().to_numpy(dtype=bool)
     df["urban"] = df["community_kind"].eq(KIND_URBAN).to_numpy(dtype=bool)

@@ -384,9 +384,8 @@ STYLES: dict[str, Style] = {
 }
 SUB_HEADERS = {"fund_fiscal": "财政专项", "fund_party_fee": "留成党费", "fund_donation": "社会捐助",
                "unified_site": "场地统一", "unified_function": "功能统一", "unified_sign": "标识统一"}
-NUMERIC = ("service_area_m2", "service_items", "facilities", "grid_count", "fund_fiscal", "fund_party_fee",
-           "fund_donation", "staff", "trained")
-FUNDS = ("fund_fiscal", "fund_party_fee", "fund_donation")
+NUMERIC = schema.COMMUNITY_NUMBER_FIELDS
+FUNDS = tuple(f.name for f in schema.COMMUNITY_FIELDS if f.unit == "万元")      # amounts with decimals
 FULLWIDTH = str.maketrans("0123456789.", "０１２３４５６７８９．")
 
 

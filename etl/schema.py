@@ -37,21 +37,28 @@ class Field:
     help_zh: str = ""
     help_en: str = ""
     width: int = 12                  # template column width
+    length: int = 0                  # stored text: the database column's width in characters
+    stored_as: str = ""              # the database column, when it is not the field's name
+
+    @property
+    def column(self) -> str:
+        """The database column a community row keeps this field in."""
+        return self.stored_as or self.name
 
 
 COMMUNITY_FIELDS: tuple[Field, ...] = (
     Field("county", "县（市、区）", "County", "text", synonyms=("县市区", "县区", "县(市)", "县", "所属县", "county"),
           help_zh="县（市、区）名称或6位代码，须为本报表的县", help_en="County name or 6-digit code; must be this return's county", width=10),
-    Field("township", "乡镇（街道）", "Township / street", "text",
+    Field("township", "乡镇（街道）", "Township / street", "text", length=64, stored_as="township_name",
           synonyms=("乡镇街道", "乡镇", "街道", "镇街", "所属乡镇", "所属街道", "乡镇(街道)名称", "township", "street"),
           help_zh="乡镇或街道名称，与区划名录核对", help_en="Township or street name, checked against the registry", width=12),
     Field("community_code", "社区代码", "Community code", "code",
           synonyms=("统计代码", "区划代码", "社区编码", "代码", "统计用区划代码", "community code", "code"),
           help_zh="12位统计用区划代码；空白时按名称匹配", help_en="12-digit statistical code; matched by name when blank", width=16),
-    Field("community_name", "社区名称", "Community", "text", required=True,
+    Field("community_name", "社区名称", "Community", "text", required=True, length=64,
           synonyms=("社区名", "社区", "社区居委会", "社区居委会名称", "名称", "community", "community name"),
           help_zh="社区名称，可简写（如“永丰社区”）", help_en="Community name; short forms accepted", width=18),
-    Field("community_kind", "社区类型", "Kind", "choice", choices=("城市社区", "乡镇社区"),
+    Field("community_kind", "社区类型", "Kind", "choice", choices=("城市社区", "乡镇社区"), length=8,
           synonyms=("类型", "社区类别", "城市/乡镇", "kind", "community kind", "type"),
           help_zh="城市社区或乡镇社区；空白时按区划名录", help_en="Urban or township; taken from the registry when blank", width=10),
     Field("service_area_m2", "服务用房面积（平方米）", "Service premises (m²)", "number", required=True, min=0, max=20000,
@@ -79,7 +86,7 @@ COMMUNITY_FIELDS: tuple[Field, ...] = (
           synonyms=("功能统一", "功能配置", "功能", "unified function"), help_zh="是/否", help_en="yes/no", width=8),
     Field("unified_sign", "社区标识统一", "Unified signage", "bool", group="三个统一",
           synonyms=("标识统一", "社区标识", "标识", "unified sign"), help_zh="是/否", help_en="yes/no", width=8),
-    Field("build_mode", "建设模式", "Build mode", "choice", choices=BUILD_MODES,
+    Field("build_mode", "建设模式", "Build mode", "choice", choices=BUILD_MODES, length=32,
           synonyms=("建设方式", "场所建设模式", "build mode"),
           help_zh="“五种建设模式”之一，可空", help_en="One of the five build modes; may be blank", width=16),
     Field("fund_fiscal", "财政专项经费（万元）", "Fiscal funds (10k yuan)", "number", min=0, group="经费来源（万元）",
@@ -101,6 +108,12 @@ COMMUNITY_FIELDS: tuple[Field, ...] = (
           synonyms=("基础薄弱社区", "薄弱社区", "是否薄弱", "基础薄弱", "weak"),
           help_zh="是/否", help_en="yes/no", width=10),
 )
+
+# A community row as the database keeps it: every field but the county (the return's) and the code (the row's key);
+# the township under the registry's spelling of it (township_name).
+STORED_COMMUNITY_FIELDS = tuple(f for f in COMMUNITY_FIELDS if f.name not in ("county", "community_code"))
+COMMUNITY_BOOL_FIELDS = tuple(f.name for f in COMMUNITY_FIELDS if f.type == "bool")
+COMMUNITY_NUMBER_FIELDS = tuple(f.name for f in COMMUNITY_FIELDS if f.type in ("number", "int"))
 
 LEADER_FIELDS: tuple[Field, ...] = (
     Field("leader_name", "领导姓名", "Leader", "text", required=True,
