@@ -13,6 +13,7 @@ from etl.problems import ShequError
 from etl.publish import approved_counties, publish
 from etl.queries import submissions
 from etl.recompute import expected_counties
+from etl.status import Status
 from etl.users import MIN_PASSWORD_LENGTH, ROLES, add_user, get_user, set_disabled
 
 Result = tuple[bool, str, dict]
@@ -37,7 +38,7 @@ def chosen_ids(submission_ids) -> list[int]:
 def awaiting(engine: Engine, period: str | None = None) -> list[int]:
     """The submitted returns not yet approved or sent back (of a period), oldest first."""
     subs = submissions(engine, period=period)
-    return sorted(int(i) for i in subs.loc[subs["status"] == "submitted", "id"])
+    return sorted(int(i) for i in subs.loc[subs["status"] == Status.SUBMITTED, "id"])
 
 
 def review(engine: Engine, who, submission_ids, action: str, comment: str | None, remote=None) -> Result:
@@ -60,8 +61,9 @@ def review(engine: Engine, who, submission_ids, action: str, comment: str | None
 
     # Several at once only while they await review; one picked by itself also when it was sent back (and then
     # settled by phone). Never one already superseded by a newer return of its county.
-    done = set_statuses(engine, ids, "approved" if approve else "returned", comment,
-                        only_from=("submitted",) if len(ids) > 1 else ("submitted", "returned"), record=record)
+    done = set_statuses(engine, ids, Status.APPROVED if approve else Status.RETURNED, comment,
+                        only_from=(Status.SUBMITTED,) if len(ids) > 1 else (Status.SUBMITTED, Status.RETURNED),
+                        record=record)
     if not done:
         return False, "nothing_awaiting" if len(ids) > 1 else "choose_submission", {}
     if len(ids) == 1:

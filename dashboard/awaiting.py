@@ -11,6 +11,7 @@ import pandas as pd
 from dash import dcc, html
 
 from etl.periods import period_sort_key
+from etl.status import Status
 
 from . import auth, data, ids
 from .components import View
@@ -22,7 +23,7 @@ ADMIN_PATH = "/admin"
 def awaiting_returns(view: View) -> pd.DataFrame:
     """The returns submitted and not yet approved, sent back or superseded."""
     subs = data.submissions(view.src)
-    return subs[subs["status"] == "submitted"]
+    return subs[subs["status"] == Status.SUBMITTED]
 
 
 def _review_period(view: View, waiting: pd.DataFrame) -> str:

@@ -53,8 +53,10 @@ def demo(host, port, directory) -> None:
             ingest_path(engine, path, uploaded_by="demo")
     from etl.load import set_status
     from etl.queries import submissions
-    for sid in sorted(submissions(engine).query("status == 'submitted'")["id"]):
-        set_status(engine, int(sid), "approved")     # the officials' view shows approved figures
+    from etl.status import Status
+    subs = submissions(engine)
+    for sid in sorted(subs.loc[subs["status"] == Status.SUBMITTED, "id"]):
+        set_status(engine, int(sid), Status.APPROVED)     # the officials' view shows approved figures
     password = secrets.token_urlsafe(9)
     from etl.users import get_user, set_password
     if get_user(engine, "admin"):

@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from etl.status import LIVE
+
 # Fields that should not fall from one period to the next, and those checked for outliers among a community's peers.
 GROWING_FIELDS = ("service_area_m2", "service_items", "facilities")
 OUTLIER_FIELDS = ("service_area_m2", "service_items", "staff", "trained")
@@ -114,7 +116,7 @@ def reporting_matrix(subs: pd.DataFrame, county_codes: list[str], periods: list[
 def warning_rows(subs: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Each counted submission's warnings, one row each: county, file, sheet, row, column, message."""
     records = []
-    live = subs[subs["status"].isin(["submitted", "approved"])]
+    live = subs[subs["status"].isin(LIVE)]
     for sub in live.itertuples(index=False):
         for w in sub.warnings:
             records.append({"county_code": sub.county_code, "file_name": sub.file_name, "sheet": w.get("sheet"),

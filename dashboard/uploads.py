@@ -22,6 +22,7 @@ from etl.db import registry_from_db, upload_waiting
 from etl.diff import diff_against_current
 from etl.ingest import ingest_bytes
 from etl.load import load_return
+from etl.status import LIVE
 
 STASH_SECONDS = 2 * 3600
 PREVIEW_ROWS = 10
@@ -116,7 +117,7 @@ def check_file(engine: Engine, user, file_name: str, content: bytes | None,
 def _has_current(engine: Engine, parsed) -> bool:
     from etl.queries import submissions
     subs = submissions(engine, parsed.county_code, parsed.period)
-    return bool(len(subs) and subs["status"].isin(["submitted", "approved"]).any())
+    return bool(len(subs) and subs["status"].isin(LIVE).any())
 
 
 def _records(df: pd.DataFrame) -> list[dict]:

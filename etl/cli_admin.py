@@ -12,6 +12,7 @@ from .cli_options import FORMATS, county_option, period_option, render
 from .db import init_db
 from .load import set_statuses
 from .registry import load_registry_csv
+from .status import Status
 
 
 @click.command()
@@ -90,13 +91,13 @@ def approve(ctx, county, period, all_) -> None:
     if not (county or period or all_):
         raise click.UsageError("name --county and/or --period, or --all")
     subs = queries.submissions(ctx.engine, county_option(ctx, county), period_option(period))
-    todo = subs[subs["status"] == "submitted"].sort_values("id")
+    todo = subs[subs["status"] == Status.SUBMITTED].sort_values("id")
     if todo.empty:
         click.echo("nothing to approve")
         return
     names = dict(zip(todo["id"], todo["file_name"]))
     # One transaction: every return named is approved, each in the audit log, or none is.
-    done = set_statuses(ctx.engine, todo["id"], "approved", only_from=("submitted",),
+    done = set_statuses(ctx.engine, todo["id"], Status.APPROVED, only_from=(Status.SUBMITTED,),
                         record=lambda conn, r: audit.record(conn, "approve", "cli", submission=r.submission_id,
                                                             county=r.county_code, period=r.period))
     for r in done:

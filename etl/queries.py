@@ -10,10 +10,9 @@ from sqlalchemy.engine import Connection, Engine
 from .db import COMMUNITY_VALUE_FIELDS, community_return, indicator_value, leader_link, place, submission
 from .config import indicators
 from .periods import period_sort_key
+from .status import BASIS_STATUSES
 
 BASES = ("current", "approved")
-# Which statuses count on each basis; the newest such submission of a county and period is the one that counts.
-BASIS_STATUSES = {"current": ("submitted", "approved"), "approved": ("approved",)}
 
 
 def counted_submissions(basis: str = "current", periods: list[str] | None = None):

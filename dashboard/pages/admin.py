@@ -10,6 +10,7 @@ from dash import Input, Output, State, dcc, html
 from etl.periods import period_sort_key
 from etl.publish import publications
 from etl.queries import submissions
+from etl.status import Status
 from etl.users import ROLES, list_users
 
 from dashboard import auth, ids
@@ -75,7 +76,7 @@ def submissions_table(engine, lang: str):
 
 def _awaiting(engine):
     subs = submissions(engine)
-    return subs[subs["status"] == "submitted"]
+    return subs[subs["status"] == Status.SUBMITTED]
 
 
 def _return_label(r, lang: str, counties) -> str:

@@ -6,6 +6,7 @@ import pandas as pd
 from dash import html
 
 from etl.periods import period_sort_key
+from etl.status import LIVE, Status
 
 from dashboard import data, ids
 from dashboard.components import View, card, empty_state, make_view, paged, safe_layout, shell, table
@@ -40,9 +41,9 @@ def matrix(view: View, names: pd.Series) -> html.Div:
             if cell["status"] is None:
                 cells.append(html.Span("✗ " + t("not_received", view.lang), className="light light-red"))
             else:
-                mark = "✓ " if cell["status"] in ("submitted", "approved") else "! "
+                mark = "✓ " if cell["status"] in LIVE else "! "
                 comment = [html.Div(cell["comment"], className="hint matrix-comment")] \
-                    if cell["status"] == "returned" and cell.get("comment") else []
+                    if cell["status"] == Status.RETURNED and cell.get("comment") else []
                 cells.append(html.Div([html.Span(mark + t(f"status_{cell['status']}", view.lang),
                                                  className="light " + ("light-green" if mark == "✓ " else "light-amber")),
                                        html.Div(_date(cell["uploaded_at"]), className="hint"), *comment],
