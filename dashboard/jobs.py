@@ -5,11 +5,11 @@ diskcache folder. Several machines: set SHEQU_CELERY_BROKER (e.g. redis://redis-
 and on the workers (`shequ worker`); jobs then go through Celery with Redis and any worker can take them. The
 files waiting between the check and the submission are in the database either way (dashboard/uploads.py).
 
-What a check of a small return costs on one machine (measured, issue 12): the job itself ~0.55 s, of which
-~0.5 s is the workbook reader's safety box, a forkserver that each forked job starts for itself and that imports
-the ETL (etl/workbook.py: a job cannot use the server's); the parse is ~0.05 s. The browser then sees the
-answer at its next poll (pages/upload.py polls every 250 ms): 0.85–0.9 s from the drop to the answer in the
-page on a quiet machine (bench/upload_bench.py). Right after the server starts or the data change the warm-up
+What a check of a small return costs on one machine: the job forked by the server starts the workbook reader's
+safety box, a child process (`python -m etl.parse_worker`, etl/workbook.py) that imports only the reader: a check
+of the sample's 北流市 return took 0.18–0.22 s in a forked process on a busy machine (issue 13; 0.49–0.82 s when
+each job started a forkserver that imported the whole ETL). The browser then sees the answer at its next poll
+(pages/upload.py polls every 250 ms). Right after the server starts or the data change the warm-up
 thread (dashboard/warmup.py) draws views ahead on the same cores; it now waits while people's requests come in,
 so the first check takes what later ones do (it took 2.2–3.9 s on a busy machine, 1.0 s on a quiet one).
 """
@@ -97,6 +97,6 @@ def in_forked_job(engine: Engine) -> None:
     """Forget the database connections inherited from the parent (SQLAlchemy's pool, dropped without closing).
 
     A diskcache job is a process forked by the web server (Celery's jobs run in threads of the worker, which has
-    its own pool). The ETL itself starts a fresh forkserver for untrusted workbooks (etl/workbook.py).
+    its own pool). The ETL starts its own child process for each untrusted workbook (etl/workbook.py).
     """
     engine.dispose(close=False)

@@ -2,21 +2,20 @@
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable
 
 import pandas as pd
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from .db import COMMUNITY_VALUE_FIELDS, bulk_insert, community_return, leader_link, submission, write_transaction
 from .problems import Problem
 from .validate import LINK_COLUMNS
 from .indicators import return_terms
-from .recompute import leader_frames, recompute, store_terms
+from .recompute import recompute, store_terms
 
 
 @dataclass
@@ -29,17 +28,6 @@ class ParsedReturn:
     links: pd.DataFrame                # validate.LINK_COLUMNS
     warnings: list[Problem] = field(default_factory=list)
     terms: pd.DataFrame | None = None  # indicators.return_terms of the rows, when the reader computed them
-
-
-@dataclass
-class ReturnPart:
-    """Validated rows of a return, handed over by the reader while it checks the rest: a part of its community
-    rows, or, once all of it is found valid, its leader links."""
-
-    county_code: str
-    period: str
-    communities: pd.DataFrame | None
-    links: pd.DataFrame | None = None
 
 
 @dataclass
@@ -61,102 +49,34 @@ def load_return(engine: Engine, parsed: ParsedReturn, file_name: str, content: b
     one transaction: if anything fails, the database is as it was. A bulk load of many returns may leave the
     indicators to one `recompute` at the end (recompute_indicators=False).
     """
-    whole = ReturnPart(parsed.county_code, parsed.period, parsed.communities, parsed.links)
-    return load_streamed(engine, parsed.county_code, parsed.period, [whole], lambda: parsed, file_name, content,
-                         uploaded_by, recompute_indicators)
-
-
-class _Rejected(Exception):
-    """The rest of a streamed return has errors: the transaction is rolled back."""
-
-
-class _Moved(Exception):
-    """A part is of another county or period than the load was begun for (the reader's guess from the leader
-    sheet, read before the community rows, was wrong): what went in is rolled back, and the load begins again."""
-
-    def __init__(self, part: ReturnPart):
-        super().__init__(f"{part.county_code} {part.period}")
-        self.part = part
-
-
-def load_streamed(engine: Engine, county_code: str, period: str, parts: Iterable[ReturnPart],
-                  rest: Callable[[], ParsedReturn | None], file_name: str, content: bytes, uploaded_by: str = "cli",
-                  recompute_indicators: bool = True) -> LoadResult | None:
-    """load_return for a return whose reader is still at work: each part of its rows goes in as it comes, then
-    `rest()` waits for the whole return (made of the parts, and what was not handed over in parts).
-
-    `rest()` gives None when the reader found errors after handing parts over: then nothing is written and this
-    returns None. The first part may be the leader links for the county and period the leader sheet names,
-    handed over before the community rows are read: a later part of another county or period begins the load
-    again from that part, and a later part with links replaces them.
-    """
-    parts = iter(parts)
-    while True:
-        try:
-            return _load_parts(engine, county_code, period, parts, rest, file_name, content, uploaded_by,
-                               recompute_indicators)
-        except _Moved as moved:
-            county_code, period = moved.part.county_code, moved.part.period
-            parts = itertools.chain([moved.part], parts)
-
-
-def _load_parts(engine: Engine, county_code: str, period: str, parts: Iterator[ReturnPart],
-                rest: Callable[[], ParsedReturn | None], file_name: str, content: bytes, uploaded_by: str,
-                recompute_indicators: bool) -> LoadResult | None:
+    county_code, period = parsed.county_code, parsed.period
     digest = sha256(content)
     now = datetime.now(timezone.utc)
-    try:
-        with write_transaction(engine, serialise_loads=True) as conn:
-            existing = conn.execute(select(submission.c.id).where(submission.c.sha256 == digest,
-                                                                  submission.c.county_code == county_code,
-                                                                  submission.c.period == period)
-                                    .order_by(submission.c.id.desc())).first()
-            if existing:
-                return LoadResult("unchanged", existing.id) if rest() is not None else None
-            older = [r.id for r in conn.execute(select(submission.c.id).where(
-                submission.c.county_code == county_code, submission.c.period == period,
-                submission.c.status == "submitted"))]
-            # The file's bytes go in with the final counts: written once, not once here and again by that update
-            # (a row's update rewrites its blob; 20 MB to the WAL instead of 10 for a 10 MB file).
-            submission_id = conn.execute(insert(submission).values(
-                county_code=county_code, period=period, file_name=file_name, sha256=digest, content=b"",
-                uploaded_by=uploaded_by, uploaded_at=now, status="submitted", status_changed_at=now,
-                n_communities=0, n_links=0)).inserted_primary_key[0]
-            links_stored, leaders = False, None
-            for part in parts:
-                if (part.county_code, part.period) != (county_code, period):
-                    raise _Moved(part)
-                if part.communities is not None:
-                    bulk_insert(conn, community_return, part.communities,
-                                ["community_code", *COMMUNITY_VALUE_FIELDS, "sheet", "source_row"],
-                                submission_id=submission_id)
-                if part.links is not None:
-                    if links_stored:
-                        conn.execute(delete(leader_link).where(leader_link.c.submission_id == submission_id))
-                    bulk_insert(conn, leader_link, part.links, LINK_COLUMNS, submission_id=submission_id)
-                    links_stored = True
-                    if recompute_indicators:
-                        # The leader indicators need only the links and which submissions count (this one, the
-                        # newest of its county and period): read now, while the reader may still be at work.
-                        leaders = {"current": leader_frames(conn, "current", [period])}
-            parsed = rest()
-            if parsed is None:
-                raise _Rejected
-            conn.execute(update(submission).where(submission.c.id == submission_id).values(
-                warnings=json.dumps([p.to_dict() for p in parsed.warnings], ensure_ascii=False),
-                n_communities=len(parsed.communities), n_links=len(parsed.links), content=content))
-            if not links_stored:
-                bulk_insert(conn, leader_link, parsed.links, LINK_COLUMNS, submission_id=submission_id)
-            terms = parsed.terms if parsed.terms is not None else terms_of(parsed)
-            store_terms(conn, submission_id, terms)
-            if older:
-                conn.execute(update(submission).where(submission.c.id.in_(older))
-                             .values(status="superseded", status_changed_at=now))
-            if recompute_indicators:
-                # A new return is submitted, and it supersedes only submitted ones: the approved basis is as it was.
-                recompute(conn, [period], bases=("current",), leaders=leaders)
-    except _Rejected:
-        return None
+    with write_transaction(engine, serialise_loads=True) as conn:
+        existing = conn.execute(select(submission.c.id).where(submission.c.sha256 == digest,
+                                                              submission.c.county_code == county_code,
+                                                              submission.c.period == period)
+                                .order_by(submission.c.id.desc())).first()
+        if existing:
+            return LoadResult("unchanged", existing.id)
+        older = [r.id for r in conn.execute(select(submission.c.id).where(
+            submission.c.county_code == county_code, submission.c.period == period,
+            submission.c.status == "submitted"))]
+        submission_id = conn.execute(insert(submission).values(
+            county_code=county_code, period=period, file_name=file_name, sha256=digest, content=content,
+            uploaded_by=uploaded_by, uploaded_at=now, status="submitted", status_changed_at=now,
+            warnings=json.dumps([p.to_dict() for p in parsed.warnings], ensure_ascii=False),
+            n_communities=len(parsed.communities), n_links=len(parsed.links))).inserted_primary_key[0]
+        bulk_insert(conn, community_return, parsed.communities,
+                    ["community_code", *COMMUNITY_VALUE_FIELDS, "sheet", "source_row"], submission_id=submission_id)
+        bulk_insert(conn, leader_link, parsed.links, LINK_COLUMNS, submission_id=submission_id)
+        store_terms(conn, submission_id, parsed.terms if parsed.terms is not None else terms_of(parsed))
+        if older:
+            conn.execute(update(submission).where(submission.c.id.in_(older))
+                         .values(status="superseded", status_changed_at=now))
+        if recompute_indicators:
+            # A new return is submitted, and it supersedes only submitted ones: the approved basis is as it was.
+            recompute(conn, [period], bases=("current",))
     return LoadResult("loaded", submission_id, older)
 
 

@@ -1,25 +1,25 @@
-"""Opening a workbook: python-calamine reads it; untrusted bytes are parsed in a worker process with limits.
+"""Opening a workbook: python-calamine reads it; untrusted bytes are parsed in a child process with limits.
 
-The worker runs the whole pure part of the pipeline (read, locate, clean, validate) and sends back the clean
-frames and problems, so a parser that aborts or runs out of memory takes only the worker down.
+The child (`python -m etl.parse_worker`, started with `subprocess`) reads the sheets (read_sheets) and sends back
+their cells, so a parser that aborts or runs out of memory takes only the child down. A plain subprocess works the
+same from a CLI, a web server's thread, a process the server forked for a background job and a Celery worker.
 """
 from __future__ import annotations
 
-import gc
+import contextlib
 import html
 import io
-import multiprocessing
 import os
 import pickle
 import posixpath
 import queue
 import re
-import resource
 import signal
+import subprocess
+import sys
 import threading
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 import python_calamine
 
@@ -47,16 +47,14 @@ _INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\
                         "\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]")
 
 
-def read_sheets(content: bytes, errors: dict | None = None, on_sheet=None) -> list[Sheet]:
+def read_sheets(content: bytes, errors: dict | None = None) -> list[Sheet]:
     """Every worksheet's cells from Excel's A1 (so list indices map to Excel rows), with its merged ranges.
 
     Before the reader allocates a sheet's grid, the real extent of an OOXML sheet's cells is measured (a 5 KB
     sheet with cells at A1 and XFD1048576 makes the reader abort); error cells (#REF!, #DIV/0!, which the reader
     turns into blanks) keep their text, so that a number column reports them; text is cleaned of invisible
     control and direction characters, and a cell longer than Excel allows is refused. `errors` is the scan's
-    result when the caller has already made it (etl/ingest.py scans on the other core while this parses).
-    `on_sheet(sheet)` is called with each sheet as soon as it is read, in the thread that read it, while the
-    others may still be parsing.
+    result when the caller has already made it (etl/ingest.py scans while the child process starts).
     """
     if errors is None:
         errors = scan_ooxml_sheets(content)
@@ -71,15 +69,12 @@ def read_sheets(content: bytes, errors: dict | None = None, on_sheet=None) -> li
     books.put(book)
 
     def read(meta) -> Sheet:
-        sheet = _read_sheet(books, content, meta, errors.get(meta.name, ()))
-        if on_sheet is not None:
-            on_sheet(sheet)
-        return sheet
+        return _read_sheet(books, content, meta, errors.get(meta.name, ()))
 
     if len(worksheets) < 2:
         return list(map(read, worksheets))
-    # Two sheets at a time: the reader releases the GIL while it parses, so a return's leader sheet is read and
-    # cleaned beside its big community sheet.
+    # Two sheets at a time: the reader releases the GIL while it parses, so a return's leader sheet is read
+    # beside its big community sheet.
     with ThreadPoolExecutor(max_workers=2) as pool:
         return list(pool.map(read, worksheets))
 
@@ -264,231 +259,82 @@ def _short(exc: Exception) -> str:
     return text[:200]
 
 
-# --- the worker process -------------------------------------------------------------------------------------
+# --- the child process ---------------------------------------------------------------------------------------
 
-@dataclass
-class _Job:
-    func: object
-    args: tuple
-    memory_mb: int
-
-
-class Later:
-    """An argument the parent sends after the worker has started (`Isolated.send`); the worker calls it for the value.
-
-    So the parent reads what only the parse's last steps need (the registry) while the worker parses. A thread
-    receives and unpickles it meanwhile: the reader releases the GIL while it parses a sheet.
-    """
-
-    def __init__(self, conn=None):
-        self._conn, self._value, self._failed, self._thread = conn, None, None, None
-
-    def _start(self) -> None:
-        self._thread = threading.Thread(target=self._receive, daemon=True)
-        self._thread.start()
-
-    def _receive(self) -> None:
-        try:
-            self._value = pickle.loads(self._conn.recv_bytes())
-        except BaseException as exc:  # noqa: BLE001 — reported by __call__, in the thread that needs the value
-            self._failed = exc
-        finally:
-            self._conn.close()
-
-    def __call__(self):
-        if self._thread is None:
-            self._start()
-        self._thread.join()
-        if self._failed is not None:
-            raise WorkbookError("parse-failed", "the worker did not get what it needs from its parent")
-        return self._value
-
-
-LATER = Later()      # a placeholder among Isolated's args, for the one value `send` gives
-
-
-class Early:
-    """A function the worker calls to hand over parts of its result before it finishes (`Isolated.early`).
-
-    So the parent can start on each part (store a return's community rows) while the worker does the rest. A
-    thread writes the parts to the pipe, which holds 64 KB: the worker goes on while the parent is still busy
-    with the part before (it waited for the parent's last insert, a tenth of a second, before it could work out
-    a return's terms). `flush` waits until every part is written, so that the result comes after them.
-    """
-
-    def __init__(self, conn=None):
-        self._conn = conn
-        self._thread: threading.Thread | None = None
-        if conn is not None:                    # in the child (the placeholder is pickled to it)
-            self._queue: queue.SimpleQueue = queue.SimpleQueue()
-            self._lock = threading.Lock()       # parts may come from the worker's reading threads
-
-    def __call__(self, value) -> None:
-        data = pickle.dumps(("early", value), protocol=pickle.HIGHEST_PROTOCOL)
-        with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._write, daemon=True)
-                self._thread.start()
-            self._queue.put(data)
-
-    def _write(self) -> None:
-        while (data := self._queue.get()) is not None:
-            try:
-                self._conn.send_bytes(data)
-            except OSError:      # the parent has gone: nobody is waiting for the rest
-                return
-
-    def flush(self) -> None:
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join()
-
-
-EARLY = Early()      # a placeholder among Isolated's args, replaced in the child by an Early bound to its pipe
-
-
-def _limit_memory(memory_mb: int) -> None:
-    limit = memory_mb * 2**20
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-
-def _child(conn, job: _Job) -> None:
-    # A short-lived worker: its memory goes back when it exits, and collecting cycles while millions of cells are
-    # alive cost a fifth of a big parse (every list of cells is a tracked object).
-    gc.disable()
-    for arg in job.args:
-        if isinstance(arg, Later):
-            arg._start()
-    args = tuple(Early(conn) if isinstance(a, Early) else a for a in job.args)
-    try:
-        _limit_memory(job.memory_mb)
-        result = ("ok", job.func(*args))
-    except MemoryError:
-        result = ("error", WorkbookError("oversize-file", "the workbook needs more memory than allowed"))
-    except WorkbookError as exc:
-        result = ("error", exc)
-    except Exception as exc:  # anything else the parser throws is a file we cannot read, not a crash
-        result = ("error", WorkbookError("parse-failed", _short(exc)))
-    for arg in args:
-        if isinstance(arg, Early):
-            arg.flush()
-    try:
-        conn.send_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
-    except MemoryError:
-        conn.send_bytes(pickle.dumps(("error", WorkbookError("oversize-file", "result too large"))))
-    finally:
-        conn.close()
-
-
-_FORKSERVER_OWNER: list[int] = []      # the pid of the process that started our forkserver
-
-
-def _context():
-    # forkserver: children start from a clean, single-threaded process (safe under a threaded web server), and
-    # preloading our modules there keeps each start cheap.
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["etl.ingest"])
-    _own_forkserver()
-    return ctx
-
-
-def _own_forkserver() -> None:
-    """A process forked after the forkserver started (a web server's background job) inherits a forkserver that
-    is not its child: using it fails with ECHILD. Such a process forgets it and starts its own."""
-    from multiprocessing import forkserver
-    server = forkserver._forkserver
-    if _FORKSERVER_OWNER and _FORKSERVER_OWNER[0] != os.getpid() and server._forkserver_pid is not None:
-        server._forkserver_pid = None
-        server._forkserver_address = None
-        server._forkserver_alive_fd = None
-    _FORKSERVER_OWNER[:] = [os.getpid()]
+def _child_env() -> dict[str, str]:
+    # The child imports etl from where this process did, installed or not.
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
 
 
 class Isolated:
-    """func(*args) running in a child process with an address-space limit; `.result()` waits with a timeout.
+    """A child process that will run func(*args) with an address-space limit (`etl/parse_worker.py`).
 
-    An argument given as LATER is a Later in the child, which returns what `.send` gives once the child runs; one
-    given as EARLY is a function the child may call to hand over parts of its result (`.early()`, in order).
+    It starts at once and imports func's module, so the caller can do its own checks meanwhile; `.call(*args)`
+    then sends the arguments and waits with a timeout. One call per child; `.kill()` (or leaving a `with`
+    block) ends a child that is not needed.
     """
 
-    def __init__(self, func, *args, memory_mb: int = DEFAULT_MEMORY_MB):
-        ctx = _context()
-        self._receiver, sender = ctx.Pipe(duplex=False)
-        self._later = None
-        self._final: tuple | WorkbookError | None = None     # what `early` received instead of an early part
-        if any(a is LATER for a in args):
-            later_receiver, self._later = ctx.Pipe(duplex=False)
-            args = tuple(Later(later_receiver) if a is LATER else a for a in args)
-        self._process = ctx.Process(target=_child, args=(sender, _Job(func, args, memory_mb)), daemon=True)
-        self._process.start()
-        sender.close()
-        if self._later is not None:
-            later_receiver.close()
+    def __init__(self, func, memory_mb: int = DEFAULT_MEMORY_MB):
+        self._func = func
+        self._process = subprocess.Popen([sys.executable, "-m", "etl.parse_worker", func.__module__, str(memory_mb)],
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=_child_env())
 
-    def send(self, value) -> None:
-        """The LATER argument's value; a child that has already stopped is told by `.result()`, not here."""
-        self.send_pickled(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    def __enter__(self) -> Isolated:
+        return self
 
-    def send_pickled(self, data: bytes) -> None:
-        """`send` of a value already pickled (one sent to many workers is pickled once)."""
+    def __exit__(self, *exc) -> None:
+        self.kill()
+
+    def call(self, *args, timeout_s: float = DEFAULT_TIMEOUT_S):
+        """func(*args)'s value, or WorkbookError (what it raised, a timeout, or the child dying).
+
+        The value is unpickled as the child pickles it (a big return's cells: both at once, on two cores)."""
+        expired = threading.Event()
+
+        def expire() -> None:
+            expired.set()
+            self._process.kill()
+
+        timer = threading.Timer(timeout_s, expire)
+        timer.start()
+        answer = None
         try:
-            self._later.send_bytes(data)
-        except OSError:
-            pass
+            try:
+                pickle.dump((self._func, args), self._process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+                self._process.stdin.close()
+            except BrokenPipeError:            # the child has stopped: its exit says why
+                pass
+            try:
+                answer = pickle.load(self._process.stdout)
+            except (EOFError, pickle.UnpicklingError):
+                self._process.wait()           # it stopped without an answer (or was stopped)
         finally:
-            self._later.close()
-
-    def early(self, timeout_s: float = DEFAULT_TIMEOUT_S):
-        """The next part the child handed over early, or None once it has finished (or failed)."""
-        if self._final is not None:
-            return None
-        try:
-            message = self._receive(timeout_s)
-        except WorkbookError as exc:
-            self._final = exc    # `.result()` says what went wrong
-            return None
-        status, value = pickle.loads(message)
-        if status == "early":
-            return value
-        self._final = (status, value)
-        return None
-
-    def result(self, timeout_s: float = DEFAULT_TIMEOUT_S):
-        """The function's value, or WorkbookError (what it raised, a timeout, or the child dying)."""
-        try:
-            final, self._final = self._final, None
-            if isinstance(final, WorkbookError):
-                raise final
-            status, value = final or pickle.loads(self._receive(timeout_s))
-            while status == "early":      # an early part nobody asked for
-                status, value = pickle.loads(self._receive(timeout_s))
-        finally:
-            self.kill()
-        if status == "error":
-            raise value
-        return value
-
-    def _receive(self, timeout_s: float) -> bytes:
-        if not self._receiver.poll(timeout_s):
+            timer.cancel()
+            self.kill()                        # once the answer is in, the child need not tidy up
+        if expired.is_set():
             raise WorkbookError("oversize-file", f"reading took longer than {timeout_s:.0f} s")
-        try:
-            return self._receiver.recv_bytes()
-        except EOFError:
-            self._process.join(5)
-            code = self._process.exitcode
+        if answer is None:
+            code = self._process.returncode
             why = (f"the reader was killed by signal {signal.Signals(-code).name}" if code and code < 0
                    else f"the reader stopped (exit {code})")
-            raise WorkbookError("parse-failed", why) from None
+            raise WorkbookError("parse-failed", why)
+        status, *value = answer
+        if status == "error":
+            raise WorkbookError(*value)
+        return value[0]
 
     def kill(self) -> None:
-        if self._process.is_alive():
+        if self._process.poll() is None:
             self._process.kill()
-        self._process.join(5)
-        self._receiver.close()
-        if self._later is not None:
-            self._later.close()
+        self._process.wait()
+        for stream in (self._process.stdin, self._process.stdout):
+            with contextlib.suppress(OSError):         # a job the child never read fails its flush: no matter
+                stream.close()
 
 
 def run_isolated(func, *args, memory_mb: int = DEFAULT_MEMORY_MB, timeout_s: float = DEFAULT_TIMEOUT_S):
     """func(*args) in a child process with an address-space limit and a timeout; WorkbookError when it fails."""
-    return Isolated(func, *args, memory_mb=memory_mb).result(timeout_s)
+    with Isolated(func, memory_mb) as child:
+        return child.call(*args, timeout_s=timeout_s)
