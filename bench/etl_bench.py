@@ -10,7 +10,8 @@ import pandas as pd
 import python_calamine
 import xlsxwriter
 
-from etl.db import init_db, make_engine
+from etl.db import make_engine
+from etl.setup import init_db
 from etl.config import UNITS, indicators
 from etl.export import LEVEL_SHEETS, NUMBER_FORMATS, number_kind, write_xlsx
 from etl.ingest import ingest_path

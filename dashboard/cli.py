@@ -35,7 +35,8 @@ def serve(ctx, host, port, threads, basis) -> None:
 @click.option("--dir", "directory", type=click.Path(file_okay=False), help="keep the demo database here")
 def demo(host, port, directory) -> None:
     """An embedded database in a temporary folder, the sample returns loaded, a demo admin login, served."""
-    from etl.db import init_db, make_engine
+    from etl.db import make_engine
+    from etl.setup import init_db
     from etl.ingest import ingest_path
     from etl.users import add_user
     from .app import serve as run

@@ -9,7 +9,7 @@ import pandas as pd
 
 from . import audit, queries
 from .cli_options import FORMATS, county_option, period_option, render
-from .db import init_db
+from .setup import init_db
 from .load import set_statuses
 from .registry import load_registry_csv
 from .status import Status

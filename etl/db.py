@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import pandas as pd
 
 from sqlalchemy import (Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
-                        Table, Text, create_engine, delete, event, func, insert, select)
+                        Table, Text, create_engine, event, func, select)
 from sqlalchemy.engine import Connection, Engine
 
 from .gcpause import cycle_collection_paused
@@ -294,20 +294,6 @@ def registry_rows(registry: Registry) -> list[dict]:
         rows.append({"code": c.code, "name": c.name, "name_en": None, "level": "community",
                      "parent_code": c.township_code, "kind": c.kind})
     return rows
-
-
-def init_db(engine: Engine, registry: Registry | None = None) -> int:
-    """Create or upgrade the schema (etl/migrate.py) and (re)load the registry; returns the number of communities."""
-    from .migrate import upgrade
-    from .recompute import backfill_terms, recompute
-    registry = registry or default_registry()
-    upgrade(engine)
-    with engine.begin() as conn:
-        conn.execute(delete(place))
-        conn.execute(insert(place), registry_rows(registry))
-        if backfill_terms(conn):                # a database upgraded from before the terms were kept
-            recompute(conn)
-    return len(registry.communities)
 
 
 def registry_from_db(engine: Engine) -> Registry:

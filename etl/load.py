@@ -16,6 +16,7 @@ from .problems import Problem
 from .validate import LINK_COLUMNS
 from .indicators import return_terms
 from .recompute import recompute, store_terms
+from .status import LIVE, Status
 
 
 @dataclass
@@ -61,10 +62,10 @@ def load_return(engine: Engine, parsed: ParsedReturn, file_name: str, content: b
             return LoadResult("unchanged", existing.id)
         older = [r.id for r in conn.execute(select(submission.c.id).where(
             submission.c.county_code == county_code, submission.c.period == period,
-            submission.c.status == "submitted"))]
+            submission.c.status == Status.SUBMITTED))]
         submission_id = conn.execute(insert(submission).values(
             county_code=county_code, period=period, file_name=file_name, sha256=digest, content=content,
-            uploaded_by=uploaded_by, uploaded_at=now, status="submitted", status_changed_at=now,
+            uploaded_by=uploaded_by, uploaded_at=now, status=Status.SUBMITTED, status_changed_at=now,
             warnings=json.dumps([p.to_dict() for p in parsed.warnings], ensure_ascii=False),
             n_communities=len(parsed.communities), n_links=len(parsed.links))).inserted_primary_key[0]
         bulk_insert(conn, community_return, parsed.communities,
@@ -73,7 +74,7 @@ def load_return(engine: Engine, parsed: ParsedReturn, file_name: str, content: b
         store_terms(conn, submission_id, parsed.terms if parsed.terms is not None else terms_of(parsed))
         if older:
             conn.execute(update(submission).where(submission.c.id.in_(older))
-                         .values(status="superseded", status_changed_at=now))
+                         .values(status=Status.SUPERSEDED, status_changed_at=now))
         if recompute_indicators:
             # A new return is submitted, and it supersedes only submitted ones: the approved basis is as it was.
             recompute(conn, [period], bases=("current",))
@@ -110,7 +111,7 @@ def set_statuses(engine: Engine, submission_ids: Iterable[int], status: str, com
     `record(conn, reviewed)` is called for each change inside the transaction, so the audit log holds exactly
     what was committed.
     """
-    if status not in ("approved", "returned", "submitted"):
+    if status not in (Status.APPROVED, Status.RETURNED, Status.SUBMITTED):
         raise ValueError(f"cannot set status {status!r}")
     ids = sorted({int(i) for i in submission_ids})
     now = datetime.now(timezone.utc)
@@ -121,11 +122,11 @@ def set_statuses(engine: Engine, submission_ids: Iterable[int], status: str, com
         if only_from is not None:
             query = query.where(submission.c.status.in_(only_from))
         for row in conn.execute(query.order_by(submission.c.id)).fetchall():
-            if status == "approved":
+            if status == Status.APPROVED:
                 conn.execute(update(submission).where(
                     submission.c.county_code == row.county_code, submission.c.period == row.period,
-                    submission.c.id < row.id, submission.c.status.in_(("approved", "submitted")))
-                    .values(status="superseded", status_changed_at=now))
+                    submission.c.id < row.id, submission.c.status.in_(LIVE))
+                    .values(status=Status.SUPERSEDED, status_changed_at=now))
             conn.execute(update(submission).where(submission.c.id == row.id)
                          .values(status=status, comment=comment, status_changed_at=now))
             done.append(Reviewed(row.id, row.county_code, row.period))

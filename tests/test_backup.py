@@ -8,7 +8,8 @@ from click.testing import CliRunner
 from conftest import table_counts
 from etl import queries
 from etl.cli import cli
-from etl.db import init_db, make_engine
+from etl.db import make_engine
+from etl.setup import init_db
 from etl.ingest import ingest_path
 from returns import simple_return, standard_rows
 

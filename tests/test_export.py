@@ -17,7 +17,8 @@ from sqlalchemy import update
 from etl import queries
 from etl.cli import cli
 from etl.config import UNITS, indicator_map, indicators, load_settings
-from etl.db import init_db, make_engine, place
+from etl.db import make_engine, place
+from etl.setup import init_db
 from etl.export import LEVEL_SHEETS, file_name, write_csv, write_xlsx
 from etl.indicators import not_applicable
 from etl.ingest import ingest_path

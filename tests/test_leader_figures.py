@@ -11,7 +11,8 @@ import pytest
 from dashboard import data, ids
 from etl import queries
 from etl.config import indicators, load_settings
-from etl.db import init_db, make_engine
+from etl.db import make_engine
+from etl.setup import init_db
 from etl.indicators import community_values, compute, over_links, return_terms
 from etl.ingest import ingest_path
 from etl.recompute import expected_counties

@@ -9,7 +9,8 @@ from sqlalchemy.pool import QueuePool
 
 from conftest import refuse_inserts, table_counts
 from etl import queries
-from etl.db import WRITE_CACHE_KIB, init_db, make_engine, submission, write_transaction
+from etl.db import WRITE_CACHE_KIB, make_engine, submission, write_transaction
+from etl.setup import init_db
 from etl.indicators import compute
 from etl.ingest import ingest_path
 from etl.load import set_status

@@ -21,7 +21,8 @@ import xlsxwriter
 from sqlalchemy import select
 
 from conftest import table_counts
-from etl.db import community_return, init_db, leader_link, make_engine, submission
+from etl.db import community_return, leader_link, make_engine, submission
+from etl.setup import init_db
 from etl.ingest import ingest_bytes, ingest_path
 from etl.registry import default_registry
 from hostile.builders import (HEADERS, csv_bytes, deflated_entry, deflated_part, flip_in_part,

@@ -1,6 +1,6 @@
 """A return without a leader sheet has no leader figures: its stored term sums counted its weak communities as
 unlinked (weak_linked_pct 0 %), where the links are unknown. Those sums are dropped here, and `shequ init`
-computes them afresh and recomputes every period on both bases (etl/db.py init_db, etl/recompute.py
+computes them afresh and recomputes every period on both bases (etl/setup.py init_db, etl/recompute.py
 backfill_terms), so an upgraded database shows the period as missing, as a new load would.
 
 Only returns without links change: in every other one each community's links are known, as they were before.
