@@ -10,15 +10,15 @@ import pandas as pd
 import python_calamine
 import xlsxwriter
 
-from etl.db import make_engine
-from etl.setup import init_db
+from etl.store.db import make_engine
+from etl.store.setup import init_db
 from etl.config import UNITS, indicators
-from etl.export import LEVEL_SHEETS, NUMBER_FORMATS, number_kind, write_xlsx
+from etl.files.export import LEVEL_SHEETS, NUMBER_FORMATS, number_kind, write_xlsx
 from etl.ingest import ingest_path
-from etl.load import load_return
+from etl.store.load import load_return
 from etl.periods import format_period
-from etl.queries import indicator_values
-from etl.recompute import recompute
+from etl.store.queries import indicator_values
+from etl.store.recompute import recompute
 from etl.registry import load_registry_csv
 
 from . import scale as S

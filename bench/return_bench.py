@@ -14,8 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from etl.db import make_engine
-from etl.setup import init_db
+from etl.store.db import make_engine
+from etl.store.setup import init_db
 from etl.ingest import ingest_bytes, ingest_path
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,6 +1,6 @@
 """Synthetic data at any scale: a registry of N communities, their values over P periods, returns as workbooks.
 
-The committed sample (etl/sample.py) is exact and clerk-styled but built for hundreds of communities; here the
+The committed sample (etl/files/sample.py) is exact and clerk-styled but built for hundreds of communities; here the
 values are drawn with numpy so that 120,000 communities × 12 periods take seconds, and returns are written in the
 template's layout (the same headers `shequ template` writes).
 """
@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
-from etl.load import ParsedReturn
+from etl.store.load import ParsedReturn
 from etl.registry import Community, Registry, default_registry
-from etl.schema import COMMUNITY_FIELDS, LEADER_FIELDS, BUILD_MODES
+from etl.read.schema import COMMUNITY_FIELDS, LEADER_FIELDS, BUILD_MODES
 
 
 @dataclass(frozen=True)

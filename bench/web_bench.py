@@ -16,9 +16,9 @@ from pathlib import Path
 
 from dash import Input, Output
 
-from etl.db import make_engine
-from etl.queries import periods as stored_periods, places
-from etl.users import add_user, get_user
+from etl.store.db import make_engine
+from etl.store.queries import periods as stored_periods, places
+from etl.store.users import add_user, get_user
 
 from . import scale as S
 from .measure import percentiles_ms, tree_rss_mb

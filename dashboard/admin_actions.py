@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
-from etl import audit
-from etl.load import set_statuses
-from etl.problems import ShequError
-from etl.publish import approved_counties, publish
-from etl.queries import submissions
-from etl.recompute import expected_counties
-from etl.status import Status
-from etl.users import MIN_PASSWORD_LENGTH, ROLES, add_user, get_user, set_disabled
+from etl.store import audit
+from etl.store.load import set_statuses
+from etl.read.problems import ShequError
+from etl.store.publish import approved_counties, publish
+from etl.store.queries import submissions
+from etl.store.recompute import expected_counties
+from etl.store.status import Status
+from etl.store.users import MIN_PASSWORD_LENGTH, ROLES, add_user, get_user, set_disabled
 
 Result = tuple[bool, str, dict]
 
@@ -92,7 +92,7 @@ def publish_period(engine: Engine, who, period: str | None, remote=None) -> Resu
 
 
 def user_problem(engine: Engine, username: str, password: str, role: str | None, county: str | None) -> Result | None:
-    """What is wrong with a new user, as a message key for the page (etl.users says it again, for the CLI)."""
+    """What is wrong with a new user, as a message key for the page (etl.store.users says it again, for the CLI)."""
     if role not in ROLES:
         return False, "user_bad_role", {}
     if role == "analyst" and not county:

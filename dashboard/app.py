@@ -14,7 +14,7 @@ from dash import ALL, Input, Output, State, dcc, html
 from flask import has_request_context, jsonify, request
 
 from etl.config import load_settings
-from etl.db import database_url as resolve_url, make_engine
+from etl.store.db import database_url as resolve_url, make_engine
 
 from . import auth, data, ids, response_cache, security, warmup
 from .components import lang_to_remember, remember_lang

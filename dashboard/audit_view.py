@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from etl import audit
+from etl.store import audit
 from etl.config import indicator_map
 
 from .components import table

@@ -15,8 +15,8 @@ import json
 import flask
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
-from etl import audit
-from etl.users import ROLES, User, authenticate, get_user_by_id
+from etl.store import audit
+from etl.store.users import ROLES, User, authenticate, get_user_by_id
 
 from . import ids, login_page, security
 from .i18n import t

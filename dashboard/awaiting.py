@@ -11,7 +11,7 @@ import pandas as pd
 from dash import dcc, html
 
 from etl.periods import period_sort_key
-from etl.status import Status
+from etl.store.status import Status
 
 from . import auth, data, ids
 from .components import View

@@ -35,10 +35,10 @@ def serve(ctx, host, port, threads, basis) -> None:
 @click.option("--dir", "directory", type=click.Path(file_okay=False), help="keep the demo database here")
 def demo(host, port, directory) -> None:
     """An embedded database in a temporary folder, the sample returns loaded, a demo admin login, served."""
-    from etl.db import make_engine
-    from etl.setup import init_db
+    from etl.store.db import make_engine
+    from etl.store.setup import init_db
     from etl.ingest import ingest_path
-    from etl.users import add_user
+    from etl.store.users import add_user
     from .app import serve as run
     folder = Path(directory or tempfile.mkdtemp(prefix="shequ-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -47,19 +47,19 @@ def demo(host, port, directory) -> None:
     init_db(engine)
     paths = sorted(SAMPLE_DIR.glob("*.xlsx"))
     if not paths:                                  # installed without the repository: make the sample here
-        from etl.sample import generate
+        from etl.files.sample import generate
         paths = generate(folder / "sample_data")
     with click.progressbar(paths, label="loading the sample returns") as bar:
         for path in bar:
             ingest_path(engine, path, uploaded_by="demo")
-    from etl.load import set_status
-    from etl.queries import submissions
-    from etl.status import Status
+    from etl.store.load import set_status
+    from etl.store.queries import submissions
+    from etl.store.status import Status
     subs = submissions(engine)
     for sid in sorted(subs.loc[subs["status"] == Status.SUBMITTED, "id"]):
         set_status(engine, int(sid), Status.APPROVED)     # the officials' view shows approved figures
     password = secrets.token_urlsafe(9)
-    from etl.users import get_user, set_password
+    from etl.store.users import get_user, set_password
     if get_user(engine, "admin"):
         set_password(engine, "admin", password)
     else:

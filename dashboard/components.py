@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 import flask
 from dash import dcc, html
 
-from etl.scorecard import NOT_APPLICABLE, STANDING_COLOURS, STANDING_MARKS, STANDINGS
+from etl.compute.scorecard import NOT_APPLICABLE, STANDING_COLOURS, STANDING_MARKS, STANDINGS
 
 from . import data, ids
 from .i18n import county_name, dropdown_labels, parse_lang, period_label, t

@@ -12,15 +12,15 @@ import pandas as pd
 from flask import current_app
 from sqlalchemy.engine import Engine
 
-from etl import completeness, queries
-from etl.completeness import PeriodState
+from etl.store import completeness, queries
+from etl.store.completeness import PeriodState
 from etl.periods import previous_periods
 from etl.config import indicator_map, load_settings
-from etl.db import registry_from_db
-from etl.indicators import community_table as own_values, not_applicable as etl_not_applicable, with_changes
+from etl.store.db import registry_from_db
+from etl.compute.indicators import community_table as own_values, not_applicable as etl_not_applicable, with_changes
 from etl.periods import period_sort_key
 from etl.registry import CITY_CODE
-from etl.scorecard import leader_accountability, mark_not_applicable, scorecard as etl_scorecard
+from etl.compute.scorecard import leader_accountability, mark_not_applicable, scorecard as etl_scorecard
 
 from .memo import memo
 from .quality import quality_flags
@@ -104,7 +104,7 @@ def baseline_period() -> str:
 
 def baseline_of(values: pd.DataFrame) -> str | None:
     """The period an area's indicator is measured from, among its rows from values(): the configured baseline,
-    or the first later period that has the figure (etl.indicators.with_changes)."""
+    or the first later period that has the figure (etl.compute.indicators.with_changes)."""
     return next((b for b in values.get("baseline_period", ()) if isinstance(b, str)), None)
 
 

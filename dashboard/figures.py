@@ -373,7 +373,7 @@ def leader_bars(acc: pd.DataFrame, lang: str, title: str, source: str, baseline:
     """Per leader level: the distinct communities its leaders link, and how many of them met the premises
     standard at the baseline (`baseline`, the period named in the legend; no such bars without one) and now.
 
-    acc: etl.scorecard.leader_accountability's rows. A community linked by three leaders of a level counts once;
+    acc: etl.compute.scorecard.leader_accountability's rows. A community linked by three leaders of a level counts once;
     the links themselves are in the hover.
     """
     levels = [("厅级", t("prefecture", lang)), ("县级", t("county_level", lang))]

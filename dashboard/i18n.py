@@ -9,7 +9,7 @@ import pandas as pd
 from etl.config import UNITS
 from etl.periods import format_period
 from etl.registry import COUNTY_NAMES_EN
-from etl.scorecard import STANDING_WORDS
+from etl.compute.scorecard import STANDING_WORDS
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
@@ -41,14 +41,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "source": ("来源：各县（市、区）报表，{period}", "Source: county returns, {period}"),
     "source_approved": ("，已审核", ", approved"),
     "source_current": ("，含未审核（临时）", ", including unapproved (provisional)"),
-    **{f"standing_{key}": words for key, words in STANDING_WORDS.items()},     # etl/scorecard.py: 达标 only when met
+    **{f"standing_{key}": words for key, words in STANDING_WORDS.items()},     # etl/compute/scorecard.py: 达标 only when met
     "legend_met": ("达到目标", "the target is reached"),
     "legend_near": ("未达目标，达目标的{green}%以上", "not reached, at least {green}% of the target"),
     "legend_low": ("达目标的{amber}%至{green}%", "{amber}% to {green}% of the target"),
     "legend_behind": ("低于目标的{amber}%", "under {amber}% of the target"),
     "legend_na": ("该指标对此地区不适用（如无城市社区）", "the indicator does not apply (e.g. no urban community)"),
     "legend_none": ("未报送或未填报", "nothing reported"),
-    # An incomplete period (etl/completeness.py)
+    # An incomplete period (etl/store/completeness.py)
     "incomplete_title": ("本期数据不完整：已报送 {k}/{n} 个县（市、区）。", "Incomplete period: {k} of {n} counties reported."),
     "incomplete_missing": ("未报送：{counties}。", "Missing: {counties}."),
     "incomplete_body": ("“全市”数值仅含已报送的县（市、区），不是全市合计，不与其他时期比较；排名仅在已报送的县（市、区）之间。",

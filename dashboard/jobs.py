@@ -6,7 +6,7 @@ and on the workers (`shequ worker`); jobs then go through Celery with Redis and 
 files waiting between the check and the submission are in the database either way (dashboard/uploads.py).
 
 What a check of a small return costs on one machine: the job forked by the server starts the workbook reader's
-safety box, a child process (`python -m etl.parse_worker`, etl/workbook.py) that imports only the reader: a check
+safety box, a child process (`python -m etl.read.parse_worker`, etl/read/workbook.py) that imports only the reader: a check
 of the sample's 北流市 return took 0.18–0.22 s in a forked process on a busy machine (issue 13; 0.49–0.82 s when
 each job started a forkserver that imported the whole ETL). The browser then sees the answer at its next poll
 (pages/upload.py polls every 250 ms). Right after the server starts or the data change the warm-up
@@ -97,6 +97,6 @@ def in_forked_job(engine: Engine) -> None:
     """Forget the database connections inherited from the parent (SQLAlchemy's pool, dropped without closing).
 
     A diskcache job is a process forked by the web server (Celery's jobs run in threads of the worker, which has
-    its own pool). The ETL starts its own child process for each untrusted workbook (etl/workbook.py).
+    its own pool). The ETL starts its own child process for each untrusted workbook (etl/read/workbook.py).
     """
     engine.dispose(close=False)

@@ -5,9 +5,9 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
 
-from etl.completeness import PeriodState
+from etl.store.completeness import PeriodState
 from etl.config import Indicator, load_settings
-from etl.scorecard import STANDING_COLOURS, standing as standing_of
+from etl.compute.scorecard import STANDING_COLOURS, standing as standing_of
 
 from . import data, ids
 from .components import View, standing_badge

@@ -21,8 +21,8 @@ import flask
 from flask_login import login_user
 from sqlalchemy import select
 
-from etl.db import app_user
-from etl.users import User
+from etl.store.db import app_user
+from etl.store.users import User
 
 from . import data, ids, response_cache
 from .auth import WebUser

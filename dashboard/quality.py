@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from etl.status import LIVE
+from etl.store.status import LIVE
 
 # Fields that should not fall from one period to the next, and those checked for outliers among a community's peers.
 GROWING_FIELDS = ("service_area_m2", "service_items", "facilities")

@@ -58,7 +58,7 @@ FIELD_LABELS = {"community_code": ("社区代码", "Code"), "community_name": ("
 
 
 def _label(field: str, lang: str) -> str:
-    from etl.schema import COMMUNITY_FIELDS
+    from etl.read.schema import COMMUNITY_FIELDS
     if field in FIELD_LABELS:
         return FIELD_LABELS[field][1 if lang == "en" else 0]
     for f in COMMUNITY_FIELDS:

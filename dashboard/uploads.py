@@ -17,12 +17,12 @@ import pandas as pd
 from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Engine
 
-from etl import audit
-from etl.db import registry_from_db, upload_waiting
-from etl.diff import diff_against_current
+from etl.store import audit
+from etl.store.db import registry_from_db, upload_waiting
+from etl.store.diff import diff_against_current
 from etl.ingest import ingest_bytes
-from etl.load import load_return
-from etl.status import LIVE
+from etl.store.load import load_return
+from etl.store.status import LIVE
 
 STASH_SECONDS = 2 * 3600
 PREVIEW_ROWS = 10
@@ -115,7 +115,7 @@ def check_file(engine: Engine, user, file_name: str, content: bytes | None,
 
 
 def _has_current(engine: Engine, parsed) -> bool:
-    from etl.queries import submissions
+    from etl.store.queries import submissions
     subs = submissions(engine, parsed.county_code, parsed.period)
     return bool(len(subs) and subs["status"].isin(LIVE).any())
 

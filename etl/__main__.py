@@ -1,4 +1,4 @@
 """`python -m etl` runs the shequ command line."""
-from .cli import main
+from etl.cli import main
 
 main()

@@ -7,7 +7,7 @@ from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 
-from .clean import text_key
+from etl.read.clean import text_key
 
 CITY_CODE = "450900"
 CITY_NAME = "玉林市"

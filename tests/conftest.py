@@ -11,8 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "sample_data"
 sys.path.insert(0, str(Path(__file__).resolve().parent))   # tests/returns.py, the workbook builder
 
-from etl.db import community_return, indicator_value, leader_link, make_engine, submission  # noqa: E402
-from etl.setup import init_db  # noqa: E402
+from etl.store.db import community_return, indicator_value, leader_link, make_engine, submission  # noqa: E402
+from etl.store.setup import init_db  # noqa: E402
 
 
 import pg  # noqa: E402

@@ -8,14 +8,14 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from etl import audit
+from etl.store import audit
 from etl.cli import cli
-from etl.db import app_user
+from etl.store.db import app_user
 from etl.ingest import ingest_path
-from etl.load import set_status, set_statuses
-from etl.problems import ShequError
-from etl.publish import publications, publish, published_values
-from etl.users import add_user, authenticate
+from etl.store.load import set_status, set_statuses
+from etl.read.problems import ShequError
+from etl.store.publish import publications, publish, published_values
+from etl.store.users import add_user, authenticate
 from returns import simple_return, standard_rows
 
 
@@ -56,7 +56,7 @@ def test_publishing_needs_every_county_approved_and_versions_corrections(engine,
             ingest_path(engine, path)
     with pytest.raises(ShequError, match="not approved"):
         publish(engine, "2015", "adm")
-    from etl import queries
+    from etl.store import queries
     for sid in queries.submissions(engine)["id"]:
         set_status(engine, int(sid), "approved")
     assert publish(engine, "2015", "adm") == 1
@@ -96,7 +96,7 @@ def test_approving_many_is_one_transaction_each_in_the_audit_log(engine, sample_
     for path in sample_paths:
         if path.name.startswith("2015"):
             ingest_path(engine, path)
-    from etl import queries
+    from etl.store import queries
     ids = sorted(int(i) for i in queries.submissions(engine)["id"])
     assert len(ids) == 7
 
@@ -136,7 +136,7 @@ def test_cli_approves_a_period_at_once_and_logs_each(engine, db_url, sample_path
     result = CliRunner().invoke(cli, ["--db", db_url, "approve", "--period", "2014"])
     assert result.exit_code == 0, result.output
     assert result.output.count("approved #") == 7 and "2014" in result.output
-    from etl import queries
+    from etl.store import queries
     subs = queries.submissions(engine)
     assert set(subs[subs["period"] == "2014"]["status"]) == {"approved"}
     assert set(subs[subs["period"] == "2015"]["status"]) == {"submitted"}

@@ -6,10 +6,10 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import table_counts
-from etl import queries
+from etl.store import queries
 from etl.cli import cli
-from etl.db import make_engine
-from etl.setup import init_db
+from etl.store.db import make_engine
+from etl.store.setup import init_db
 from etl.ingest import ingest_path
 from returns import simple_return, standard_rows
 
@@ -47,7 +47,7 @@ def test_portable_dump_round_trip(filled, db_url, tmp_path):
 
 def test_a_dump_moves_between_database_kinds(filled, tmp_path):
     path = tmp_path / "b.jsonl.gz"
-    from etl.backup import dump, restore
+    from etl.store.backup import dump, restore
     dump(filled, path)
     other = make_engine(f"sqlite:///{tmp_path / 'other.db'}")
     init_db(other)

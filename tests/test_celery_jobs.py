@@ -24,7 +24,7 @@ from redis_server import redis_server
 from returns import simple_return
 
 from dashboard.app import create_app
-from etl.users import add_user
+from etl.store.users import add_user
 
 PASSWORD = "celery-pass-123"
 SECRET = "celery-secret"

@@ -137,8 +137,8 @@ def test_template_filled_programmatically_comes_back_from_the_database(db, tmp_p
     result = run(db, "ingest", out, "--format", "json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["files"][0]["period"] == "2015Q3"
-    from etl.db import make_engine
-    from etl.queries import community_rows
+    from etl.store.db import make_engine
+    from etl.store.queries import community_rows
     rows = community_rows(make_engine(db))
     assert {c: (a, i) for c, a, i in zip(rows["community_code"], rows["service_area_m2"], rows["service_items"])} \
         == filled

@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 
 from dashboard import data
-from etl.completeness import default_period, period_states, previous_complete
+from etl.store.completeness import default_period, period_states, previous_complete
 from etl.ingest import ingest_path
-from etl.load import set_status
-from etl.queries import submissions
+from etl.store.load import set_status
+from etl.store.queries import submissions
 
 
 def load(engine, paths):

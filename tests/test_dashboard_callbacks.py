@@ -145,7 +145,7 @@ def grid_request(app, search: str, start: int = 0, end: int = 100, sort=(), filt
     """The rows callback's answer to the grid's request, as a logged-in viewer: (rowData, rowCount, count text)."""
     from flask_login import login_user
     from dashboard import auth
-    from etl.users import User
+    from etl.store.users import User
     with app.server.test_request_context("/"):
         login_user(auth.WebUser(User(1, "viewer", "viewer", None, False)))
         answer, count = page("communities").grid_block(
@@ -240,7 +240,7 @@ def test_an_empty_database_shows_the_upload_hint(engine, db_url):
 
 def test_a_returned_submission_shows_the_citys_comment_on_reporting(db_url, engine, tmp_path):
     from etl.ingest import ingest_path
-    from etl.load import set_status
+    from etl.store.load import set_status
     from returns import simple_return
     outcome = ingest_path(engine, simple_return(tmp_path / "r.xlsx"))
     set_status(engine, outcome.load.submission_id, "returned", "请补充经费来源数据")

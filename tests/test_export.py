@@ -14,16 +14,16 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import update
 
-from etl import queries
+from etl.store import queries
 from etl.cli import cli
 from etl.config import UNITS, indicator_map, indicators, load_settings
-from etl.db import make_engine, place
-from etl.setup import init_db
-from etl.export import LEVEL_SHEETS, file_name, write_csv, write_xlsx
-from etl.indicators import not_applicable
+from etl.store.db import make_engine, place
+from etl.store.setup import init_db
+from etl.files.export import LEVEL_SHEETS, file_name, write_csv, write_xlsx
+from etl.compute.indicators import not_applicable
 from etl.ingest import ingest_path
 from etl.registry import COUNTY_NAMES_EN
-from etl.scorecard import STANDING_MARKS, meets, standing
+from etl.compute.scorecard import STANDING_MARKS, meets, standing
 
 NUMBER_FORMATS = {"count": "#,##0", "people": "#,##0", "person_times": "#,##0", "pct": "0.0"}   # else #,##0.0
 HOSTILE = "=HYPERLINK(\"http://x\",\"y\")"
@@ -116,7 +116,7 @@ def test_an_empty_database_gives_the_headers_only(tmp_path):
 def test_rows_past_excels_limit_continue_on_a_second_sheet(sample_copy, tmp_path, monkeypatch):
     # A nation's communities over twelve periods pass Excel's 1,048,576 rows; xlsxwriter would drop the rest
     # without a word. Here the limit is made small: the sample's 552 community rows over sheets of 200.
-    from etl import export
+    from etl.files import export
     monkeypatch.setattr(export, "EXCEL_MAX_ROWS", 201)
     path = tmp_path / "split.xlsx"
     write_xlsx(sample_copy, path, levels=["community"])

@@ -11,11 +11,11 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import func, select
 
-from etl import queries
-from etl.db import community_return, submission
-from etl.indicators import compute
+from etl.store import queries
+from etl.store.db import community_return, submission
+from etl.compute.indicators import compute
 from etl.ingest import ingest_path
-from etl.recompute import expected_counties
+from etl.store.recompute import expected_counties
 from returns import simple_return, standard_rows
 
 SHEQU = [sys.executable, "-m", "etl"]

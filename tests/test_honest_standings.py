@@ -10,7 +10,7 @@ import pytest
 from dashboard import data
 from dashboard.app import create_app
 from etl.config import indicator_map, load_settings
-from etl.scorecard import meets
+from etl.compute.scorecard import meets
 
 PERIODS = ("2013", "2014", "2015")
 COUNTIES = ("450902", "450903", "450921", "450922", "450923", "450924", "450981")

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from etl.config import indicator_map, indicators, load_settings
-from etl.indicators import community_terms, compute, return_terms
-from etl.scorecard import meets, scorecard, standing
+from etl.compute.indicators import community_terms, compute, return_terms
+from etl.compute.scorecard import meets, scorecard, standing
 
 from shared import SPEC  # noqa: E402
 

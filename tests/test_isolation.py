@@ -9,7 +9,7 @@ import pytest
 
 from etl.ingest import parse_untrusted
 from etl.registry import default_registry
-from etl.workbook import WorkbookError, run_isolated
+from etl.read.workbook import WorkbookError, run_isolated
 from returns import simple_return
 
 

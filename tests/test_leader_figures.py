@@ -9,15 +9,15 @@ import pandas as pd
 import pytest
 
 from dashboard import data, ids
-from etl import queries
+from etl.store import queries
 from etl.config import indicators, load_settings
-from etl.db import make_engine
-from etl.setup import init_db
-from etl.indicators import community_values, compute, over_links, return_terms
+from etl.store.db import make_engine
+from etl.store.setup import init_db
+from etl.compute.indicators import community_values, compute, over_links, return_terms
 from etl.ingest import ingest_path
-from etl.recompute import expected_counties
+from etl.store.recompute import expected_counties
 from etl.registry import CITY_CODE
-from etl.scorecard import scorecard
+from etl.compute.scorecard import scorecard
 from returns import SheetSpec, communities, leader_sheet, standard_rows, write_workbook
 
 OVER_LINKS = [i.id for i in indicators() if over_links(i)]

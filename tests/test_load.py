@@ -8,13 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.pool import QueuePool
 
 from conftest import refuse_inserts, table_counts
-from etl import queries
-from etl.db import WRITE_CACHE_KIB, make_engine, submission, write_transaction
-from etl.setup import init_db
-from etl.indicators import compute
+from etl.store import queries
+from etl.store.db import WRITE_CACHE_KIB, make_engine, submission, write_transaction
+from etl.store.setup import init_db
+from etl.compute.indicators import compute
 from etl.ingest import ingest_path
-from etl.load import set_status
-from etl.recompute import expected_counties, recompute
+from etl.store.load import set_status
+from etl.store.recompute import expected_counties, recompute
 from returns import leader_sheet, SheetSpec, communities, simple_return, standard_rows, write_workbook
 
 
@@ -84,7 +84,7 @@ def test_recompute_is_idempotent(engine, tmp_path):
 
 
 def test_a_load_gives_its_connection_back_with_sqlites_default_page_cache(tmp_path):
-    """Loads write with a large page cache (etl/db.py); a server's pooled connections must not keep it."""
+    """Loads write with a large page cache (etl/store/db.py); a server's pooled connections must not keep it."""
     engine = make_engine(f"sqlite:///{tmp_path / 'cache.db'}")
     init_db(engine)
     engine.pool = QueuePool(engine.pool._creator, pool_size=1, max_overflow=0)   # one connection, reused

@@ -7,17 +7,17 @@ from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
 from sqlalchemy import inspect
 
-from etl import migrate, queries
+from etl.store import migrate, queries
 from etl.cli import cli
 from datetime import datetime, timezone
 
 import pandas as pd
 from sqlalchemy import update
 
-from etl.db import community_return, make_engine, metadata, place, registry_rows, submission, submission_term
-from etl.indicators import compute
+from etl.store.db import community_return, make_engine, metadata, place, registry_rows, submission, submission_term
+from etl.compute.indicators import compute
 from etl.ingest import ingest_path, parse_content
-from etl.recompute import expected_counties, recompute
+from etl.store.recompute import expected_counties, recompute
 from etl.registry import default_registry
 from returns import SheetSpec, communities, leader_sheet, simple_return, standard_rows, write_workbook
 

@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 
 from conftest import refuse_inserts, table_counts
-from etl import queries
+from etl.store import queries
 from etl.ingest import ingest_path, parse_sheets, parse_untrusted
-from etl.recompute import recompute
+from etl.store.recompute import recompute
 from etl.registry import default_registry
-from etl.workbook import read_sheets
+from etl.read.workbook import read_sheets
 from returns import SheetSpec, communities, leader_sheet, simple_return, standard_rows, write_workbook
 
 

@@ -8,7 +8,7 @@ from dashboard.app import create_app
 from dashboard.data import source_for
 from dashboard.response_cache import EXTENSION
 from etl.ingest import ingest_path
-from etl.users import add_user
+from etl.store.users import add_user
 from returns import simple_return, standard_rows
 from test_response_cache import page_request
 from test_web_auth import PASSWORD, login

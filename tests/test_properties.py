@@ -5,9 +5,9 @@ import math
 
 from hypothesis import given, settings, strategies as st
 
-from etl.clean import BadValue, clean_value, match_header, to_bool, to_number
-from etl.export import neutralise
-from etl.schema import COMMUNITY_FIELDS, LEADER_FIELDS
+from etl.read.clean import BadValue, clean_value, match_header, to_bool, to_number
+from etl.files.export import neutralise
+from etl.read.schema import COMMUNITY_FIELDS, LEADER_FIELDS
 
 FULL_WIDTH = str.maketrans("0123456789.,", "０１２３４５６７８９．，")
 UNITS = ["", "平方米", "㎡", "m2", " 平方米", "万元", "项", "个", "人"]

@@ -14,8 +14,8 @@ from sqlalchemy import select, update
 from dashboard import data, ids
 from dashboard.app import create_app
 from dashboard.quality import quality_flags
-from etl.db import community_return, make_engine, submission
-from etl.schema import KIND_TOWNSHIP, KIND_URBAN
+from etl.store.db import community_return, make_engine, submission
+from etl.read.schema import KIND_TOWNSHIP, KIND_URBAN
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from dashboard.ids import LANG_COOKIE
 from dashboard.security import CSRF_COOKIE
 from dashboard.response_cache import EXTENSION, READ_ONLY_PAGES
 from etl.ingest import ingest_path
-from etl.users import add_user
+from etl.store.users import add_user
 from dash_requests import outputs, routing_body, routing_spec
 from returns import simple_return, standard_rows
 from test_web_auth import PASSWORD, login

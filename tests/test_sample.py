@@ -8,9 +8,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from etl import schema
+from etl.read import schema
 from etl.registry import Community, Registry, default_registry, township_key
-from etl.sample import PERIODS, build_sample, generate, sample_links, sample_truth, short_name
+from etl.files.sample import PERIODS, build_sample, generate, sample_links, sample_truth, short_name
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {"urban_area_ge_500_pct": 100, "township_area_ge_300_pct": 100, "services_mean": 59,

@@ -45,8 +45,8 @@ def test_demo_loads_the_sample_prints_a_login_and_serves(tmp_path):
             raise AssertionError(log.read_text()) from None
         text = log.read_text()
         assert "login: admin / " in text and f"http://127.0.0.1:{port}" in text
-        from etl.db import make_engine
-        from etl import queries
+        from etl.store.db import make_engine
+        from etl.store import queries
         values = queries.indicator_values(make_engine(f"sqlite:///{tmp_path / 'd' / 'demo.db'}"), period="2015",
                                           level="city").set_index("indicator")["value"]
         assert values["area_ge_500"] == 127

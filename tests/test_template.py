@@ -7,9 +7,9 @@ import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter
 
-from etl import schema
+from etl.read import schema
 from etl.registry import default_registry
-from etl.template import write_template
+from etl.files.template import write_template
 
 COUNTIES = sorted(default_registry().counties)
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from etl.clean import match_header, squash, text_key, to_bool, to_code, to_number
+from etl.read.clean import match_header, squash, text_key, to_bool, to_code, to_number
 from etl.registry import community_key, default_registry, township_key
-from etl.schema import COMMUNITY_FIELDS
+from etl.read.schema import COMMUNITY_FIELDS
 
 REGISTRY = default_registry()
 

@@ -220,7 +220,7 @@ def test_the_whole_pipeline_loads_a_variant_return_into_the_database(tmp_path, e
     rows[0][5] = "５２０平方米"
     outcome = ingest_path(engine, simple_return(tmp_path / "r.xlsx", rows=rows))
     assert outcome.status == "loaded"
-    from etl import queries
+    from etl.store import queries
     values = queries.indicator_values(engine, period="2015", level="county")
     got = values.set_index(["area_code", "indicator"])["value"]
     assert got[("450981", "communities")] == 3

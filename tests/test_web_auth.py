@@ -7,8 +7,8 @@ import pytest
 
 from dashboard import auth
 from dashboard.app import create_app
-from etl.audit import events
-from etl.users import add_user
+from etl.store.audit import events
+from etl.store.users import add_user
 
 PASSWORD = "web-pass-123"
 
@@ -141,7 +141,7 @@ def test_logout_ends_the_session_and_is_audited(app, engine):
 
 
 def test_a_disabled_user_is_logged_out_at_once(app, engine):
-    from etl.users import set_disabled
+    from etl.store.users import set_disabled
     client = app.server.test_client()
     login(client, "view")
     assert client.get("/_dash-layout").status_code == 200

@@ -19,10 +19,10 @@ from returns import SheetSpec, simple_return, standard_rows, write_workbook
 
 from dashboard import admin_actions, auth, figures, ids, uploads
 from dashboard.app import create_app
-from etl import queries
-from etl.audit import events
-from etl.db import make_engine, upload_waiting
-from etl.users import add_user, list_users
+from etl.store import queries
+from etl.store.audit import events
+from etl.store.db import make_engine, upload_waiting
+from etl.store.users import add_user, list_users
 
 PASSWORD = "web-pass-123"
 
@@ -274,7 +274,7 @@ def test_basis_comes_from_the_address_and_is_kept_in_links(sample_copy, tmp_path
 
 
 def approve_period(engine, period: str) -> None:
-    from etl.load import set_statuses
+    from etl.store.load import set_statuses
     set_statuses(engine, queries.submissions(engine, period=period)["id"], "approved")
 
 

@@ -9,9 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from etl import queries
-from etl.db import make_engine
-from etl.users import add_user
+from etl.store import queries
+from etl.store.db import make_engine
+from etl.store.users import add_user
 from test_serve import BIN, free_port, wait_for
 from returns import simple_return, standard_rows
 

@@ -8,10 +8,10 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from etl.periods import period_sort_key
-from etl.publish import publications
-from etl.queries import submissions
-from etl.status import Status
-from etl.users import ROLES, list_users
+from etl.store.publish import publications
+from etl.store.queries import submissions
+from etl.store.status import Status
+from etl.store.users import ROLES, list_users
 
 from dashboard import auth, ids
 from dashboard.data import county_names

@@ -278,7 +278,7 @@ def rows_csv(rows: list[dict] | None, lang: str) -> bytes:
     """Grid rows as CSV for Excel: UTF-8 with BOM, formulas made inert."""
     import csv
     import io
-    from etl.export import neutralise
+    from etl.files.export import neutralise
     cols = column_defs(lang)
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\r\n")
@@ -292,7 +292,7 @@ def export_csv(_clicks, request, search):
     """Download every row the grid shows (the address's filters, its column filters and sort), not only the
     blocks it has loaded; audited."""
     import flask
-    from etl import audit
+    from etl.store import audit
     who = auth.user()
     if who is None:
         raise dash.exceptions.PreventUpdate

@@ -8,7 +8,7 @@ from dash import dcc, html
 
 from etl.config import indicators, load_settings
 from etl.registry import CITY_CODE
-from etl.scorecard import NOT_APPLICABLE, standing
+from etl.compute.scorecard import NOT_APPLICABLE, standing
 
 from dashboard import data, figures, ids
 from dashboard.components import (View, card, empty_state, graph, make_view, paged, safe_layout, shell, standing_badge,

@@ -7,9 +7,9 @@ import dash
 import flask
 from dash import Input, Output, State, dcc, html
 
-from etl import audit
+from etl.store import audit
 from etl.config import indicators
-from etl.export import LEVEL_SHEETS, file_name, write_csv, write_xlsx
+from etl.files.export import LEVEL_SHEETS, file_name, write_csv, write_xlsx
 
 from dashboard import auth, ids
 from dashboard.components import card, make_view, safe_layout, shell

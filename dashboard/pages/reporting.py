@@ -6,7 +6,7 @@ import pandas as pd
 from dash import html
 
 from etl.periods import period_sort_key
-from etl.status import LIVE, Status
+from etl.store.status import LIVE, Status
 
 from dashboard import data, ids
 from dashboard.components import View, card, empty_state, make_view, paged, safe_layout, shell, table
@@ -57,7 +57,7 @@ def matrix(view: View, names: pd.Series) -> html.Div:
 
 def completeness_cell(view: View, period: str) -> html.Span:
     """The matrix's last row: how many counties' returns count in the basis shown, and whether the period is
-    complete — what decides if its city figures are the city's (etl/completeness.py)."""
+    complete — what decides if its city figures are the city's (etl/store/completeness.py)."""
     state = data.period_state(view.src, period)
     k, n = (len(state.reported), len(state.expected)) if state else (0, len(data.counties(view.src)))
     complete = state is not None and state.complete

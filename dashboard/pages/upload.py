@@ -15,9 +15,9 @@ import dash_bootstrap_components as dbc
 from dash import ALL, MATCH, Input, Output, State, dcc, html
 from flask import has_request_context
 
-from etl.db import registry_from_db
+from etl.store.db import registry_from_db
 from etl.periods import is_period, parse_period
-from etl.template import write_template
+from etl.files.template import write_template
 
 from dashboard import auth, data, ids
 from dashboard.jobs import in_forked_job

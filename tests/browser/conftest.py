@@ -31,8 +31,8 @@ USERS = {"admin": ("admin", None), "viewer": ("viewer", None), "analyst": ("anal
 
 def add_users(url: str) -> None:
     """An admin, a viewer and an analyst of 北流市 (450981), all with PASSWORD."""
-    from etl.db import make_engine
-    from etl.users import add_user
+    from etl.store.db import make_engine
+    from etl.store.users import add_user
     engine = make_engine(url)
     for name, (role, county) in USERS.items():
         add_user(engine, name, PASSWORD, role, county)
@@ -43,9 +43,9 @@ def add_users(url: str) -> None:
 def approved_db_url(sample_db_url, tmp_path_factory) -> str:
     """A copy of the sample database with every return approved (the officials' view shows approved figures)."""
     import shutil
-    from etl.db import make_engine
-    from etl.load import set_status
-    from etl.queries import submissions
+    from etl.store.db import make_engine
+    from etl.store.load import set_status
+    from etl.store.queries import submissions
     source = sample_db_url.removeprefix("sqlite:///")
     target = tmp_path_factory.mktemp("approved") / "approved.db"
     shutil.copy(source, target)

@@ -19,7 +19,7 @@ from .test_upload_flow import click
 def loaded(sample_db_url, tmp_path):
     """The 21 sample returns loaded and none approved yet, the three users, an app over them."""
     from dashboard.app import create_app
-    from etl.db import make_engine
+    from etl.store.db import make_engine
     target = tmp_path / "loaded.db"
     shutil.copy(sample_db_url.removeprefix("sqlite:///"), target)
     url = f"sqlite:///{target}"
@@ -30,7 +30,7 @@ def loaded(sample_db_url, tmp_path):
 
 
 def statuses(engine, period: str) -> set[str]:
-    from etl.queries import submissions
+    from etl.store.queries import submissions
     return set(submissions(engine, period=period)["status"])
 
 
@@ -73,7 +73,7 @@ def test_admin_is_told_and_approves_a_period_in_one_confirmed_action(dash_duo, l
     confirm_dialog(dash_duo).accept()
     dash_duo.wait_for_contains_text("#admin-message", "已批准 7 份报表", timeout=30)
     assert statuses(engine, "2015") == {"approved"} and statuses(engine, "2014") == {"submitted"}
-    from etl.audit import events
+    from etl.store.audit import events
     logged = events(engine)
     approvals = logged[logged["action"] == "approve"]
     assert len(approvals) == 7 and {json.loads(d)["period"] for d in approvals["detail"]} == {"2015"}
@@ -107,7 +107,7 @@ def test_admin_approves_a_chosen_few_in_english(dash_duo, loaded):
     assert chosen == [19, 20]
     dialog.accept()
     dash_duo.wait_for_contains_text("#admin-message", "Returns approved (2): #19, #20.", timeout=30)
-    from etl.queries import submissions
+    from etl.store.queries import submissions
     subs = submissions(engine).set_index("id")["status"]
     assert {subs[i] for i in chosen} == {"approved"} and (subs == "approved").sum() == 2
     dash_duo.wait_for_contains_text("#admin-audit", "return #19; Bobai County; 2015", timeout=20)

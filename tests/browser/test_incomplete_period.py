@@ -30,9 +30,9 @@ def return_for_a_new_year(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def one_county_later_url(approved_db_url, tmp_path_factory) -> str:
-    from etl.db import make_engine
+    from etl.store.db import make_engine
     from etl.ingest import ingest_path
-    from etl.load import set_status
+    from etl.store.load import set_status
     folder = tmp_path_factory.mktemp("one-county-later")
     target = folder / "later.db"
     shutil.copy(approved_db_url.removeprefix("sqlite:///"), target)

@@ -21,8 +21,8 @@ from .workbooks import fill_template
 def work(tmp_path_factory):
     """An empty database (registry only) with the three users, and an app over it."""
     from dashboard.app import create_app
-    from etl.db import make_engine
-    from etl.setup import init_db
+    from etl.store.db import make_engine
+    from etl.store.setup import init_db
     folder = tmp_path_factory.mktemp("work")
     url = f"sqlite:///{folder / 'work.db'}"
     engine = make_engine(url)

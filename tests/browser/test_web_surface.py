@@ -21,7 +21,7 @@ def hostile_app(approved_db_url, tmp_path_factory):
     """The approved sample with one community renamed to markup, quotes and a formula."""
     from sqlalchemy import text
     from dashboard.app import create_app
-    from etl.db import make_engine
+    from etl.store.db import make_engine
     folder = tmp_path_factory.mktemp("hostile")
     shutil.copy(approved_db_url.removeprefix("sqlite:///"), folder / "h.db")
     url = f"sqlite:///{folder / 'h.db'}"
@@ -120,8 +120,8 @@ def test_a_failed_callback_shows_a_message_not_a_blank_page(dash_duo, dashboard_
 def test_users_of_one_role_share_a_drawing_and_each_sees_their_own_menu(dash_duo, dashboard_app, approved_db_url):
     """The overview is drawn once for viewers (dashboard/response_cache.py); each viewer's name, role in the
     page's language and logout token come from the shell of their own visit."""
-    from etl.db import make_engine
-    from etl.users import add_user, get_user
+    from etl.store.db import make_engine
+    from etl.store.users import add_user, get_user
     from dashboard.i18n import t
     from dashboard.response_cache import EXTENSION
     from .conftest import PASSWORD, logout

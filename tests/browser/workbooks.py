@@ -5,7 +5,7 @@ from pathlib import Path
 
 import openpyxl
 
-from etl import schema
+from etl.read import schema
 
 FILLED = {"service_area_m2": 600, "service_items": 30, "grid_managed": "是", "grid_count": 2, "weak": "否"}
 
