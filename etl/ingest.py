@@ -17,10 +17,10 @@ from etl.read.locate import Sheet, Table, county_and_period_from_title, fill_mer
 from etl.periods import parse_period
 from etl.read.problems import Problem, Report
 from etl.registry import Registry
-from etl.read.safety import UnsafeWorkbook, check_workbook
+from etl.read.safety import UnreadableWorkbook, check_workbook
 from etl.read.schema import COMMUNITY_FIELDS, LEADER_FIELDS
 from etl.read.validate import check_columns, clean_table, finish_links, match_links, validate_communities
-from etl.read.workbook import Isolated, WorkbookError, read_sheets, scan_ooxml_sheets
+from etl.read.workbook import Isolated, read_sheets, scan_ooxml_sheets
 
 
 @dataclass
@@ -142,7 +142,7 @@ def parse_content(content: bytes, file_name: str, registry: Registry, county_hin
     return parse_sheets(read_sheets(content, errors), file_name, registry, county_hint, period_hint)
 
 
-def _failed(file_name: str, exc: UnsafeWorkbook | WorkbookError) -> Report:
+def _failed(file_name: str, exc: UnreadableWorkbook) -> Report:
     report = Report(file_name)
     report.add(exc.code, detail=exc.detail)
     return report
@@ -169,7 +169,7 @@ def parse_untrusted(content: bytes, file_name: str, registry: Registry | Callabl
             with cycle_collection_paused():
                 sheets = child.call(content, errors)
                 return parse_sheets(sheets, file_name, _resolved(registry), county_hint, period_hint)
-    except (UnsafeWorkbook, WorkbookError) as exc:
+    except UnreadableWorkbook as exc:
         return None, _failed(file_name, exc)
 
 

@@ -9,7 +9,8 @@ import pytest
 
 from etl.ingest import parse_untrusted
 from etl.registry import default_registry
-from etl.read.workbook import WorkbookError, run_isolated
+from etl.read.safety import UnreadableWorkbook
+from etl.read.workbook import run_isolated
 from returns import simple_return
 
 
@@ -29,7 +30,7 @@ def test_a_forked_process_parses_untrusted_bytes(tmp_path):
 
 
 def test_the_child_stops_at_its_memory_limit():
-    with pytest.raises(WorkbookError) as caught:
+    with pytest.raises(UnreadableWorkbook) as caught:
         run_isolated(bytearray, 2 * 2**30, memory_mb=1024)
     assert caught.value.code == "oversize-file"
     assert len(run_isolated(bytearray, 2**20, memory_mb=1024)) == 2**20         # within it, the value comes back
@@ -37,7 +38,7 @@ def test_the_child_stops_at_its_memory_limit():
 
 def test_a_child_that_takes_too_long_is_stopped():
     start = time.monotonic()
-    with pytest.raises(WorkbookError) as caught:
+    with pytest.raises(UnreadableWorkbook) as caught:
         run_isolated(time.sleep, 30, timeout_s=1)
     assert caught.value.code == "oversize-file" and "longer than 1 s" in caught.value.detail
     assert time.monotonic() - start < 10
@@ -48,6 +49,6 @@ def test_what_the_child_prints_does_not_spoil_its_result():
 
 
 def test_a_child_killed_by_a_signal_is_a_problem_not_a_crash():
-    with pytest.raises(WorkbookError) as caught:
+    with pytest.raises(UnreadableWorkbook) as caught:
         run_isolated(os.abort)
     assert caught.value.code == "parse-failed" and "SIGABRT" in caught.value.detail

@@ -18,7 +18,8 @@ def main(module: str, memory_mb: int) -> int:
     result = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)                     # anything else printed goes to stderr, never into the result
     importlib.import_module(module)
-    from etl.read.workbook import WorkbookError, _short
+    from etl.read.safety import UnreadableWorkbook
+    from etl.read.workbook import short_reason
 
     # A short-lived process: its memory goes back when it exits, and collecting cycles while millions of cells
     # are alive would cost a fifth of a big parse (every list of cells is a tracked object).
@@ -30,10 +31,10 @@ def main(module: str, memory_mb: int) -> int:
         answer = ("ok", func(*args))
     except MemoryError:
         answer = ("error", "oversize-file", "the workbook needs more memory than allowed")
-    except WorkbookError as exc:
+    except UnreadableWorkbook as exc:
         answer = ("error", exc.code, exc.detail)
     except Exception as exc:  # anything else the parser throws is a file we cannot read, not a crash
-        answer = ("error", "parse-failed", _short(exc))
+        answer = ("error", "parse-failed", short_reason(exc))
     # Written as it is pickled: the parent unpickles meanwhile.
     pickle.dump(answer, result, protocol=pickle.HIGHEST_PROTOCOL)
     result.close()

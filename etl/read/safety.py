@@ -29,8 +29,9 @@ _TARGET = re.compile(rb'\bTarget="([^"]+)"')
 _DIMENSION = re.compile(rb'<dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 
 
-class UnsafeWorkbook(Exception):
-    """The bytes are not a workbook we will parse; `code` is a problem code of etl/read/problems.py."""
+class UnreadableWorkbook(Exception):
+    """A workbook we will not or cannot read: the checks refused its bytes, or the isolated parse failed.
+    `code` is a problem code of etl/read/problems.py, `detail` says what happened."""
 
     def __init__(self, code: str, detail: str = ""):
         super().__init__(f"{code}: {detail}")
@@ -44,22 +45,22 @@ class Checked:
 
 
 def check_workbook(content: bytes, max_bytes: int) -> Checked:
-    """Raise UnsafeWorkbook unless the bytes look like a workbook that is safe to hand to a parser."""
+    """Raise UnreadableWorkbook unless the bytes look like a workbook that is safe to hand to a parser."""
     if len(content) > max_bytes:
-        raise UnsafeWorkbook("oversize-file", f"{len(content) / 2**20:.1f} MB > {max_bytes / 2**20:.0f} MB")
+        raise UnreadableWorkbook("oversize-file", f"{len(content) / 2**20:.1f} MB > {max_bytes / 2**20:.0f} MB")
     if not content:
-        raise UnsafeWorkbook("not-a-workbook", "empty file")
+        raise UnreadableWorkbook("not-a-workbook", "empty file")
     if content.startswith(OLE_MAGIC):
         # An OLE compound file is either an old .xls or an encrypted OOXML workbook (its package sits in an
         # 'EncryptedPackage' stream, named in UTF-16 in the directory).
         if "EncryptedPackage".encode("utf-16-le") in content or "EncryptionInfo".encode("utf-16-le") in content:
-            raise UnsafeWorkbook("encrypted-workbook")
+            raise UnreadableWorkbook("encrypted-workbook")
         return Checked("xls")
     if not content.startswith(ZIP_MAGIC):
         head = content[:8]
         what = ("a PDF" if head.startswith(b"%PDF") else "an image" if head[:4] in (b"\x89PNG", b"GIF8") or
                 head[:3] == b"\xff\xd8\xff" else "text (CSV?)" if _looks_like_text(content[:2048]) else "unknown")
-        raise UnsafeWorkbook("not-a-workbook", what)
+        raise UnreadableWorkbook("not-a-workbook", what)
     return Checked(_check_zip(content))
 
 
@@ -76,32 +77,32 @@ def _check_zip(content: bytes) -> str:
         archive = zipfile.ZipFile(io.BytesIO(content))
         infos = archive.infolist()
     except (zipfile.BadZipFile, ValueError, EOFError) as exc:
-        raise UnsafeWorkbook("damaged-workbook", f"zip: {exc}") from None
+        raise UnreadableWorkbook("damaged-workbook", f"zip: {exc}") from None
     if len(infos) > MAX_PARTS:
-        raise UnsafeWorkbook("oversize-file", f"{len(infos)} parts")
+        raise UnreadableWorkbook("oversize-file", f"{len(infos)} parts")
     names = {i.filename for i in infos}
     if len(names) < len(infos):
         # Two parts of one name: a checker may read one copy and the parser the other.
-        raise UnsafeWorkbook("damaged-workbook", "zip: two parts with the same name")
+        raise UnreadableWorkbook("damaged-workbook", "zip: two parts with the same name")
     if "mimetype" in names and "content.xml" in names:
         kind = "ods"
     elif "[Content_Types].xml" in names:
         kind = "xlsx"
     else:
-        raise UnsafeWorkbook("not-a-workbook", "a zip file that is not a workbook")
+        raise UnreadableWorkbook("not-a-workbook", "a zip file that is not a workbook")
     total = 0
     for info in infos:
         if info.flag_bits & 0x1:
-            raise UnsafeWorkbook("encrypted-workbook")
+            raise UnreadableWorkbook("encrypted-workbook")
         total += info.file_size
         if info.file_size > MAX_PART_BYTES or total > MAX_TOTAL_BYTES:
-            raise UnsafeWorkbook("oversize-file", f"{info.filename} expands to {info.file_size / 2**20:.0f} MB")
+            raise UnreadableWorkbook("oversize-file", f"{info.filename} expands to {info.file_size / 2**20:.0f} MB")
         if info.file_size > 2**20 and info.compress_size and info.file_size / info.compress_size > MAX_RATIO:
-            raise UnsafeWorkbook("oversize-file", f"{info.filename} compressed {info.file_size // info.compress_size}:1")
+            raise UnreadableWorkbook("oversize-file", f"{info.filename} compressed {info.file_size // info.compress_size}:1")
         if not _sizes_consistent(info):
             # Deflate never grows data by more than a few bytes per 16 KB block: a compressed size well above
             # the declared size means the declared size lies (a bomb that hides how much it expands to).
-            raise UnsafeWorkbook("damaged-workbook", f"{info.filename}: declared sizes do not match the data")
+            raise UnreadableWorkbook("damaged-workbook", f"{info.filename}: declared sizes do not match the data")
     if kind == "ods":
         _check_ods(archive, names)
     else:
@@ -123,21 +124,21 @@ def _sizes_consistent(info: zipfile.ZipInfo) -> bool:
 def _check_package(archive: zipfile.ZipFile, names: set[str]) -> None:
     """An OOXML package names its main part in _rels/.rels; without that part there is no workbook to read."""
     if "_rels/.rels" not in names:
-        raise UnsafeWorkbook("damaged-workbook", "the package has no _rels/.rels")
+        raise UnreadableWorkbook("damaged-workbook", "the package has no _rels/.rels")
     rels = _read_small(archive, "_rels/.rels")
     m = _OFFICE_DOCUMENT.search(rels)
     target = _TARGET.search(m.group(0)) if m else None
     if target is None:
-        raise UnsafeWorkbook("damaged-workbook", "the package names no workbook part")
+        raise UnreadableWorkbook("damaged-workbook", "the package names no workbook part")
     main = posixpath.normpath(target.group(1).decode("utf-8", "replace").lstrip("/"))
     if main not in names:
-        raise UnsafeWorkbook("damaged-workbook", f"the workbook part {main} is missing")
+        raise UnreadableWorkbook("damaged-workbook", f"the workbook part {main} is missing")
 
 
 def _check_ods(archive: zipfile.ZipFile, names: set[str]) -> None:
     """An OpenDocument file encrypted with a password lists encryption data in its manifest."""
     if "META-INF/manifest.xml" in names and b"encryption-data" in _read_small(archive, "META-INF/manifest.xml"):
-        raise UnsafeWorkbook("encrypted-workbook")
+        raise UnreadableWorkbook("encrypted-workbook")
 
 
 def _read_small(archive: zipfile.ZipFile, name: str, limit: int = 2**20) -> bytes:
@@ -145,7 +146,7 @@ def _read_small(archive: zipfile.ZipFile, name: str, limit: int = 2**20) -> byte
         with archive.open(name) as part:
             return part.read(limit)
     except Exception as exc:  # zlib.error, BadZipFile, CRC errors: a damaged part
-        raise UnsafeWorkbook("damaged-workbook", f"{name}: {exc}") from None
+        raise UnreadableWorkbook("damaged-workbook", f"{name}: {exc}") from None
 
 
 def _check_xml_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
@@ -156,17 +157,17 @@ def _check_xml_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
             if head.startswith((b"\xff\xfe", b"\xfe\xff")):
                 head = head.decode("utf-16", "replace").encode("utf-8")
             if _DTD.search(head):
-                raise UnsafeWorkbook("unsafe-workbook", f"{info.filename}: DTD/entity declarations")
+                raise UnreadableWorkbook("unsafe-workbook", f"{info.filename}: DTD/entity declarations")
             # DTDs may only appear in the prolog (before the root element); comments may make it long.
             _check_prolog(info.filename, part, head)
             if info.filename.startswith("xl/worksheets/"):
                 _check_dimension(info.filename, head)
     except (zipfile.BadZipFile, EOFError, OSError, RuntimeError) as exc:
-        raise UnsafeWorkbook("damaged-workbook", f"{info.filename}: {exc}") from None
+        raise UnreadableWorkbook("damaged-workbook", f"{info.filename}: {exc}") from None
     except Exception as exc:  # zlib.error and friends from a corrupt stream
-        if isinstance(exc, UnsafeWorkbook):
+        if isinstance(exc, UnreadableWorkbook):
             raise
-        raise UnsafeWorkbook("damaged-workbook", f"{info.filename}: {exc}") from None
+        raise UnreadableWorkbook("damaged-workbook", f"{info.filename}: {exc}") from None
 
 
 _PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
@@ -186,7 +187,7 @@ def _check_prolog(name: str, part, head: bytes) -> None:
             pos = m.end()
         rest = buffer[pos:pos + 9]
         if _DTD.match(rest):
-            raise UnsafeWorkbook("unsafe-workbook", f"{name}: DTD/entity declarations")
+            raise UnreadableWorkbook("unsafe-workbook", f"{name}: DTD/entity declarations")
         incomplete = not rest or rest.startswith((b"<?", b"<!--")) or (rest.startswith(b"<!") and len(rest) < 9)
         if not incomplete:
             return                # the root element starts here (or text that the parser will refuse)
@@ -194,7 +195,7 @@ def _check_prolog(name: str, part, head: bytes) -> None:
         if not more:
             return
         if len(buffer) - pos + len(more) > MAX_PROLOG_BYTES:
-            raise UnsafeWorkbook("unsafe-workbook", f"{name}: a prolog of more than {MAX_PROLOG_BYTES >> 20} MB")
+            raise UnreadableWorkbook("unsafe-workbook", f"{name}: a prolog of more than {MAX_PROLOG_BYTES >> 20} MB")
         buffer, pos = buffer[pos:] + more, 0
 
 
@@ -205,4 +206,4 @@ def _check_dimension(name: str, head: bytes) -> None:
     columns = column_number(m.group(3)) - column_number(m.group(1)) + 1
     rows = int(m.group(4)) - int(m.group(2)) + 1
     if columns > MAX_COLUMNS or rows * columns > MAX_CELLS:
-        raise UnsafeWorkbook("oversize-file", f"{name}: a declared grid of {rows:,} rows × {columns:,} columns")
+        raise UnreadableWorkbook("oversize-file", f"{name}: a declared grid of {rows:,} rows × {columns:,} columns")

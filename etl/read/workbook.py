@@ -25,19 +25,10 @@ import python_calamine
 
 from etl.read.locate import Sheet
 from etl.read.problems import column_letter, column_number
-from etl.read.safety import MAX_CELLS, MAX_COLUMNS
+from etl.read.safety import MAX_CELLS, MAX_COLUMNS, UnreadableWorkbook
 
 DEFAULT_MEMORY_MB = int(os.environ.get("SHEQU_PARSE_MEMORY_MB", "3072"))
 DEFAULT_TIMEOUT_S = float(os.environ.get("SHEQU_PARSE_TIMEOUT_S", "120"))
-
-
-class WorkbookError(Exception):
-    """The parser could not read the workbook; `code` is a problem code, `detail` says what happened."""
-
-    def __init__(self, code: str, detail: str = ""):
-        super().__init__(f"{code}: {detail}")
-        self.code = code
-        self.detail = detail
 
 
 MAX_TEXT = 32_767      # characters in one cell: Excel's own limit, so a longer one was not written by Excel
@@ -61,9 +52,9 @@ def read_sheets(content: bytes, errors: dict | None = None) -> list[Sheet]:
     try:
         book = python_calamine.load_workbook(io.BytesIO(content))
     except python_calamine.PasswordError:
-        raise WorkbookError("encrypted-workbook") from None
+        raise UnreadableWorkbook("encrypted-workbook") from None
     except Exception as exc:  # calamine raises several error types, all meaning "cannot read this"
-        raise WorkbookError("damaged-workbook", _short(exc)) from None
+        raise UnreadableWorkbook("damaged-workbook", short_reason(exc)) from None
     worksheets = [m for m in book.sheets_metadata if m.typ == python_calamine.SheetTypeEnum.WorkSheet]
     books: queue.SimpleQueue = queue.SimpleQueue()
     books.put(book)
@@ -90,7 +81,7 @@ def _read_sheet(books: queue.SimpleQueue, content: bytes, meta, errors) -> Sheet
         rows = sheet.to_python(skip_empty_area=False)
         merged = list(sheet.merged_cell_ranges or [])
     except Exception as exc:
-        raise WorkbookError("damaged-workbook", f"{meta.name}: {_short(exc)}") from None
+        raise UnreadableWorkbook("damaged-workbook", f"{meta.name}: {short_reason(exc)}") from None
     finally:
         books.put(book)
     _restore_errors(rows, errors)
@@ -115,7 +106,7 @@ def _clean_text(sheet: str, rows: list[list]) -> None:
         for j, value in enumerate(row):
             if value.__class__ is str and value:
                 if len(value) > MAX_TEXT:
-                    raise WorkbookError("oversize-file", f"{sheet}!{column_letter(j)}{i + 1}: a cell of {len(value):,} "
+                    raise UnreadableWorkbook("oversize-file", f"{sheet}!{column_letter(j)}{i + 1}: a cell of {len(value):,} "
                                         f"characters (Excel allows {MAX_TEXT:,})")
                 if _INVISIBLE.search(value):
                     row[j] = _INVISIBLE.sub("", value)
@@ -194,11 +185,11 @@ def scan_ooxml_sheets(content: bytes) -> dict[str, list[tuple[int, int, str]]]:
         try:
             errors = _scan_part(archive, part, sheet or part)
         except (zipfile.BadZipFile, EOFError, OSError, RuntimeError) as exc:
-            raise WorkbookError("damaged-workbook", f"{part}: {_short(exc)}") from None
-        except WorkbookError:
+            raise UnreadableWorkbook("damaged-workbook", f"{part}: {short_reason(exc)}") from None
+        except UnreadableWorkbook:
             raise
         except Exception as exc:  # zlib.error from a corrupt stream
-            raise WorkbookError("damaged-workbook", f"{part}: {_short(exc)}") from None
+            raise UnreadableWorkbook("damaged-workbook", f"{part}: {short_reason(exc)}") from None
         if sheet and errors:
             out[sheet] = errors
     return out
@@ -235,7 +226,7 @@ def _scan_part(archive: zipfile.ZipFile, part: str, label: str) -> list[tuple[in
                 if error:
                     errors.append(error)
             if max_col > MAX_COLUMNS or max_row * max_col > MAX_CELLS:
-                raise WorkbookError("oversize-file", f"{label}: cells up to {column_letter(max_col - 1)}{max_row:,} "
+                raise UnreadableWorkbook("oversize-file", f"{label}: cells up to {column_letter(max_col - 1)}{max_row:,} "
                                     f"({max_row:,} rows × {max_col:,} columns)")
             if not chunk:
                 return errors
@@ -254,7 +245,7 @@ def _error_cell(view: bytes, at: int) -> tuple[int, int, str] | None:
     return int(ref.group(2)) - 1, column_number(ref.group(1)) - 1, html.unescape(text)
 
 
-def _short(exc: Exception) -> str:
+def short_reason(exc: Exception) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:200]
 
@@ -289,7 +280,7 @@ class Isolated:
         self.kill()
 
     def call(self, *args, timeout_s: float = DEFAULT_TIMEOUT_S):
-        """func(*args)'s value, or WorkbookError (what it raised, a timeout, or the child dying).
+        """func(*args)'s value, or UnreadableWorkbook (what it raised, a timeout, or the child dying).
 
         The value is unpickled as the child pickles it (a big return's cells: both at once, on two cores)."""
         expired = threading.Event()
@@ -315,15 +306,15 @@ class Isolated:
             timer.cancel()
             self.kill()                        # once the answer is in, the child need not tidy up
         if expired.is_set():
-            raise WorkbookError("oversize-file", f"reading took longer than {timeout_s:.0f} s")
+            raise UnreadableWorkbook("oversize-file", f"reading took longer than {timeout_s:.0f} s")
         if answer is None:
             code = self._process.returncode
             why = (f"the reader was killed by signal {signal.Signals(-code).name}" if code and code < 0
                    else f"the reader stopped (exit {code})")
-            raise WorkbookError("parse-failed", why)
+            raise UnreadableWorkbook("parse-failed", why)
         status, *value = answer
         if status == "error":
-            raise WorkbookError(*value)
+            raise UnreadableWorkbook(*value)
         return value[0]
 
     def kill(self) -> None:
@@ -336,6 +327,6 @@ class Isolated:
 
 
 def run_isolated(func, *args, memory_mb: int = DEFAULT_MEMORY_MB, timeout_s: float = DEFAULT_TIMEOUT_S):
-    """func(*args) in a child process with an address-space limit and a timeout; WorkbookError when it fails."""
+    """func(*args) in a child process with an address-space limit and a timeout; UnreadableWorkbook when it fails."""
     with Isolated(func, memory_mb) as child:
         return child.call(*args, timeout_s=timeout_s)

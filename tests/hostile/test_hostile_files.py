@@ -633,9 +633,10 @@ def test_a_million_blank_rows_load_only_the_communities(engine, tmp_path):
 def test_the_forged_bomb_is_also_refused_by_the_isolated_reader(tmp_path):
     """Second line of defence: with the cheap checks skipped, the worker still refuses the forged sizes."""
     from etl.ingest import parse_content
-    from etl.read.workbook import WorkbookError, run_isolated
+    from etl.read.safety import UnreadableWorkbook
+    from etl.read.workbook import run_isolated
     content = _forged_bomb(tmp_path, forge_crc=True).read_bytes()
-    with pytest.raises(WorkbookError) as caught:
+    with pytest.raises(UnreadableWorkbook) as caught:
         run_isolated(parse_content, content, "r.xlsx", default_registry(), timeout_s=SECONDS)
     assert caught.value.code in ("damaged-workbook", "oversize-file", "parse-failed")
 
@@ -643,9 +644,10 @@ def test_the_forged_bomb_is_also_refused_by_the_isolated_reader(tmp_path):
 def test_the_abort_case_is_refused_by_the_isolated_reader_too(tmp_path):
     """Without the cheap checks, the A1 + XFD1048576 sheet kills only the worker, never this process."""
     from etl.ingest import parse_content
-    from etl.read.workbook import WorkbookError, run_isolated
+    from etl.read.safety import UnreadableWorkbook
+    from etl.read.workbook import run_isolated
     content = CASES["only_a1_and_xfd1048576"].build(tmp_path).read_bytes()
-    with pytest.raises(WorkbookError) as caught:
+    with pytest.raises(UnreadableWorkbook) as caught:
         run_isolated(parse_content, content, "r.xlsx", default_registry(), timeout_s=SECONDS)
     assert caught.value.code in ("oversize-file", "parse-failed")
 
