@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from etl import backup as backups
+from etl.store import backup as backups
 
 SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 
