@@ -127,12 +127,11 @@ COMMUNITY_COLUMNS = ["community_code", *(f.name for f in COMMUNITY_FIELDS if f.n
 
 
 def validate_communities(cleaned: Cleaned, county_code: str, registry: Registry, report: Report,
-                         sheet: str, seen: dict[str, int] | None = None) -> pd.DataFrame:
+                         sheet: str) -> pd.DataFrame:
     """Registry matching, the county column, duplicates, cross-field rules → one clean row per community.
 
     Rows that name a community of this county by its code (and the registry's name, or none) take the fast
-    path; the others go through match_community, which says what is wrong. A table validated in parts shares
-    `seen` (community code → its first row) between them, so a duplicate in a later part is found.
+    path; the others go through match_community, which says what is wrong.
     """
     cols, letters, rows = cleaned.columns, cleaned.letters, cleaned.rows
     found: list[tuple[int, int, str, dict]] = []
@@ -144,7 +143,7 @@ def validate_communities(cleaned: Cleaned, county_code: str, registry: Registry,
     wrong_county = {t for t in set(cols["county"]) if t and registry.county_code_for(t) != county_code}
     by_code = registry.by_code()
     matched: list = [None] * len(rows)
-    seen = {} if seen is None else seen
+    seen: dict[str, int] = {}          # community code → the row it was first seen in
     codes, names, towns, kinds = cols["community_code"], cols["community_name"], cols["township"], cols["community_kind"]
     grid, grid_count = cols["grid_managed"], cols["grid_count"]
     for k in range(len(rows)):

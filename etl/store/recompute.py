@@ -89,14 +89,13 @@ def leader_frames(conn: Connection, basis: str, periods: list[str]) -> tuple[pd.
     return county, city
 
 
-def values_for(conn: Connection, basis: str, periods: list[str], counties: list[str] | None = None,
-               leaders: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> pd.DataFrame:
-    """The city and county values of the periods on a basis, from the stored terms and links (`leaders`: the
-    leader frames, when they have been read already)."""
+def values_for(conn: Connection, basis: str, periods: list[str], counties: list[str] | None = None
+               ) -> pd.DataFrame:
+    """The city and county values of the periods on a basis, from the stored terms and links."""
     counties = expected_counties(conn) if counties is None else counties
     counted = _counted(conn, basis, periods)
     reported_periods = sorted(set(counted["period"]))
-    county_leaders, city_leaders = leaders if leaders is not None else leader_frames(conn, basis, periods)
+    county_leaders, city_leaders = leader_frames(conn, basis, periods)
     parts = [indicators.values_from_terms(_terms_of(conn, counted)),
              indicators.leader_and_reporting_values(county_leaders, counted[["period", "county_code"]],
                                                     counties, reported_periods,
@@ -105,19 +104,17 @@ def values_for(conn: Connection, basis: str, periods: list[str], counties: list[
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=indicators.RESULT_COLUMNS)
 
 
-def recompute(conn: Connection, periods: list[str] | None = None, bases: tuple[str, ...] = BASES,
-              leaders: dict[str, tuple[pd.DataFrame, pd.DataFrame]] | None = None) -> int:
+def recompute(conn: Connection, periods: list[str] | None = None, bases: tuple[str, ...] = BASES) -> int:
     """Recompute the bases for the periods (all periods with a submission when None); returns rows written.
 
-    Runs inside the caller's transaction, so a load and its indicators commit together. `leaders` holds
-    leader_frames already read for a basis and these periods (a load reads them once its links are in).
+    Runs inside the caller's transaction, so a load and its indicators commit together.
     """
     if periods is None:
         periods = [p for (p,) in conn.execute(select(submission.c.period).distinct())]
     written = 0
     counties = expected_counties(conn)      # a scan of the place table: once, not once a basis
     for basis in bases:
-        values = values_for(conn, basis, periods, counties, (leaders or {}).get(basis))
+        values = values_for(conn, basis, periods, counties)
         conn.execute(delete(indicator_value).where(indicator_value.c.basis == basis,
                                                    indicator_value.c.period.in_(periods)))
         written += bulk_insert(conn, indicator_value, values, indicators.RESULT_COLUMNS, basis=basis)
