@@ -68,7 +68,6 @@ def demo(host, port, directory) -> None:
     run(url, host=host, port=port)
 
 
-
 @cli.command()
 @click.option("--concurrency", default=2, show_default=True, type=int, help="jobs run at once on this machine")
 @click.pass_obj
@@ -79,6 +78,7 @@ def worker(ctx, concurrency) -> None:
     if not celery_broker():
         raise click.UsageError("set SHEQU_CELERY_BROKER (e.g. redis://localhost:6379/0), the same as the web servers'")
     start(ctx.url, concurrency)
+
 
 def main() -> None:
     etl_main()

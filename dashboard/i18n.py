@@ -1,15 +1,12 @@
 """Every label of the dashboard in Chinese and English, and the number formats officials expect."""
 from __future__ import annotations
 
-import math
 from decimal import ROUND_HALF_UP, Decimal
 
-import pandas as pd
-
+from etl.compute.scorecard import STANDING_WORDS, is_missing  # noqa: F401 — the pages read it here
 from etl.config import UNITS
 from etl.periods import format_period
 from etl.registry import COUNTY_NAMES_EN
-from etl.compute.scorecard import STANDING_WORDS
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
@@ -248,10 +245,6 @@ def county_name(code: str, name_zh: str | None, lang: str) -> str:
 
 def period_label(period: str | None, lang: str) -> str:
     return format_period(period, lang) if period else MISSING
-
-
-def is_missing(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def half_up(value: float, digits: int = 1) -> float:

@@ -101,6 +101,7 @@ def reported(period: str) -> str:
     """A period's completeness at the foot of the reporting matrix (✓ 7/7 完整)."""
     return f"reported-{period}"
 
+
 # --- 导出 Export ---
 EXPORT_PERIODS = "export-periods"
 EXPORT_LEVELS = "export-levels"

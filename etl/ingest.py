@@ -10,17 +10,17 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from etl.config import load_settings
-from etl.store.db import registry_from_db
 from etl.gcpause import cycle_collection_paused
-from etl.store.load import LoadResult, ParsedReturn, load_return, sha256, terms_of
-from etl.read.locate import Sheet, Table, county_and_period_from_title, fill_merged, find_table
 from etl.periods import parse_period
+from etl.read.locate import Sheet, Table, county_and_period_from_title, fill_merged, find_table
 from etl.read.problems import Problem, Report
-from etl.registry import Registry
 from etl.read.safety import UnreadableWorkbook, check_workbook
 from etl.read.schema import COMMUNITY_FIELDS, LEADER_FIELDS
 from etl.read.validate import check_columns, clean_table, finish_links, match_links, validate_communities
 from etl.read.workbook import Isolated, read_sheets, scan_ooxml_sheets
+from etl.registry import Registry
+from etl.store.db import registry_from_db
+from etl.store.load import LoadResult, ParsedReturn, load_return, sha256, terms_of
 
 
 @dataclass

@@ -19,7 +19,6 @@ PATH = "/export"
 dash.register_page(__name__, path=PATH, name="导出", name_en="Export", order=7, title="导出 · 玉林市社区")
 
 
-
 def _field(label: str, control) -> html.Div:
     return html.Div([html.Label(label, className="control-label"), control], className="control")
 

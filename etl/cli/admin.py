@@ -7,11 +7,11 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from etl.store import audit, queries
 from etl.cli.options import FORMATS, county_option, period_option, render
-from etl.store.setup import init_db
-from etl.store.load import set_statuses
 from etl.registry import load_registry_csv
+from etl.store import audit, queries
+from etl.store.load import set_statuses
+from etl.store.setup import init_db
 from etl.store.status import Status
 
 

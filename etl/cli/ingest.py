@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from etl.cli.options import period_option
-from etl.store.db import registry_from_db
 from etl.ingest import Outcome, ingest_path
+from etl.store.db import registry_from_db
 
 _STATUS_ZH = {"loaded": "已入库", "unchanged": "未变化（相同文件已入库）", "rejected": "已拒收", "valid": "校验通过（试运行）"}
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import click
 import pandas as pd
 
-from etl.store.db import database_url, make_engine, registry_from_db
 from etl.periods import is_period, parse_period
+from etl.store.db import database_url, make_engine, registry_from_db
 
 FORMATS = click.Choice(["table", "csv", "json"])
 
@@ -22,7 +22,6 @@ class Context:
         if self._engine is None:
             self._engine = make_engine(self.url)
         return self._engine
-
 
 
 def period_option(value: str | None) -> str | None:

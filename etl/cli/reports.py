@@ -5,9 +5,10 @@ from pathlib import Path
 
 import click
 
-from etl.store import queries
 from etl.cli.options import FORMATS, county_option, period_option, render
 from etl.config import indicator_map, load_settings
+from etl.store import queries
+
 
 @click.command()
 @click.option("--county")
@@ -48,9 +49,9 @@ def indicators(ctx, period, level, basis, fmt) -> None:
 def scorecard(ctx, period, basis, fmt) -> None:
     """The county scorecard with scores and ranks; an incomplete period ranks the counties that reported, with no
     change of rank, and an indicator that does not apply to a county says `na`."""
-    from etl.store.completeness import period_states
     from etl.compute.indicators import not_applicable
     from etl.compute.scorecard import mark_not_applicable, scorecard as build
+    from etl.store.completeness import period_states
     values = queries.indicator_values(ctx.engine, basis, None, "county")   # every period: the previous ranks
     incomplete = {s.period for s in period_states(ctx.engine, basis) if not s.complete}
     card = build(values, load_settings(), incomplete)
@@ -96,8 +97,8 @@ def template(ctx, out, county, period) -> None:
     """A blank return for a county and period, the registry's communities pre-filled."""
     from datetime import date
 
-    from etl.store.db import registry_from_db
     from etl.files.template import write_template
+    from etl.store.db import registry_from_db
     registry = registry_from_db(ctx.engine)
     period = period_option(period) or str(date.today().year)
     path = Path(out)

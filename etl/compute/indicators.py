@@ -11,11 +11,11 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from etl.config import Indicator, indicators
 from etl.compute.expressions import evaluate, names_in
+from etl.config import Indicator, indicators
 from etl.periods import is_period, period_sort_key
-from etl.registry import CITY_CODE
 from etl.read.schema import COMMUNITY_BOOL_FIELDS, COMMUNITY_NUMBER_FIELDS, KIND_TOWNSHIP, KIND_URBAN
+from etl.registry import CITY_CODE
 
 RESULT_COLUMNS = ["period", "level", "area_code", "indicator", "value"]
 WEIGHT = "weight"

@@ -21,13 +21,14 @@ STANDING_WORDS = {"met": ("达标", "On target"), "near": ("接近", "Near targe
                   NO_DATA: ("无数据", "No data")}
 
 
-def _missing(value) -> bool:
+def is_missing(value) -> bool:
+    """No value: None, pd.NA or NaN — what the pages show as "—" and the export leaves empty, never a 0."""
     return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
 
 
 def meets(value: float | None, target: float, direction: str = "up") -> bool:
     """The value reaches the target (a value a float's rounding short of it counts as reaching it)."""
-    if _missing(value):
+    if is_missing(value):
         return False
     return value <= target + 1e-9 if direction == "down" else value >= target - 1e-9
 
@@ -35,7 +36,7 @@ def meets(value: float | None, target: float, direction: str = "up") -> bool:
 def standing(value: float | None, target: float, settings: Settings, direction: str = "up") -> str | None:
     """met when the target is reached; else near (≥ green × target), low (≥ amber × target) or behind; None
     when there is no value to judge."""
-    if _missing(value):
+    if is_missing(value):
         return None
     if meets(value, target, direction):
         return "met"

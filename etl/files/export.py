@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from pathlib import Path
 from typing import Iterator
 
@@ -12,15 +11,15 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from etl.store import queries
-from etl.store.completeness import period_states
+from etl.compute.indicators import community_table, not_applicable
+from etl.compute.scorecard import (NO_DATA as NONE, NOT_APPLICABLE, STANDING_COLOURS, STANDING_MARKS, STANDING_WORDS,
+                                   STANDINGS, is_missing, mark_not_applicable, scorecard)
 from etl.config import UNITS, indicators, load_settings
 from etl.gcpause import cycle_collection_paused
-from etl.compute.indicators import community_table, not_applicable
 from etl.periods import format_period, period_sort_key
 from etl.registry import CITY_CODE
-from etl.compute.scorecard import (NO_DATA as NONE, NOT_APPLICABLE, STANDING_COLOURS, STANDING_MARKS, STANDING_WORDS, STANDINGS,
-                        mark_not_applicable, scorecard)
+from etl.store import queries
+from etl.store.completeness import period_states
 
 LEVEL_SHEETS = {"city": "全市", "county": "县（市、区）", "community": "社区"}
 LANGS = ("zh", "en")
@@ -150,7 +149,7 @@ def write_csv(engine: Engine, target: str | Path | io.BytesIO, periods: list[str
     area_names = _incomplete_city_names(engine, basis, df, _area_names(df, lang), lang).tolist()
     for row, area_name in zip(df.itertuples(index=False), area_names):
         ind = names.get(row.indicator)
-        missing = _missing(row.value)
+        missing = is_missing(row.value)
         status = ""
         if missing and row.level != "community":
             status = word(NOT_APPLICABLE if (row.period, row.area_code, row.indicator) in na else NONE, lang)
@@ -178,10 +177,6 @@ def _incomplete_city_names(engine: Engine, basis: str, frame: pd.DataFrame, name
             out.iloc[i] = word("incomplete_city", lang, name=out.iloc[i], k=len(state.reported),
                                n=len(state.expected))
     return out
-
-
-def _missing(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def _area_names(long: pd.DataFrame, lang: str) -> pd.Series:
@@ -419,15 +414,15 @@ def _write_scorecard(book, fmt, county_values: pd.DataFrame | None, na: set, lan
         sheet.write_string(r, 0, format_period(row["period"], lang))
         name = str(area_names.get(row["area_code"], row["area_code"]))
         sheet.write_string(r, 1, name, fmt["text"] if name.startswith(_FORMULA_PREFIXES) else None)
-        if not _missing(row["rank"]):
+        if not is_missing(row["rank"]):
             sheet.write_number(r, 2, int(row["rank"]))
-        if not _missing(row["score"]):
+        if not is_missing(row["score"]):
             sheet.write_number(r, 3, float(row["score"]), fmt["pct"])
         for n, ind_id in enumerate(weights):
             value, standing = row[ind_id], row[f"{ind_id}_standing"]
             key = standing if standing in STANDINGS or standing == NOT_APPLICABLE else NONE
             col = 4 + 2 * n
-            if _missing(value):
+            if is_missing(value):
                 sheet.write_blank(r, col, None, value_formats[key])
             else:
                 sheet.write_number(r, col, float(value), value_formats[key])

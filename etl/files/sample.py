@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from etl.read import schema
-from etl.periods import format_period
-from etl.registry import Community, Registry, default_registry
 from etl.files.template import add_validations, write_notes_sheet
 from etl.files.xlsx_writer import (COMMUNITY_TITLE, LEADER_TITLE, Column, Formats, Formula, open_workbook, write_header,
-                             write_notes, write_rows, write_title_block, write_totals)
+                                   write_notes, write_rows, write_title_block, write_totals)
+from etl.periods import format_period
+from etl.read import schema
+from etl.registry import Community, Registry, default_registry
 
 SEED = 20151231
 PERIODS = ("2013", "2014", "2015")

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from etl.read import schema
-from etl.periods import format_period
-from etl.registry import Registry, default_registry
-from etl.read.schema import Field
 from etl.files.xlsx_writer import (COMMUNITY_TITLE, LEADER_TITLE, Column, Formats, open_workbook, write_header,
-                             write_rows, write_title_block)
+                                    write_rows, write_title_block)
+from etl.periods import format_period
+from etl.read import schema
+from etl.read.schema import Field
+from etl.registry import Registry, default_registry
 
 LEADER_ROWS = 200  # rows of the leader sheet that carry the dropdowns
 TYPE_ZH = {"text": "文本", "code": "代码（文本）", "number": "数值", "int": "整数", "bool": "是/否", "choice": "选项"}

@@ -6,8 +6,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from etl.read.clean import is_ignored_header, match_header, text_key
 from etl.periods import parse_period
+from etl.read.clean import is_ignored_header, match_header, text_key
 from etl.read.schema import NOTE_MARKERS, TOTAL_MARKERS, Field
 
 HEADER_SEARCH_ROWS = 15

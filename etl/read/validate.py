@@ -9,8 +9,9 @@ import pandas as pd
 from etl.read.clean import clean_column
 from etl.read.locate import Table
 from etl.read.problems import Problem, Report, column_letter
-from etl.registry import Registry, community_key, county_name_en, township_key
 from etl.read.schema import COMMUNITY_FIELDS, LEADER_FIELDS, Field
+from etl.registry import Registry, community_key, county_name_en, township_key
+
 
 @dataclass
 class Cleaned:

@@ -16,9 +16,9 @@ from pathlib import Path
 from sqlalchemy import DateTime, LargeBinary, delete, func, insert, select, text
 from sqlalchemy.engine import Engine
 
+from etl.read.problems import ShequError
 from etl.store.db import metadata
 from etl.store.migrate import current, upgrade
-from etl.read.problems import ShequError
 
 FORMAT = "shequ-dump/1"
 BATCH = 2000

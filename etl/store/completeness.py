@@ -8,8 +8,8 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from etl.store.db import indicator_value, place, publication, submission
 from etl.periods import period_sort_key
+from etl.store.db import indicator_value, place, publication, submission
 from etl.store.queries import counted_submissions
 
 COMPLETE, INCOMPLETE, PUBLISHED = "complete", "incomplete", "published"

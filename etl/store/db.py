@@ -6,14 +6,13 @@ import os
 from contextlib import contextmanager
 
 import pandas as pd
-
 from sqlalchemy import (Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
                         Table, Text, create_engine, event, func, select)
 from sqlalchemy.engine import Connection, Engine
 
 from etl.gcpause import cycle_collection_paused
-from etl.registry import CITY_CODE, CITY_NAME, CITY_NAME_EN, COUNTY_NAMES_EN, Registry, default_registry
 from etl.read.schema import STORED_COMMUNITY_FIELDS, Field
+from etl.registry import CITY_CODE, CITY_NAME, CITY_NAME_EN, COUNTY_NAMES_EN, Registry, default_registry
 
 DEFAULT_URL = "sqlite:///shequ.db"
 

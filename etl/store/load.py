@@ -11,10 +11,11 @@ import pandas as pd
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from etl.store.db import COMMUNITY_VALUE_FIELDS, bulk_insert, community_return, leader_link, submission, write_transaction
+from etl.compute.indicators import return_terms
 from etl.read.problems import Problem
 from etl.read.validate import LINK_COLUMNS
-from etl.compute.indicators import return_terms
+from etl.store.db import (COMMUNITY_VALUE_FIELDS, bulk_insert, community_return, leader_link, submission,
+                          write_transaction)
 from etl.store.recompute import recompute, store_terms
 from etl.store.status import LIVE, Status
 

@@ -8,8 +8,8 @@ import pandas as pd
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
-from etl.store.db import indicator_value, publication, publication_value, write_transaction
 from etl.read.problems import ShequError
+from etl.store.db import indicator_value, publication, publication_value, write_transaction
 from etl.store.queries import counted_submissions, read_frame
 from etl.store.recompute import expected_counties
 

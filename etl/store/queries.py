@@ -7,9 +7,9 @@ import pandas as pd
 from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Connection, Engine
 
-from etl.store.db import COMMUNITY_VALUE_FIELDS, community_return, indicator_value, leader_link, place, submission
 from etl.config import indicators
 from etl.periods import period_sort_key
+from etl.store.db import COMMUNITY_VALUE_FIELDS, community_return, indicator_value, leader_link, place, submission
 from etl.store.status import BASIS_STATUSES
 
 BASES = ("current", "approved")

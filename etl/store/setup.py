@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import delete, insert
 from sqlalchemy.engine import Engine
 
+from etl.registry import Registry, default_registry
 from etl.store.db import place, registry_rows
 from etl.store.migrate import upgrade
 from etl.store.recompute import backfill_terms, recompute
-from etl.registry import Registry, default_registry
 
 
 def init_db(engine: Engine, registry: Registry | None = None) -> int:

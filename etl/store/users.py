@@ -8,8 +8,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from etl.store.db import app_user, write_transaction
 from etl.read.problems import ShequError
+from etl.store.db import app_user, write_transaction
 
 ROLES = ("viewer", "analyst", "admin")
 MAX_FAILED_LOGINS = 5

@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from .conftest import SCREENSHOTS, add_users, login, screenshot, start, visit
+from .conftest import SCREENSHOTS, login, screenshot, start, visit
 
 ROOT = Path(__file__).resolve().parents[2]
 NEW_YEAR = "2016"

@@ -262,8 +262,6 @@ def random_cjk(n: int, seed: int = 7) -> str:
     return "".join(chr(0x4E00 + rng.randrange(0x5000)) for _ in range(n))
 
 
-
-
 def handmade_zip(entries: list[tuple[str, bytes, int, int, int]]) -> bytes:
     """A zip written field by field: (name, stored bytes, method, crc32, declared uncompressed size) per entry,
     so that the declared sizes and CRCs can lie about the data."""
