@@ -52,3 +52,12 @@ def test_a_child_killed_by_a_signal_is_a_problem_not_a_crash():
     with pytest.raises(UnreadableWorkbook) as caught:
         run_isolated(os.abort)
     assert caught.value.code == "parse-failed" and "SIGABRT" in caught.value.detail
+
+
+def test_the_parent_unpickles_only_what_a_parse_returns():
+    """A child taken over through the parser could send a pickle that names any callable (here os.system, found
+    by pydoc.locate in the child); the parent refuses it as a failed read instead of importing it."""
+    import pydoc
+    with pytest.raises(UnreadableWorkbook) as caught:
+        run_isolated(pydoc.locate, "os.system")
+    assert caught.value.code == "parse-failed" and "posix.system" in caught.value.detail

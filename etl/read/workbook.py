@@ -260,6 +260,25 @@ def _child_env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
 
 
+# What the parent will unpickle from the child: the sheets and their cells' types. The child parses untrusted
+# bytes; one taken over through the parser must not be able to make the parent call anything (pickle's
+# find_class is the documented place to restrict that). Anything else ends the read as parse-failed.
+ANSWER_TYPES = frozenset({("etl.read.locate", "Sheet"), ("datetime", "datetime"), ("datetime", "date"),
+                          ("datetime", "time"), ("datetime", "timedelta"), ("builtins", "bytearray"),
+                          ("builtins", "set"), ("builtins", "frozenset"), ("builtins", "complex")})
+
+
+class _Refused(pickle.UnpicklingError):
+    pass
+
+
+class _AnswerUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str):
+        if (module, name) not in ANSWER_TYPES:
+            raise _Refused(f"the reader sent a {module}.{name}, which a parse does not return")
+        return super().find_class(module, name)
+
+
 class Isolated:
     """A child process that will run func(*args) with an address-space limit (`etl/read/parse_worker.py`).
 
@@ -291,7 +310,7 @@ class Isolated:
 
         timer = threading.Timer(timeout_s, expire)
         timer.start()
-        answer = None
+        answer, refused = None, None
         try:
             try:
                 pickle.dump((self._func, args), self._process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
@@ -299,12 +318,16 @@ class Isolated:
             except BrokenPipeError:            # the child has stopped: its exit says why
                 pass
             try:
-                answer = pickle.load(self._process.stdout)
+                answer = _AnswerUnpickler(self._process.stdout).load()
+            except _Refused as exc:            # not an answer a parse gives: stop it now, trust nothing it sent
+                refused = str(exc)
             except (EOFError, pickle.UnpicklingError):
                 self._process.wait()           # it stopped without an answer (or was stopped)
         finally:
             timer.cancel()
             self.kill()                        # once the answer is in, the child need not tidy up
+        if refused is not None:
+            raise UnreadableWorkbook("parse-failed", refused)
         if expired.is_set():
             raise UnreadableWorkbook("oversize-file", f"reading took longer than {timeout_s:.0f} s")
         if answer is None:
