@@ -168,6 +168,32 @@ upload_waiting = Table(
     Column("file_name", String(255), nullable=False),
     Column("content", LargeBinary, nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("problems", LargeBinary),                    # the check's full problem list (gzip JSON), for download
+)
+
+
+# A login's session on the server: the signed cookie holds only its id, so that logging out, a password change,
+# disabling the user or an admin's "end all sessions" ends it at once, and idle and absolute lifetimes hold.
+# The id is kept as its SHA-256: a copy of the table opens no session.
+user_session = Table(
+    "user_session", metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True)),
+    Column("remote_addr", String(64)),
+    Index("ix_user_session_user", "user_id"),
+)
+
+# Failed logins counted per key (a client address, an account, an account from one address), shared by every
+# server process: back-off instead of a lock-out any stranger could set off. Updated atomically (one UPDATE).
+login_throttle = Table(
+    "login_throttle", metadata,
+    Column("key", String(160), primary_key=True),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("last_failure_at", DateTime(timezone=True), nullable=False),
+    Column("blocked_until", DateTime(timezone=True)),
 )
 
 
