@@ -59,13 +59,11 @@ def review(engine: Engine, who, submission_ids, action: str, comment: str | None
                      submission=reviewed.submission_id, county=reviewed.county_code, period=reviewed.period,
                      comment=comment)
 
-    # Several at once only while they await review; one picked by itself also when it was sent back (and then
-    # settled by phone). Never one already superseded by a newer return of its county.
-    done = set_statuses(engine, ids, Status.APPROVED if approve else Status.RETURNED, comment,
-                        only_from=(Status.SUBMITTED,) if len(ids) > 1 else (Status.SUBMITTED, Status.RETURNED),
-                        record=record)
+    # Only returns awaiting review change (etl/store/status.py REVIEW_FROM): one sent back, approved by someone
+    # else meanwhile, or superseded by a newer return of its county is left as it is, whatever the request says.
+    done = set_statuses(engine, ids, Status.APPROVED if approve else Status.RETURNED, comment, record=record)
     if not done:
-        return False, "nothing_awaiting" if len(ids) > 1 else "choose_submission", {}
+        return False, "nothing_awaiting", {}
     if len(ids) == 1:
         return True, "approved_ok" if approve else "returned_ok", {"id": done[0].submission_id}
     return True, "approved_many" if approve else "returned_many", {

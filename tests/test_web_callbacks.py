@@ -145,7 +145,11 @@ def test_admin_approves_returns_publishes_and_manages_users(engine, tmp_path, be
     assert admin_actions.review(engine, admin, sid, "return", "请补充网格数")[0]
     subs = queries.submissions(engine)
     assert subs.loc[0, "status"] == "returned" and subs.loc[0, "comment"] == "请补充网格数"
-    assert admin_actions.review(engine, admin, sid, "approve", None)[:2] == (True, "approved_ok")
+    # A return sent back stays so: the county submits it again, and that one is approved.
+    assert admin_actions.review(engine, admin, sid, "approve", None)[:2] == (False, "nothing_awaiting")
+    again = uploads.submit_file(engine, analyst, uploads.check_file(engine, analyst, "a.xlsx", beiliu, 2**20).token)
+    assert again.status == "loaded" and again.submission_id != sid
+    assert admin_actions.review(engine, admin, again.submission_id, "approve", None)[:2] == (True, "approved_ok")
     ok, key, values = admin_actions.publish_period(engine, admin, "2015")
     assert not ok and key == "publish_missing" and len(values["counties"]) == 6
     assert admin_actions.create_user(engine, admin, "new", "short", "viewer", None)[0] is False

@@ -12,12 +12,12 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from etl.compute.indicators import return_terms
-from etl.read.problems import Problem
+from etl.read.problems import Problem, ShequError
 from etl.read.validate import LINK_COLUMNS
 from etl.store.db import (COMMUNITY_VALUE_FIELDS, bulk_insert, community_return, leader_link, submission,
                           write_transaction)
 from etl.store.recompute import recompute, store_terms
-from etl.store.status import LIVE, Status
+from etl.store.status import LIVE, REVIEW_FROM, Status
 
 
 @dataclass
@@ -47,7 +47,8 @@ def load_return(engine: Engine, parsed: ParsedReturn, file_name: str, content: b
                 uploaded_by: str = "cli", recompute_indicators: bool = True) -> LoadResult:
     """Store the return; a newer return for the same county and period supersedes the older submitted ones.
 
-    The same bytes loaded again change nothing (status 'unchanged'). Everything, indicators included, commits in
+    The same bytes loaded again while they stand change nothing (status 'unchanged'); after they were sent back
+    or replaced they are a new submission (a county may stand by a return the city sent back). Everything, indicators included, commits in
     one transaction: if anything fails, the database is as it was. A bulk load of many returns may leave the
     indicators to one `recompute` at the end (recompute_indicators=False).
     """
@@ -57,7 +58,8 @@ def load_return(engine: Engine, parsed: ParsedReturn, file_name: str, content: b
     with write_transaction(engine, serialise_loads=True) as conn:
         existing = conn.execute(select(submission.c.id).where(submission.c.sha256 == digest,
                                                               submission.c.county_code == county_code,
-                                                              submission.c.period == period)
+                                                              submission.c.period == period,
+                                                              submission.c.status.in_(LIVE))
                                 .order_by(submission.c.id.desc())).first()
         if existing:
             return LoadResult("unchanged", existing.id)
@@ -88,9 +90,14 @@ def terms_of(parsed: ParsedReturn) -> pd.DataFrame:
 
 
 def set_status(engine: Engine, submission_id: int, status: str, comment: str | None = None) -> None:
-    """Approve or return a submission; approving supersedes the county's older approved return for the period."""
+    """Approve or return a submitted return; approving supersedes the county's older approved return for the period.
+    A ShequError when there is no such return or it is not awaiting review."""
     if not set_statuses(engine, [submission_id], status, comment):
-        raise LookupError(f"no submission {submission_id}")
+        with engine.connect() as conn:
+            found = conn.execute(select(submission.c.status).where(submission.c.id == int(submission_id))).first()
+        if found is None:
+            raise ShequError(f"no submission {submission_id}", 1)
+        raise ShequError(f"submission {submission_id} is {found.status}: only a submitted return can be {status}", 1)
 
 
 @dataclass
@@ -107,21 +114,21 @@ def set_statuses(engine: Engine, submission_ids: Iterable[int], status: str, com
                  record: Callable[[Connection, Reviewed], None] | None = None) -> list[Reviewed]:
     """set_status for several submissions in one transaction, their periods recomputed once: all or nothing.
 
-    `only_from` changes only the submissions in one of these statuses and leaves the others as they are (e.g.
-    ("submitted",): those approved or sent back by someone else meanwhile, or superseded by a newer return).
-    `record(conn, reviewed)` is called for each change inside the transaction, so the audit log holds exactly
-    what was committed.
+    Only the review's moves are made (etl/store/status.py REVIEW_FROM: a submitted return approved or sent back);
+    a submission in any other status is left as it is, e.g. one approved or sent back by someone else meanwhile, or
+    superseded by a newer return. `only_from` narrows the statuses changed further. `record(conn, reviewed)` is
+    called for each change inside the transaction, so the audit log holds exactly what was committed.
     """
-    if status not in (Status.APPROVED, Status.RETURNED, Status.SUBMITTED):
+    if status not in REVIEW_FROM:
         raise ValueError(f"cannot set status {status!r}")
+    only_from = tuple(s for s in REVIEW_FROM[status] if only_from is None or s in only_from)
     ids = sorted({int(i) for i in submission_ids})
     now = datetime.now(timezone.utc)
     done: list[Reviewed] = []
     with write_transaction(engine, serialise_loads=True) as conn:
         query = select(submission.c.id, submission.c.county_code, submission.c.period).where(
             submission.c.id.in_(ids))
-        if only_from is not None:
-            query = query.where(submission.c.status.in_(only_from))
+        query = query.where(submission.c.status.in_(only_from))
         for row in conn.execute(query.order_by(submission.c.id)).fetchall():
             if status == Status.APPROVED:
                 conn.execute(update(submission).where(

@@ -18,3 +18,9 @@ class Status(StrEnum):
 LIVE = (Status.SUBMITTED, Status.APPROVED)
 # Which statuses count on each basis; the newest such submission of a county and period is the one that counts.
 BASIS_STATUSES = {"current": LIVE, "approved": (Status.APPROVED,)}
+
+
+# The review's moves, by the status they lead to: the city approves a submitted return or sends it back, and that
+# is all a person changes (a newer return of the county supersedes any of them when it is loaded). A return sent
+# back stays so: the county submits again. Checked where the change is made (etl/store/load.py set_statuses).
+REVIEW_FROM = {Status.APPROVED: (Status.SUBMITTED,), Status.RETURNED: (Status.SUBMITTED,)}
