@@ -81,9 +81,13 @@ def _until(predicate, seconds: float, what: str):
 
 
 def _warm(base: str) -> bool:
+    import urllib.error
     import urllib.request
-    with urllib.request.urlopen(f"{base}/health", timeout=10) as response:
-        return json.load(response).get("warm") is True
+    try:
+        with urllib.request.urlopen(f"{base}/ready", timeout=10) as response:
+            return json.load(response).get("warm") is True
+    except urllib.error.HTTPError:           # 503: not ready yet
+        return False
 
 
 def _check(driver, base: str) -> float:

@@ -208,7 +208,7 @@ def first_render(sc: S.Scale, url: str, log) -> dict:
         base = f"http://127.0.0.1:{port}"
         started = time.perf_counter()
         _wait_http(f"{base}/health")
-        warmup_s = _wait_warm(f"{base}/health", started)
+        warmup_s = _wait_warm(f"{base}/ready", started)
         log(f"  the server started and built the latest period's tables in {warmup_s} s")
         driver = webdriver.Chrome(options=options)
         driver.get(f"{base}/login")
@@ -253,14 +253,18 @@ def _wait_http(url: str, seconds: float = 120) -> None:
 
 
 def _wait_warm(url: str, started: float, seconds: float = 600) -> float:
-    """Seconds from the server's start until /health says the latest data is warm (dashboard/warmup.py): pages
+    """Seconds from the server's start until /ready says the latest data is warm (dashboard/warmup.py): pages
     are timed as officials meet them once the server is up, not while it is still reading the data."""
+    import urllib.error
     import urllib.request
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            if json.load(response).get("warm") is True:
-                return round(time.perf_counter() - started, 1)
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                if json.load(response).get("warm") is True:
+                    return round(time.perf_counter() - started, 1)
+        except urllib.error.HTTPError:       # 503: not ready yet
+            pass
         time.sleep(0.2)
     raise RuntimeError("the server did not finish warming")
 

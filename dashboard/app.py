@@ -1,4 +1,4 @@
-"""The dashboard's factory: a Dash app over one database, pages from dashboard/pages, served by waitress."""
+"""The dashboard's factory: a Dash app over one database, pages from dashboard/pages, served by waitress (bounded)."""
 from __future__ import annotations
 
 import logging
@@ -42,7 +42,7 @@ def create_app(database_url: str | None = None, *, basis: str = "approved", secr
     url = resolve_url(database_url)
     cache = Path(cache_dir or os.environ.get("SHEQU_CACHE_DIR") or Path(tempfile.gettempdir()) / "shequ-cache")
     manager = job_manager(cache)
-    app = dash.Dash(
+    app = _Dash(
         "dashboard", use_pages=True, pages_folder=str(HERE / "pages"), assets_folder=str(HERE / "assets"),
         title=t("app_title", "zh"), update_title=None, suppress_callback_exceptions=True, serve_locally=True,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
@@ -67,6 +67,19 @@ def create_app(database_url: str | None = None, *, basis: str = "approved", secr
     _register_page_callbacks(app)
     _register_routes(app)
     return app
+
+
+class _Dash(dash.Dash):
+    """Dash, telling the browser nothing of the server's Python, Dash or Plotly versions (the renderer's debug
+    tools, which read them, are never on here)."""
+
+    HIDDEN_CONFIG = ("dash_version", "python_version", "dash_version_url", "ddk_version", "plotly_version")
+
+    def _config(self):
+        config = super()._config()
+        for key in self.HIDDEN_CONFIG:
+            config.pop(key, None)
+        return config
 
 
 def max_file_bytes() -> int:
@@ -164,9 +177,21 @@ def _register_routes(app: dash.Dash) -> None:
 
     @server.route("/health")
     def health():
+        """Liveness: the process and its database answer. Warming never makes a server look dead."""
         ok = data.health(server.config["SHEQU_ENGINE"])
-        return (jsonify(status="ok" if ok else "database unavailable", warm=warmup.status(server)),
-                200 if ok else 503)
+        return jsonify(status="ok" if ok else "database unavailable"), 200 if ok else 503
+
+    @server.route("/ready")
+    def ready():
+        """Readiness, for a load balancer: 503 until this server has built its tables once after starting (its
+        first answers would be slow); then 200, also while it warms a newer data version (every server warms at
+        each data change, and a balancer waiting for that would drop them all at once)."""
+        engine = server.config["SHEQU_ENGINE"]
+        if not data.health(engine):
+            return jsonify(ready=False, status="database unavailable"), 503
+        state = warmup.state(server)
+        return jsonify(ready=state.ready, warm=state.warm, data_version=data.source_for(
+            engine, server.config["SHEQU_BASIS"]).version, warm_version=state.version), 200 if state.ready else 503
 
     @server.after_request
     def remember_language(response):
@@ -176,9 +201,9 @@ def _register_routes(app: dash.Dash) -> None:
 
 def serve(database_url: str | None = None, host: str = "127.0.0.1", port: int = 8050, threads: int = 8,
           basis: str = "approved") -> None:
-    """Serve the dashboard with waitress (a production WSGI server; debug is never on)."""
-    from waitress import serve as waitress_serve
+    """Serve the dashboard with waitress, bounded (dashboard/http_server.py; debug is never on)."""
+    from . import http_server
     app = create_app(database_url, basis=basis)
     warmup.start(app.server)
     log.info("shequ dashboard on http://%s:%s/", host, port)
-    waitress_serve(app.server, host=host, port=port, threads=threads)
+    http_server.serve(app.server, host, port, threads, max_request_bytes())

@@ -48,7 +48,7 @@ CALLBACK_ROLES: dict[str, tuple[str, ...]] = {
     ids.ADMIN_APPROVE_PERIOD: ADMINS, ids.ADMIN_PUBLISH_PERIOD: ADMINS, ids.ADMIN_PUBLICATIONS: ADMINS,
     ids.ADMIN_USERS: ADMINS, ids.ADMIN_USER_PICK: ADMINS, ids.ADMIN_AUDIT: ADMINS,
 }
-PUBLIC_PREFIXES = ("/assets/", "/login", "/health", "/favicon.ico")
+PUBLIC_PREFIXES = ("/assets/", "/login", "/health", "/ready", "/favicon.ico")
 
 
 class WebUser(UserMixin):

@@ -1,4 +1,5 @@
-"""The web surface's defences: a CSRF token per session, security headers, and errors without tracebacks.
+"""The web surface's defences: a CSRF token per session, security headers (no-store on anything but static
+files, HSTS over HTTPS), and errors without tracebacks.
 
 CSRF: the token lives in the signed session; it is also sent as the readable cookie `_csrf_token`, which the
 Dash renderer echoes as the header `X-CSRFToken` on every callback. A plain form sends it as the field
@@ -44,6 +45,11 @@ HEADERS = {
     "Referrer-Policy": "same-origin",
 }
 
+# Files that are the same for everyone (the app's and Dash's scripts and styles, fingerprinted by version): a
+# browser and a proxy may keep them. Every other answer may hold someone's data and is never stored.
+STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ico", "/favicon.ico")
+HSTS = "max-age=31536000"
+
 log = logging.getLogger(__name__)
 
 
@@ -84,6 +90,10 @@ def install(server: flask.Flask) -> None:
     def add_headers(response: flask.Response):
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
+        if not flask.request.path.startswith(STATIC_PREFIXES):
+            response.headers["Cache-Control"] = "no-store"
+        if flask.request.is_secure:        # over HTTPS (behind a proxy: its X-Forwarded-Proto, dashboard/proxy.py)
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         token = csrf_token()
         if flask.request.cookies.get(CSRF_COOKIE) != token:
             # Readable by the page's script on purpose (the renderer echoes it); SameSite keeps it on this site.

@@ -4,7 +4,7 @@ At national scale the first view of a new data version reads and shapes 120,000 
 officials open the dashboard right after the returns come in. A server thread watches the data version and
 builds what the pages read for the latest period on the server's basis; a request that arrives meanwhile
 waits for the same build (dashboard/memo.py) instead of starting its own. Then it draws the views officials
-open first into the answer cache (dashboard/predraw.py). /health says whether it is done.
+open first into the answer cache (dashboard/predraw.py). /ready says whether it is done.
 
 It runs on the cores people's requests need, so it yields to them: between two views it waits while a person's
 request came in the last QUIET_S seconds. An analyst's upload check right after a start took 2.2–3.9 s on a
@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import dataclass
 
 from flask import Flask, request
 
@@ -28,6 +29,7 @@ LAST_REQUEST = "shequ_last_request"     # time.monotonic() of the last request o
 # A person's requests come at most this far apart while they wait for something: an upload check's browser asks
 # every 250 ms (pages/upload.py POLL_MS); a page's scripts and callbacks follow each other closely.
 QUIET_S = 1.0
+PROBES = ("/health", "/ready")
 # Under steady traffic the warm-up still draws one view per this many seconds, so that it ends some day.
 MAX_YIELD_S = 5.0
 
@@ -42,13 +44,13 @@ def warm(src: data.Source) -> None:
 def install(server: Flask) -> None:
     """Note when each person's request arrives (create_app installs it before the guards, which may answer first).
 
-    /health is a probe's (and the warm-up's own first request), not a person's. Predraw's views do not pass here.
+    /health and /ready are a probe's, not a person's. Predraw's views do not pass here.
     """
     server.extensions[LAST_REQUEST] = float("-inf")
 
     @server.before_request
     def note_person():
-        if request.path != "/health":
+        if request.path not in PROBES:
             server.extensions[LAST_REQUEST] = time.monotonic()
 
 
@@ -108,7 +110,16 @@ def start(server: Flask) -> Warmer:
     return warmer
 
 
-def status(server: Flask) -> bool | None:
-    """True when the latest data is warm, False while building, None when this server does not warm."""
+@dataclass(frozen=True)
+class State:
+    ready: bool                 # has built once since it started (or does not warm): its answers come in time
+    warm: bool | None           # the latest data version is built; None when this server does not warm
+    version: str | None         # the data version last built
+
+
+def state(server: Flask) -> State:
+    """Where this server's warm-up stands (/ready)."""
     warmer = server.extensions.get(EXTENSION)
-    return None if warmer is None else warmer.ready
+    if warmer is None:
+        return State(ready=True, warm=None, version=None)
+    return State(ready=warmer.version is not None, warm=warmer.ready, version=warmer.version)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from returns import simple_return
 
 from dashboard import ids
 from dashboard.app import create_app
@@ -14,7 +15,6 @@ from etl.store import queries
 from etl.store.audit import events
 from etl.store.load import set_status, set_statuses
 from etl.store.users import add_user
-from returns import simple_return
 
 PASSWORD = "review-pass-123"
 

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -30,6 +31,15 @@ def wait_for(url: str, seconds: float = 90) -> int:
         except OSError:
             time.sleep(0.3)
     raise AssertionError(f"{url} did not answer within {seconds} s")
+
+
+def ready(port: int) -> tuple[int, dict]:
+    """/ready's status and JSON (a 503 is an answer here, not an error)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=5) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
 
 
 def test_demo_loads_the_sample_prints_a_login_and_serves(tmp_path):
@@ -63,11 +73,14 @@ def test_serve_answers_health_on_the_given_port(sample_db_url):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         assert wait_for(f"http://127.0.0.1:{port}/health") == 200
-        # The server builds the latest period's tables in the background and says when they are ready.
+        # The server builds the latest period's tables in the background: /ready says 503 until it has, /health
+        # (liveness) says 200 all along.
         deadline = time.monotonic() + 60
-        while json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5))["warm"] is not True:
+        while (answer := ready(port))[0] != 200:
+            assert answer[0] == 503 and answer[1]["ready"] is False and answer[1]["data_version"]
             assert time.monotonic() < deadline, "the server never finished warming"
             time.sleep(0.3)
+        assert answer[1]["warm"] is True and answer[1]["warm_version"] == answer[1]["data_version"]
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(20)
