@@ -25,7 +25,7 @@ SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 def serve(ctx, host, port, threads, basis) -> None:
     """Serve the dashboard with a production WSGI server (waitress)."""
     from .app import serve as run
-    click.echo(f"shequ on http://{host}:{port} (database {ctx.url}, {basis} returns by default)")
+    click.echo(f"shequ on http://{host}:{port} (database {ctx.shown_url}, {basis} returns by default)")
     run(ctx.url, host=host, port=port, threads=threads, basis=basis)
 
 

@@ -11,6 +11,7 @@ from etl.cli.ingest import ingest
 from etl.cli.options import Context
 from etl.cli.reports import export, indicators, periods, sample, scorecard, submissions, template
 from etl.read.problems import ShequError
+from etl.store.db import redact_urls
 
 
 class ShequGroup(click.Group):
@@ -49,12 +50,12 @@ def main() -> None:
         exc.show()
         sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
     except ShequError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {redact_urls(str(exc))}", err=True)
         sys.exit(exc.exit_code)
     except SystemExit:
         raise
     except Exception as exc:  # the one place an unexpected failure is reported: a message, not a traceback
-        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        text = redact_urls(str(exc).splitlines()[0]) if str(exc) else type(exc).__name__
         if "no such table" in text or ("relation" in text and "does not exist" in text):
             click.echo("error: the database has no shequ tables yet — run `shequ init` first", err=True)
         else:

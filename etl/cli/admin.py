@@ -21,7 +21,7 @@ from etl.store.status import Status
 def init(ctx, registry: str | None) -> None:
     """Create or upgrade the schema and load the community registry."""
     count = init_db(ctx.engine, load_registry_csv(Path(registry)) if registry else None)
-    click.echo(f"database ready: {ctx.url} ({count} communities in the registry)")
+    click.echo(f"database ready: {ctx.shown_url} ({count} communities in the registry)")
 
 
 def _read_password(password_stdin: bool) -> str:

@@ -30,10 +30,10 @@ def backup(ctx, out) -> None:
 def restore(ctx, source, yes) -> None:
     """Replace the database's contents with a backup (all or nothing)."""
     if not yes:
-        click.confirm(f"replace everything in {ctx.url} with {source}?", abort=True)
+        click.confirm(f"replace everything in {ctx.shown_url} with {source}?", abort=True)
     if Path(source).suffix.lower() in SQLITE_SUFFIXES:
         backups.sqlite_restore(ctx.engine, source)
-        click.echo(f"restored {ctx.url} from {source}")
+        click.echo(f"restored {ctx.shown_url} from {source}")
     else:
         counts = backups.restore(ctx.engine, source)
         click.echo(f"restored {sum(counts.values())} rows from {source}")

@@ -5,7 +5,7 @@ import click
 import pandas as pd
 
 from etl.periods import is_period, parse_period
-from etl.store.db import database_url, make_engine, registry_from_db
+from etl.store.db import database_url, make_engine, registry_from_db, shown_url
 
 FORMATS = click.Choice(["table", "csv", "json"])
 
@@ -15,6 +15,7 @@ class Context:
 
     def __init__(self, db: str | None):
         self.url = database_url(db)
+        self.shown_url = shown_url(self.url)    # what messages print: the password as ***
         self._engine = None
 
     @property

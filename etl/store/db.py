@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 from contextlib import contextmanager
 
 import pandas as pd
@@ -278,6 +279,21 @@ def _write_cache(conn: Connection):
 
 def database_url(url: str | None = None) -> str:
     return url or os.environ.get("SHEQU_DATABASE_URL") or DEFAULT_URL
+
+
+def shown_url(url: str) -> str:
+    """A database URL to print or log: its password as ***. Anything that shows a URL shows this one."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:                      # not a URL SQLAlchemy reads: at least no password
+        return redact_urls(url)
+
+
+def redact_urls(text: str) -> str:
+    """Any URL's password in a message (scheme://user:password@host) as ***: errors quote URLs they could not use."""
+    return re.sub(r"(://[^:/@\s]*:)[^@\s]+@", r"\1***@", text)
 
 
 def make_engine(url: str | None = None) -> Engine:
