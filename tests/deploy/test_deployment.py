@@ -30,6 +30,7 @@ import pytest
 import requests
 from browser.conftest import free_port, login, logout, screenshot
 from browser.test_upload_flow import click, drop
+from conftest import table_counts
 from redis_server import redis_server
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.common.keys import Keys
@@ -38,6 +39,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import text
 
 from dashboard.app import max_request_bytes
+from etl.store.audit import events
 from etl.store.db import make_engine
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,6 +63,9 @@ class Deployment:
     folder: Path
     engine: object
     gunicorn: subprocess.Popen
+    env: dict
+    server_url: str                             # the PostgreSQL server's, to make more databases
+    databases: list = field(default_factory=list)
     timings: dict = field(default_factory=dict)
 
     def log(self, name: str) -> str:
@@ -175,11 +180,13 @@ def deployment(postgres_server_url, tmp_path):
     with ExitStack() as stack:
         broker = stack.enter_context(redis_server(tmp_path))
         db_url = make_database(postgres_server_url)
+        databases = [db_url]
         settings = environment_file()
         env = {k: v for k, v in os.environ.items() if not k.startswith("SHEQU_")}
         env.update(settings, SHEQU_DATABASE_URL=db_url, SHEQU_SECRET_KEY=secrets.token_hex(32),
                    SHEQU_CELERY_BROKER=broker, SHEQU_CACHE_DIR=str(tmp_path / "cache"), HOME=str(tmp_path),
-                   SHEQU_BIND=f"127.0.0.1:{free_port()}", SHEQU_BACKUP_DIR=str(tmp_path / "backups"))
+                   SHEQU_BIND=f"127.0.0.1:{free_port()}", SHEQU_BACKUP_DIR=str(tmp_path / "backups"),
+                   SHEQU_BIN=str(BIN / "shequ"))
         assert env["SHEQU_PROXY_HOPS"] == "1" and env["SHEQU_SECURE_COOKIES"] == "1"
         shequ = str(BIN / "shequ")
         subprocess.run([shequ, "init"], env=env, check=True, capture_output=True)
@@ -216,11 +223,12 @@ def deployment(postgres_server_url, tmp_path):
             engine = make_engine(db_url)
             stack.callback(engine.dispose)
             yield Deployment(f"https://{CLIENT}:{https_port}", f"http://{CLIENT}:{http_port}", cert, tmp_path,
-                             engine, gunicorn, timings)
+                             engine, gunicorn, env, postgres_server_url, databases, timings)
         finally:
             for process in reversed(processes):
                 stop(process, signal.SIGQUIT if process.args[0] == nginx else signal.SIGTERM)
-            drop_database(postgres_server_url, db_url)
+            for url in databases:
+                drop_database(postgres_server_url, url)
 
 
 def drop_database(server_url: str, db_url: str) -> None:
@@ -335,8 +343,8 @@ def test_the_deployment_serves_through_nginx_survives_a_reload_and_records_the_c
     d.timings["browser: check, reload, submit, approve"] = time.monotonic() - began
 
     with d.engine.connect() as conn:
-        rows = conn.execute(text("SELECT file_name, status FROM submission")).all()
-    assert [(r.file_name, r.status) for r in rows] == [(SAMPLE.name, "approved")]
+        submitted = [tuple(r) for r in conn.execute(text("SELECT file_name, status FROM submission"))]
+    assert submitted == [(SAMPLE.name, "approved")]
 
     # --- bodies: 5 MB reaches the app and its worker; over the limit nginx answers 413 itself ------------------
     session = logged_in(d, "ana", **{"X-Forwarded-For": "6.6.6.6"})     # a client's own claim, to be ignored
@@ -365,7 +373,6 @@ def test_the_deployment_serves_through_nginx_survives_a_reload_and_records_the_c
     packed.close()
 
     # --- the audit log: the browser's address, never nginx's, never a client's claim ----------------------------
-    from etl.store.audit import events
     logged = events(d.engine)
     web = logged[logged["remote_addr"].notna()]
     for action, who in [("login", "ana"), ("login", "chief"), ("dry-run", "ana"), ("upload", "ana"),
@@ -384,4 +391,34 @@ def test_the_deployment_serves_through_nginx_survives_a_reload_and_records_the_c
     assert d.log("worker.log").count("succeeded") >= 3                  # the checks and the submission ran there
     nginx_access = d.log("shequ.access.log")
     assert nginx_access and all(line.startswith(f"{CLIENT} ") for line in nginx_access.splitlines())
+
+    # --- the nightly backup as its unit runs it, restored into a new database ---------------------------------
+    backup_began = time.monotonic()
+    subprocess.run([str(DEPLOY / "shequ-backup")], env=d.env, check=True, capture_output=True)
+    dumps = sorted(Path(d.env["SHEQU_BACKUP_DIR"]).glob("shequ-*.jsonl.gz"))
+    assert len(dumps) == 1 and not list(Path(d.env["SHEQU_BACKUP_DIR"]).glob("*.part"))
+    restored_url = make_database(d.server_url)
+    d.databases.append(restored_url)
+    subprocess.run([str(BIN / "shequ"), "--db", restored_url, "restore", "--yes", str(dumps[0])], env=d.env,
+                   check=True, capture_output=True)
+    restored = make_engine(restored_url)
+    try:
+        assert table_counts(restored) == table_counts(d.engine)
+        assert len(events(restored)) == len(events(d.engine))
+        with restored.connect() as conn:
+            assert [tuple(r) for r in conn.execute(text("SELECT file_name, status FROM submission"))] == submitted
+    finally:
+        restored.dispose()
+    d.timings["backup and restore"] = time.monotonic() - backup_began
     print("\n".join(f"{what}: {seconds:.1f} s" for what, seconds in d.timings.items()))
+
+
+@pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="systemd-analyze is not installed")
+def test_the_systemd_units_are_valid(tmp_path):
+    """deploy/systemd/*, as installed (/opt/shequ pointed at this checkout), pass `systemd-analyze verify`."""
+    for unit in (DEPLOY / "systemd").iterdir():
+        (tmp_path / unit.name).write_text(unit.read_text().replace("/opt/shequ/.venv/bin", str(BIN))
+                                          .replace("/opt/shequ", str(ROOT)))
+    found = subprocess.run(["systemd-analyze", "verify", *sorted(map(str, tmp_path.iterdir()))], check=False,
+                           capture_output=True, text=True)
+    assert found.returncode == 0 and not found.stderr.strip(), found.stderr
