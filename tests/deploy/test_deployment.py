@@ -5,7 +5,8 @@ logins made with the CLI, `shequ worker`, gunicorn with 4 workers and deploy/gun
 deploy/nginx/shequ.conf over HTTPS (a certificate made here); the environment is deploy/shequ.env.example's. nginx
 connects to gunicorn from 127.0.0.3 while the browser comes from 127.0.0.1, so the audit log shows whose address it
 took. In headless Chromium through nginx: an analyst checks a sample return, gunicorn is reloaded (SIGHUP, what
-`systemctl reload shequ-web` sends) and the analyst submits it, an admin approves it.
+`systemctl reload shequ-web` sends) and the analyst submits it; gunicorn is stopped and started again and the
+analyst is still logged in; an admin approves the return.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from urllib.parse import quote
 
 import pytest
 import requests
-from browser.conftest import free_port, login, logout, screenshot
+from browser.conftest import free_port, login, logout, screenshot, visit
 from browser.test_upload_flow import click, drop
 from conftest import table_counts
 from redis_server import redis_server
@@ -62,14 +63,25 @@ class Deployment:
     cert: Path
     folder: Path
     engine: object
-    gunicorn: subprocess.Popen
     env: dict
     server_url: str                             # the PostgreSQL server's, to make more databases
+    processes: list                             # worker, gunicorn, nginx: all stopped at the end
     databases: list = field(default_factory=list)
     timings: dict = field(default_factory=dict)
 
+    @property
+    def gunicorn(self) -> subprocess.Popen:
+        return next(p for p in self.processes if "gunicorn" in p.args)
+
     def log(self, name: str) -> str:
         return (self.folder / name).read_text(errors="replace")
+
+    def restart_gunicorn(self) -> None:
+        """Stop gunicorn (SIGTERM: requests under way finish) and start it again, as `systemctl restart` does."""
+        old = self.gunicorn
+        stop(old)
+        self.processes[self.processes.index(old)] = start_gunicorn(self.env, self.folder)
+        wait_until_warm(self.env, self.processes, self.folder)
 
 
 def environment_file() -> dict[str, str]:
@@ -96,8 +108,20 @@ def wait_for(check, what: str, timeout: float = 90, processes=(), logs=()) -> fl
 
 
 def start(command: list[str], env: dict, log: Path, err: Path | None = None, **kwargs) -> subprocess.Popen:
-    with log.open("w") as out, (err or log).open("a") as errors:
+    with log.open("a") as out, (err or log).open("a") as errors:
         return subprocess.Popen(command, env=env, stdout=out, stderr=errors, **kwargs)
+
+
+def start_gunicorn(env: dict, folder: Path) -> subprocess.Popen:
+    """shequ-web.service's command (the test's interpreter for the venv's), 4 workers; stdout is the journal's."""
+    return start([sys.executable, "-m", "gunicorn", "-w", "4", "-c", str(DEPLOY / "gunicorn.conf.py"),
+                  "dashboard.wsgi:app"], env, folder / "gunicorn.out", folder / "gunicorn.err", cwd=folder)
+
+
+def wait_until_warm(env: dict, processes: list, folder: Path) -> float:
+    logs = [folder / n for n in ("gunicorn.err", "gunicorn.out", "worker.log", "nginx.log")]
+    return wait_for(lambda: requests.get(f"http://{env['SHEQU_BIND']}/health", timeout=5).json()["warm"],
+                    "gunicorn's /health", processes=processes, logs=logs)
 
 
 def stop(process: subprocess.Popen, sig=signal.SIGTERM) -> None:
@@ -198,10 +222,7 @@ def deployment(postgres_server_url, tmp_path):
         try:
             worker = start([shequ, "worker", "--concurrency", "2"], env, tmp_path / "worker.log")
             processes.append(worker)
-            gunicorn = start([sys.executable, "-m", "gunicorn", "-w", "4", "-c", str(DEPLOY / "gunicorn.conf.py"),
-                              "dashboard.wsgi:app"], env, tmp_path / "gunicorn.out", tmp_path / "gunicorn.err",
-                             cwd=tmp_path)
-            processes.append(gunicorn)
+            processes.append(start_gunicorn(env, tmp_path))
             cert, _key = certificate(tmp_path)
             https_port, http_port = free_port(), free_port()
             (tmp_path / "shequ.conf").write_text(site_config(env["SHEQU_BIND"], https_port, http_port, tmp_path))
@@ -213,8 +234,7 @@ def deployment(postgres_server_url, tmp_path):
                           env, tmp_path / "nginx.log")
             processes.append(proxy)
             logs = [tmp_path / n for n in ("gunicorn.err", "gunicorn.out", "worker.log", "nginx.log")]
-            wait_for(lambda: requests.get(f"http://{env['SHEQU_BIND']}/health", timeout=5).json()["warm"],
-                     "gunicorn's /health", processes=processes, logs=logs)
+            wait_until_warm(env, processes, tmp_path)
             wait_for(lambda: "ready." in (tmp_path / "worker.log").read_text(), "shequ worker", processes=processes,
                      logs=logs)
             wait_for(lambda: requests.get(f"https://{CLIENT}:{https_port}/health", verify=str(cert),
@@ -223,7 +243,7 @@ def deployment(postgres_server_url, tmp_path):
             engine = make_engine(db_url)
             stack.callback(engine.dispose)
             yield Deployment(f"https://{CLIENT}:{https_port}", f"http://{CLIENT}:{http_port}", cert, tmp_path,
-                             engine, gunicorn, env, postgres_server_url, databases, timings)
+                             engine, env, postgres_server_url, processes, databases, timings)
         finally:
             for process in reversed(processes):
                 stop(process, signal.SIGQUIT if process.args[0] == nginx else signal.SIGTERM)
@@ -249,6 +269,12 @@ def browser(download: Path):
         options.add_argument(flag)
     options.accept_insecure_certs = True
     return Browser("chrome", headless=True, options=[options], download_path=str(download))
+
+
+def https_connection(d: Deployment) -> http.client.HTTPSConnection:
+    """A raw connection to nginx, for requests that requests cannot make (a body announced and not sent)."""
+    return http.client.HTTPSConnection(CLIENT, int(d.url.rsplit(":", 1)[1]), timeout=10,
+                                       context=ssl.create_default_context(cafile=str(d.cert)))
 
 
 def logged_in(d: Deployment, username: str, **headers) -> requests.Session:
@@ -327,6 +353,13 @@ def test_the_deployment_serves_through_nginx_survives_a_reload_and_records_the_c
         br.wait_for_contains_text("#upload-my-returns", SAMPLE.name, timeout=30)
         screenshot(br, "deploy_submitted_through_nginx_zh")
         assert br.get_logs() == []
+
+        # --- a full stop and start: the analyst is still logged in (the same key, nothing kept in a process) -----
+        restart_began = time.monotonic()
+        d.restart_gunicorn()
+        d.timings["restart (stop, start, warm)"] = time.monotonic() - restart_began
+        visit(br, "/upload", "#upload-my-returns")
+        assert SAMPLE.name in br.find_element("#upload-my-returns").text
         br.driver.execute_script("window.scrollTo({top: 0, behavior: 'instant'})")
         logout(br)
 
@@ -340,7 +373,7 @@ def test_the_deployment_serves_through_nginx_survives_a_reload_and_records_the_c
         br.wait_for_contains_text("#admin-message", "已审核通过", timeout=30)
         screenshot(br, "deploy_approved_through_nginx_zh")
         assert br.get_logs() == []
-    d.timings["browser: check, reload, submit, approve"] = time.monotonic() - began
+    d.timings["browser: check, reload, submit, restart, approve"] = time.monotonic() - began
 
     with d.engine.connect() as conn:
         submitted = [tuple(r) for r in conn.execute(text("SELECT file_name, status FROM submission"))]
@@ -354,8 +387,7 @@ def test_the_deployment_serves_through_nginx_survives_a_reload_and_records_the_c
     site = (DEPLOY / "nginx" / "shequ.conf").read_text()
     limit_mb = int(re.search(r"client_max_body_size (\d+)m;", site).group(1))
     assert limit_mb * 2**20 == max_request_bytes(), "nginx's body limit must be the app's (dashboard/app.py)"
-    connection = http.client.HTTPSConnection(CLIENT, int(d.url.rsplit(":", 1)[1]), timeout=10,
-                                             context=ssl.create_default_context(cafile=str(d.cert)))
+    connection = https_connection(d)
     connection.putrequest("POST", "/_dash-update-component")
     connection.putheader("Content-Type", "application/json")
     connection.putheader("Content-Length", str(max_request_bytes() + 2**20))
@@ -364,6 +396,28 @@ def test_the_deployment_serves_through_nginx_survives_a_reload_and_records_the_c
     refused = connection.getresponse()
     assert refused.status == 413 and refused.getheader("Server") == "nginx"
     connection.close()
+
+    # --- slow clients: more uploads stalled halfway than gunicorn has threads (4 × 2), and it answers at once ---
+    stalled = []
+    try:
+        for _ in range(12):
+            slow = https_connection(d)
+            slow.putrequest("POST", "/login")                          # a form the app reads whole
+            slow.putheader("Content-Type", "application/x-www-form-urlencoded")
+            slow.putheader("Content-Length", str(2**20))
+            slow.endheaders()
+            slow.send(b"username=ana&password=" + b"x" * 4096)        # and then nothing more
+            stalled.append(slow)
+        asked = time.monotonic()
+        try:
+            answered = requests.get(f"{d.url}/health", verify=str(d.cert), timeout=10).status_code
+        except requests.Timeout:
+            answered = None
+        # Without proxy_request_buffering each stalled body holds one of gunicorn's threads: no answer in 10 s.
+        assert answered == 200 and time.monotonic() - asked < 3, "stalled bodies reached gunicorn's threads"
+    finally:
+        for slow in stalled:
+            slow.close()
 
     # --- scripts go compressed --------------------------------------------------------------------------------
     index = session.get(f"{d.url}/", timeout=30).text
