@@ -209,8 +209,9 @@ def deployment(postgres_server_url, tmp_path):
         env = {k: v for k, v in os.environ.items() if not k.startswith("SHEQU_")}
         env.update(settings, SHEQU_DATABASE_URL=db_url, SHEQU_SECRET_KEY=secrets.token_hex(32),
                    SHEQU_CELERY_BROKER=broker, SHEQU_CACHE_DIR=str(tmp_path / "cache"), HOME=str(tmp_path),
-                   SHEQU_BIND=f"127.0.0.1:{free_port()}", SHEQU_BACKUP_DIR=str(tmp_path / "backups"),
-                   SHEQU_BIN=str(BIN / "shequ"))
+                   SHEQU_BIND=f"127.0.0.1:{free_port()}", SHEQU_BACKUP_DIR=str(tmp_path / "backups"))
+        if BIN != ROOT / ".venv" / "bin":           # else deploy/shequ-backup finds ../.venv/bin/shequ, as installed
+            env["SHEQU_BIN"] = str(BIN / "shequ")
         assert env["SHEQU_PROXY_HOPS"] == "1" and env["SHEQU_SECURE_COOKIES"] == "1"
         shequ = str(BIN / "shequ")
         subprocess.run([shequ, "init"], env=env, check=True, capture_output=True)
