@@ -21,7 +21,7 @@ demo: install
 
 # Debian packages the tests use, installed when missing and we can: chromium and chromium-driver (browser tests),
 # CJK fonts (readable screenshots), postgresql (every database test also runs on a throwaway cluster), redis-server
-# (the Celery worker's test).
+# (the Celery worker's test), nginx (tests/deploy: the deployment of deploy/README.md, served through nginx).
 test-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
@@ -29,6 +29,7 @@ test-deps:
 	[ -d /usr/share/fonts/opentype/noto ] || missing="$$missing fonts-noto-cjk"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || [ -n "$$SHEQU_TEST_POSTGRES_URL" ] || missing="$$missing postgresql"; \
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing="$$missing nginx"; \
 	if [ -z "$$missing" ]; then :; \
 	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \

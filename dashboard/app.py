@@ -16,7 +16,7 @@ from flask import has_request_context, jsonify, request
 from etl.config import load_settings
 from etl.store.db import database_url as resolve_url, make_engine
 
-from . import auth, data, ids, response_cache, security, warmup
+from . import auth, data, ids, proxy, response_cache, security, warmup
 from .components import lang_to_remember, remember_lang
 from .jobs import job_manager
 from .i18n import LANGS, t
@@ -57,6 +57,7 @@ def create_app(database_url: str | None = None, *, basis: str = "approved", secr
         REMEMBER_COOKIE_SAMESITE="Lax", REMEMBER_COOKIE_SECURE=_secure(secure_cookies),
         MAX_CONTENT_LENGTH=max_request_bytes(),
     )
+    proxy.trust_proxies(server)     # SHEQU_PROXY_HOPS: behind nginx, the client's address (audit log), not nginx's
     warmup.install(server)          # first: a guard that answers a request skips the hooks after it
     security.install(server)
     auth.install(server)
