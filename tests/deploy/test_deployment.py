@@ -120,8 +120,8 @@ def start_gunicorn(env: dict, folder: Path) -> subprocess.Popen:
 
 def wait_until_warm(env: dict, processes: list, folder: Path) -> float:
     logs = [folder / n for n in ("gunicorn.err", "gunicorn.out", "worker.log", "nginx.log")]
-    return wait_for(lambda: requests.get(f"http://{env['SHEQU_BIND']}/health", timeout=5).json()["warm"],
-                    "gunicorn's /health", processes=processes, logs=logs)
+    return wait_for(lambda: requests.get(f"http://{env['SHEQU_BIND']}/ready", timeout=5).status_code == 200,
+                    "gunicorn's /ready", processes=processes, logs=logs)
 
 
 def stop(process: subprocess.Popen, sig=signal.SIGTERM) -> None:
