@@ -75,3 +75,39 @@ def test_a_bad_backup_is_refused_and_changes_nothing(filled, db_url, tmp_path):
     result = CliRunner().invoke(cli, ["--db", db_url, "restore", "--yes", str(bad)])
     assert result.exit_code == 1 and "not a shequ dump" in result.output
     assert_same(snapshot(filled), before)
+
+
+def test_a_dump_taken_while_returns_load_is_one_moment(engine, tmp_path):
+    """Loads commit while dumps run: each dump's rows are exactly its header's counts, as at one moment."""
+    import gzip
+    import json
+    import threading
+
+    from etl.store.backup import dump
+    files = [simple_return(tmp_path / f"r{i}.xlsx", rows=standard_rows(area=300 + i)) for i in range(12)]
+    stop = threading.Event()
+
+    def load_all():
+        for path in files:
+            if stop.is_set():
+                return
+            ingest_path(engine, path)
+
+    loader = threading.Thread(target=load_all)
+    loader.start()
+    try:
+        n = 0
+        while loader.is_alive() or n < 3:          # dump after dump for as long as the loads go on
+            n += 1
+            path = tmp_path / "d.jsonl.gz"
+            header_counts = dump(engine, path)
+            rows: dict[str, int] = {}
+            with gzip.open(path, "rt", encoding="utf-8") as lines:
+                next(lines)
+                for line in lines:
+                    table = json.loads(line)["table"]
+                    rows[table] = rows.get(table, 0) + 1
+            assert {t: c for t, c in header_counts.items() if c} == rows
+    finally:
+        stop.set()
+        loader.join(120)

@@ -45,9 +45,16 @@ def _decode(value, column):
 
 
 def dump(engine: Engine, path: str | Path) -> dict[str, int]:
-    """Write every shequ table to a portable dump; returns the row count per table."""
+    """Write every shequ table to a portable dump; returns the row count per table.
+
+    All tables are read in one transaction that sees one moment (REPEATABLE READ on PostgreSQL; SQLite's read
+    transaction in WAL mode): a dump taken while a return loads or an approval commits restores as it was then,
+    never with half of it.
+    """
     tables = metadata.sorted_tables
     with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="REPEATABLE READ")
         counts = {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in tables}
         with gzip.open(path, "wt", encoding="utf-8") as out:
             out.write(json.dumps({"format": FORMAT, "revision": current(engine), "tables": counts}) + "\n")
