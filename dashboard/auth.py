@@ -7,11 +7,10 @@ themselves.
 """
 from __future__ import annotations
 
+import json
 import logging
 import math
 from urllib.parse import urlsplit
-
-import json
 
 import flask
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
@@ -183,7 +182,7 @@ def install(server: flask.Flask) -> None:
             return None
         who = user()
         if who is None:
-            if path.startswith("/_dash-") or path.startswith("/_reload-hash"):
+            if path.startswith(("/_dash-", "/_reload-hash")):
                 return security.plain_error(401, "请先登录", "Please log in")
             nxt = flask.request.full_path.rstrip("?")
             return flask.redirect("/login?" + _query(next=nxt))

@@ -9,7 +9,7 @@ transaction, so parallel guesses cannot all slip through a gate; no transaction 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, case, delete, literal, null, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -54,7 +54,7 @@ def waits() -> list[timedelta]:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _when(value: datetime):
@@ -83,7 +83,7 @@ def _count(conn: Connection, key: str, free: int, now: datetime) -> None:
     ).returning(table.c.failures)
     if conn.execute(statement).first() is None:
         until = conn.execute(select(table.c.blocked_until).where(table.c.key == key)).scalar_one()
-        until = until.replace(tzinfo=timezone.utc) if until.tzinfo is None else until
+        until = until.replace(tzinfo=UTC) if until.tzinfo is None else until
         raise _Refused(until - now)
 
 

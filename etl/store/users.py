@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -55,8 +55,8 @@ def add_user(engine: Engine, username: str, password: str, role: str, county_cod
             raise ShequError(f"user {username!r} exists already", 1)
         conn.execute(insert(app_user).values(
             username=username, password_hash=generate_password_hash(password, method="scrypt"), role=role,
-            county_code=county_code if role == "analyst" else county_code, disabled=False, failed_logins=0,
-            created_at=datetime.now(timezone.utc)))
+            county_code=county_code, disabled=False, failed_logins=0,
+            created_at=datetime.now(UTC)))
     return get_user(engine, username)
 
 
