@@ -82,6 +82,21 @@ def test_cli_end_sessions_logs_a_user_out_everywhere_and_is_audited(engine, db_u
     assert CliRunner().invoke(cli, ["--db", db_url, "user", "end-sessions", "nobody"]).exit_code == 1
 
 
+def test_an_admin_ends_a_users_sessions_from_the_admin_page(engine):
+    from dashboard.admin_actions import end_user_sessions
+    from dashboard.auth import WebUser
+    admin, viewer = (WebUser(add_user(engine, name, PASSWORD, role)) for name, role in (("adm", "admin"),
+                                                                                       ("view", "viewer")))
+    token = sessions.start(engine, viewer.user.id, LIFETIMES)
+    assert end_user_sessions(engine, viewer, "adm")[1] == "forbidden"
+    assert end_user_sessions(engine, admin, None)[1] == "choose_user"
+    assert end_user_sessions(engine, admin, "nobody")[1] == "no_user"
+    assert end_user_sessions(engine, admin, "view", "10.0.0.1") == (True, "sessions_ended", {"name": "view", "n": 1})
+    assert sessions.user_id_of(engine, token, LIFETIMES) is None
+    record = events(engine).iloc[0]
+    assert (record["action"], record["username"], record["remote_addr"]) == ("end-sessions", "adm", "10.0.0.1")
+
+
 def test_lifetimes_come_from_the_settings_and_shequ_config(tmp_path, monkeypatch):
     assert sessions.Lifetimes.of(load_settings()) == LIFETIMES
     own = tmp_path / "city.toml"
