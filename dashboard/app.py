@@ -18,8 +18,8 @@ from etl.store.db import database_url as resolve_url, make_engine
 
 from . import auth, data, ids, response_cache, security, warmup
 from .components import lang_to_remember, remember_lang
-from .jobs import job_manager
 from .i18n import LANGS, t
+from .jobs import job_manager
 from .urls import search_with
 
 HERE = Path(__file__).parent
@@ -57,6 +57,7 @@ def create_app(database_url: str | None = None, *, basis: str = "approved", secr
         REMEMBER_COOKIE_SAMESITE="Lax", REMEMBER_COOKIE_SECURE=_secure(secure_cookies),
         MAX_CONTENT_LENGTH=max_request_bytes(),
     )
+    _trust_proxies(server)
     warmup.install(server)          # first: a guard that answers a request skips the hooks after it
     security.install(server)
     auth.install(server)
@@ -77,6 +78,16 @@ def max_file_bytes() -> int:
 def max_request_bytes() -> int:
     """Flask's MAX_CONTENT_LENGTH: a few files' base64 (4/3 of their size) plus room for the rest of the request."""
     return max_file_bytes() * MAX_FILES_PER_REQUEST * 4 // 3 + 2**20
+
+
+def _trust_proxies(server) -> None:
+    """Behind SHEQU_PROXIES reverse proxies, the client's address is the one they add to X-Forwarded-For: the
+    login back-off and the audit log count clients, not the proxy. Never by default: a client could name any
+    address in that header and slip past the back-off per address."""
+    proxies = int(os.environ.get("SHEQU_PROXIES") or 0)
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=proxies)
 
 
 def _secure(flag: bool | None) -> bool:

@@ -129,11 +129,12 @@ def web(tmp_path):
     engine.dispose()
 
 
-def post_login(client, name, password, addr):
+def post_login(client, name, password, addr, forwarded_for=None):
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     return client.post("/login", data={"username": name, "password": password, "csrf_token": token},
-                       environ_base={"REMOTE_ADDR": addr})
+                       environ_base={"REMOTE_ADDR": addr},
+                       headers={"X-Forwarded-For": forwarded_for} if forwarded_for else {})
 
 
 def answer(response, name) -> tuple[int, str]:
@@ -170,3 +171,20 @@ def test_a_throttled_address_gets_429_whether_the_name_exists_or_not(web):
         environ_base={"REMOTE_ADDR": "10.0.0.66"})
     assert english.status_code == 429 and "Too many attempts: try again in 1 minutes." in english.get_data(as_text=True)
     assert post_login(web, "ana", PASSWORD, "10.0.0.7").status_code == 302     # not from another address
+
+
+def test_behind_a_proxy_each_client_is_throttled_by_its_own_address(tmp_path, monkeypatch):
+    from dashboard.app import create_app
+    url = f"sqlite:///{tmp_path / 'shequ.db'}"
+    init_db(make_engine(url))
+    add_user(make_engine(url), "ana", PASSWORD, "viewer")
+    monkeypatch.setenv("SHEQU_PROXIES", "1")
+    behind = create_app(url, secret_key="k", cache_dir=tmp_path / "cache").server.test_client()
+    proxy = "10.0.0.1"
+    assert [post_login(behind, "ana", "wrong", proxy, "203.0.113.9").status_code for _ in range(6)] == \
+        [401] * 5 + [429]
+    assert post_login(behind, "ana", PASSWORD, proxy, "198.51.100.7").status_code == 302   # the owner, same proxy
+    monkeypatch.delenv("SHEQU_PROXIES")
+    direct = create_app(url, secret_key="k", cache_dir=tmp_path / "cache").server.test_client()
+    forged = [post_login(direct, "ana", "wrong", "10.0.0.66", f"192.0.2.{i}").status_code for i in range(6)]
+    assert forged == [401] * 5 + [429]      # without a proxy the header is not believed: no way round the gate
