@@ -50,11 +50,12 @@ def add_user(engine: Engine, username: str, password: str, role: str, county_cod
         raise ShequError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters", 2)
     if not username or len(username) > 64:
         raise ShequError("the user name must have 1 to 64 characters", 2)
+    hashed = generate_password_hash(password, method="scrypt")     # before the write lock, not while holding it
     with write_transaction(engine) as conn:
         if conn.execute(select(app_user.c.id).where(app_user.c.username == username)).first():
             raise ShequError(f"user {username!r} exists already", 1)
         conn.execute(insert(app_user).values(
-            username=username, password_hash=generate_password_hash(password, method="scrypt"), role=role,
+            username=username, password_hash=hashed, role=role,
             county_code=county_code, disabled=False, failed_logins=0,
             created_at=datetime.now(UTC)))
     return get_user(engine, username)
@@ -91,10 +92,10 @@ def set_password(engine: Engine, username: str, password: str) -> None:
     """A new password; every session of the user ends (one opened with the old password included)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ShequError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters", 2)
+    hashed = generate_password_hash(password, method="scrypt")     # before the write lock, not while holding it
     with write_transaction(engine) as conn:
         user_id = _id_of(conn, username)
-        conn.execute(update(app_user).where(app_user.c.id == user_id).values(
-            password_hash=generate_password_hash(password, method="scrypt")))
+        conn.execute(update(app_user).where(app_user.c.id == user_id).values(password_hash=hashed))
         sessions.end_all(conn, user_id)
 
 
