@@ -40,9 +40,9 @@ class _Refused(Exception):
 
 def gates(username: str, remote_addr: str | None) -> list[Gate]:
     """The keys an attempt counts on, always in this order (parallel transactions lock them alike: no deadlock)."""
-    addr = remote_addr or "-"
-    return [(f"ip:{addr}", PER_ADDRESS), (f"user:{username}@{addr}", PER_ACCOUNT_AND_ADDRESS),
-            (f"user:{username}", PER_ACCOUNT)]
+    addr, name = (remote_addr or "-")[:64], username[:64]          # within the key column's 160 characters
+    return [(f"ip:{addr}", PER_ADDRESS), (f"user:{name}@{addr}", PER_ACCOUNT_AND_ADDRESS),
+            (f"user:{name}", PER_ACCOUNT)]
 
 
 def waits() -> list[timedelta]:
