@@ -188,3 +188,11 @@ def test_behind_a_proxy_each_client_is_throttled_by_its_own_address(tmp_path, mo
     direct = create_app(url, secret_key="k", cache_dir=tmp_path / "cache").server.test_client()
     forged = [post_login(direct, "ana", "wrong", "10.0.0.66", f"192.0.2.{i}").status_code for i in range(6)]
     assert forged == [401] * 5 + [429]      # without a proxy the header is not believed: no way round the gate
+
+
+def test_an_address_guessing_names_waits_another_address_does_not(web):
+    for i in range(throttle.PER_ADDRESS):
+        assert post_login(web, f"guess{i}", "wrong password", "10.0.0.66").status_code == 401
+    assert post_login(web, "ana", PASSWORD, "10.0.0.66").status_code == 429
+    assert post_login(web, "guess-more", "wrong password", "10.0.0.67").status_code == 401
+    assert post_login(web, "ana", PASSWORD, "10.0.0.67").status_code == 302
