@@ -96,6 +96,8 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
     if bad:
         raise ValueError(f"scorecard weights name indicators without a target: {', '.join(bad)}")
     session = data.get("session", {})
+    if not all(float(session.get(k, 1)) > 0 for k in ("idle_hours", "absolute_days")):
+        raise ValueError("session.idle_hours and session.absolute_days must be more than 0")
     return Settings(baseline_period=str(data["baseline_period"]), weights=weights, green=float(card["green"]),
                     amber=float(card["amber"]), max_file_mb=float(data.get("upload", {}).get("max_file_mb", 40)),
                     session_idle_hours=float(session.get("idle_hours", 8)),

@@ -103,6 +103,9 @@ def test_lifetimes_come_from_the_settings_and_shequ_config(tmp_path, monkeypatch
     own.write_text("[session]\nidle_hours = 0.5\nabsolute_days = 1\n", encoding="utf-8")
     monkeypatch.setenv("SHEQU_CONFIG", str(own))
     assert sessions.Lifetimes.of(load_settings()) == sessions.Lifetimes(timedelta(minutes=30), timedelta(days=1))
+    own.write_text("[session]\nidle_hours = 0\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="idle_hours"):
+        load_settings()
 
 
 def test_a_background_callback_sees_no_user_once_the_session_ended(engine, db_url, tmp_path):
