@@ -29,6 +29,8 @@ Gate = tuple[str, int]           # a key and its free attempts
 
 @dataclass(frozen=True)
 class Verdict:
+    """Whether an attempt may check its password; if not, how long until it may."""
+
     admitted: bool
     retry_after: timedelta = timedelta(0)
 

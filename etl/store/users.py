@@ -120,6 +120,8 @@ def dummy_hash() -> str:
 
 
 class Attempt(NamedTuple):
+    """A login attempt's outcome: the user, or why not (for the audit log) and, throttled, how long to wait."""
+
     user: User | None
     reason: str                       # '' on success, else 'unknown', 'password', 'disabled' or 'throttled'
     retry_after: timedelta | None = None
