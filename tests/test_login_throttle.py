@@ -69,11 +69,15 @@ def test_one_address_trying_many_names_is_throttled_others_are_not(engine):
 
 def test_the_account_key_is_looser_and_shared_by_every_address(engine):
     add_user(engine, "ana", PASSWORD, "viewer")
-    with engine.begin() as conn:                  # as if 50 addresses had each guessed once, a minute ago
-        conn.execute(insert(login_throttle).values(key="user:ana", failures=throttle.PER_ACCOUNT,
-                                                   last_failure_at=T0, blocked_until=T0 + timedelta(minutes=1)))
-    assert authenticate(engine, "ana", PASSWORD, "10.0.0.7", T0 + timedelta(seconds=30)).reason == "throttled"
-    assert authenticate(engine, "ana", PASSWORD, "10.0.0.7", T0 + timedelta(seconds=61)).user is not None
+    with engine.begin() as conn:                  # as if 50 addresses had each guessed, the last just now
+        conn.execute(insert(login_throttle).values(key="user:ana", failures=throttle.PER_ACCOUNT + 3,
+                                                   last_failure_at=T0, blocked_until=T0 + timedelta(minutes=8)))
+        conn.execute(insert(login_throttle).values(key="user:ana@10.0.0.7", failures=6,
+                                                   last_failure_at=T0, blocked_until=T0 + timedelta(minutes=2)))
+    waiting = authenticate(engine, "ana", PASSWORD, "10.0.0.7", T0 + timedelta(seconds=30))
+    assert waiting.reason == "throttled" and waiting.retry_after == timedelta(minutes=7, seconds=30)  # the longest
+    assert counters(engine) == {"user:ana": throttle.PER_ACCOUNT + 3, "user:ana@10.0.0.7": 6}  # refused: not counted
+    assert authenticate(engine, "ana", PASSWORD, "10.0.0.7", T0 + timedelta(minutes=8)).user is not None
 
 
 def test_a_success_clears_the_account_from_that_address_and_gives_back_the_others(engine):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, case, delete, literal, null, or_, select, update
+from sqlalchemy import and_, case, delete, func, literal, null, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
@@ -36,8 +36,7 @@ class Verdict:
 
 
 class _Refused(Exception):
-    def __init__(self, retry_after: timedelta):
-        self.retry_after = retry_after
+    """A key is waiting out its back-off: the attempt's transaction is rolled back."""
 
 
 def gates(username: str, remote_addr: str | None) -> list[Gate]:
@@ -70,8 +69,8 @@ def _blocked_until(failures, free: int, now: datetime):
     return case(*steps, else_=_when(now + MAX_WAIT))
 
 
-def _count(conn: Connection, key: str, free: int, now: datetime) -> None:
-    """Count one attempt on the key, unless it is waiting out a back-off (then _Refused): INSERT … ON CONFLICT DO
+def _count(conn: Connection, key: str, free: int, now: datetime) -> bool:
+    """Count one attempt on the key unless it is waiting out a back-off (then False): INSERT … ON CONFLICT DO
     UPDATE … WHERE … RETURNING, one statement, so that the count and the gate cannot be raced."""
     table = login_throttle
     dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
@@ -83,10 +82,14 @@ def _count(conn: Connection, key: str, free: int, now: datetime) -> None:
         set_={"failures": failures, "last_failure_at": now, "blocked_until": _blocked_until(failures, free, now)},
         where=or_(table.c.blocked_until.is_(None), table.c.blocked_until <= now),
     ).returning(table.c.failures)
-    if conn.execute(statement).first() is None:
-        until = conn.execute(select(table.c.blocked_until).where(table.c.key == key)).scalar_one()
-        until = until.replace(tzinfo=UTC) if until.tzinfo is None else until
-        raise _Refused(until - now)
+    return conn.execute(statement).first() is not None
+
+
+def _longest_wait(conn: Connection, keys: list[Gate], now: datetime) -> timedelta:
+    """Until every key of the attempt admits again: what the login page tells the visitor to wait."""
+    until = conn.execute(select(func.max(login_throttle.c.blocked_until))
+                         .where(login_throttle.c.key.in_([key for key, _ in keys]))).scalar_one()
+    return (until.replace(tzinfo=UTC) if until.tzinfo is None else until) - now
 
 
 def reserve(engine: Engine, keys: list[Gate], now: datetime | None = None) -> Verdict:
@@ -95,10 +98,11 @@ def reserve(engine: Engine, keys: list[Gate], now: datetime | None = None) -> Ve
     now = now or _now()
     try:
         with write_transaction(engine) as conn:
-            for key, free in keys:
-                _count(conn, key, free, now)
-    except _Refused as refused:
-        return Verdict(False, refused.retry_after)
+            if not all(_count(conn, key, free, now) for key, free in keys):
+                raise _Refused
+    except _Refused:
+        with engine.connect() as conn:        # read after the rollback: only the waits that stand
+            return Verdict(False, _longest_wait(conn, keys, now))
     return Verdict(True)
 
 
