@@ -14,7 +14,7 @@ from etl.store.publish import approved_counties, publish
 from etl.store.queries import submissions
 from etl.store.recompute import expected_counties
 from etl.store.status import Status
-from etl.store.users import MIN_PASSWORD_LENGTH, ROLES, add_user, get_user, set_disabled
+from etl.store.users import MIN_PASSWORD_LENGTH, ROLES, add_user, end_sessions, get_user, set_disabled
 
 Result = tuple[bool, str, dict]
 
@@ -133,3 +133,17 @@ def set_user_disabled(engine: Engine, who, username: str | None, disabled: bool,
         return False, "no_user", {"name": username}
     audit.record(engine, "user-disable" if disabled else "user-enable", who.username, remote, user=username)
     return True, "user_disabled" if disabled else "user_enabled", {"name": username}
+
+
+def end_user_sessions(engine: Engine, who, username: str | None, remote=None) -> Result:
+    """Log a user out everywhere (a lost laptop, a shared computer): every session of theirs ends at once."""
+    if (refused := _refuse(who)) is not None:
+        return refused
+    if not username:
+        return False, "choose_user", {}
+    try:
+        ended = end_sessions(engine, username)
+    except ShequError:
+        return False, "no_user", {"name": username}
+    audit.record(engine, "end-sessions", who.username, remote, user=username, sessions=ended)
+    return True, "sessions_ended", {"name": username, "n": ended}

@@ -18,8 +18,8 @@ from etl.store.db import database_url as resolve_url, make_engine
 
 from . import auth, data, ids, proxy, response_cache, security, warmup
 from .components import lang_to_remember, remember_lang
-from .jobs import job_manager
 from .i18n import LANGS, t
+from .jobs import job_manager
 from .urls import search_with
 
 HERE = Path(__file__).parent
@@ -57,7 +57,7 @@ def create_app(database_url: str | None = None, *, basis: str = "approved", secr
         REMEMBER_COOKIE_SAMESITE="Lax", REMEMBER_COOKIE_SECURE=_secure(secure_cookies),
         MAX_CONTENT_LENGTH=max_request_bytes(),
     )
-    proxy.trust_proxies(server)     # SHEQU_PROXY_HOPS: behind nginx, the client's address (audit log), not nginx's
+    proxy.trust_proxies(server)     # SHEQU_PROXY_HOPS: behind nginx, the client's address (audit, back-off)
     warmup.install(server)          # first: a guard that answers a request skips the hooks after it
     security.install(server)
     auth.install(server)

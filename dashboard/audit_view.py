@@ -15,7 +15,7 @@ from .data import county_names
 from .i18n import LABELS, county_name, period_label, t
 
 # Details said in the page's language, in this order; others (none today) are shown as "key: value".
-ORDER = ("user", "username_added", "role", "submission", "county", "period", "file", "status", "errors", "comment",
+ORDER = ("user", "username_added", "role", "sessions", "submission", "county", "period", "file", "status", "errors", "comment",
          "version", "reason", "what", "format", "basis", "periods", "levels", "indicator_ids", "values", "rows",
          "filters")
 SKIP = ("column_filters", "sort")      # a grid's own filter and sort models: in the stored record, too long to read

@@ -7,16 +7,17 @@ themselves.
 """
 from __future__ import annotations
 
-import logging
-from urllib.parse import urlsplit
-
 import json
+import logging
+import math
+from urllib.parse import urlsplit
 
 import flask
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
-from etl.store import audit
-from etl.store.users import ROLES, User, authenticate, get_user_by_id
+from etl.config import load_settings
+from etl.store import audit, sessions
+from etl.store.users import ROLES, User, authenticate, dummy_hash, get_user_by_id
 
 from . import ids, login_page, security
 from .i18n import t
@@ -49,6 +50,7 @@ CALLBACK_ROLES: dict[str, tuple[str, ...]] = {
     ids.ADMIN_USERS: ADMINS, ids.ADMIN_USER_PICK: ADMINS, ids.ADMIN_AUDIT: ADMINS,
 }
 PUBLIC_PREFIXES = ("/assets/", "/login", "/health", "/ready", "/favicon.ico")
+SESSION_TOKEN = "sid"           # the server-side session's token, in the signed cookie
 
 
 class WebUser(UserMixin):
@@ -70,12 +72,14 @@ class WebUser(UserMixin):
         return self.user.role in roles
 
 
-def load_user(server: flask.Flask, user_id) -> WebUser | None:
-    """The user of a session, or None when it no longer exists or was disabled (the session ends at once)."""
-    try:
-        user = get_user_by_id(server.config["SHEQU_ENGINE"], int(user_id))
-    except (TypeError, ValueError):
+def load_user(server: flask.Flask, user_id, token: object) -> WebUser | None:
+    """The user of a session: only while its server-side session (token) lives and belongs to that user, and the
+    user exists and is not disabled. A cookie copied before a logout opens nothing afterwards."""
+    engine = server.config["SHEQU_ENGINE"]
+    live = sessions.user_id_of(engine, token, server.config["SHEQU_SESSION_LIFETIMES"])
+    if live is None or str(live) != str(user_id):
         return None
+    user = get_user_by_id(engine, live)
     return WebUser(user) if user and not user.disabled else None
 
 
@@ -96,7 +100,7 @@ def user_from_cookies(server: flask.Flask, cookies: dict) -> WebUser | None:
         data = serializer.loads(raw, max_age=int(server.permanent_session_lifetime.total_seconds()))
     except Exception:  # noqa: BLE001 — a bad or expired cookie means nobody
         return None
-    return load_user(server, data.get("_user_id"))
+    return load_user(server, data.get("_user_id"), data.get(SESSION_TOKEN))
 
 
 def safe_next(target: str | None) -> str:
@@ -162,10 +166,14 @@ def allowed_callback(body: object, role: str | None) -> bool:
 
 def install(server: flask.Flask) -> None:
     """Flask-Login, the login routes and the guard, on this server only."""
+    lifetimes = sessions.Lifetimes.of(load_settings())
+    server.config["SHEQU_SESSION_LIFETIMES"] = lifetimes
+    server.permanent_session_lifetime = lifetimes.absolute     # no signed cookie outlives a session either
+    dummy_hash()                    # made now, so that the first unknown name costs no more than a known one
     manager = LoginManager()
     manager.init_app(server)
     manager.session_protection = "basic"
-    manager.user_loader(lambda user_id: load_user(server, user_id))
+    manager.user_loader(lambda user_id: load_user(server, user_id, flask.session.get(SESSION_TOKEN)))
 
     @server.before_request
     def guard():
@@ -174,7 +182,7 @@ def install(server: flask.Flask) -> None:
             return None
         who = user()
         if who is None:
-            if path.startswith("/_dash-") or path.startswith("/_reload-hash"):
+            if path.startswith(("/_dash-", "/_reload-hash")):
                 return security.plain_error(401, "请先登录", "Please log in")
             nxt = flask.request.full_path.rstrip("?")
             return flask.redirect("/login?" + _query(next=nxt))
@@ -193,16 +201,24 @@ def install(server: flask.Flask) -> None:
             if user():
                 return flask.redirect(nxt)
             return login_page.render(lang, nxt, security.csrf_token())
-        engine = server.config["SHEQU_ENGINE"]
+        engine, remote = server.config["SHEQU_ENGINE"], flask.request.remote_addr
         username = (flask.request.form.get("username") or "").strip()[:64]
-        found, reason = authenticate(engine, username, flask.request.form.get("password") or "")
-        if found is None:
-            audit.record(engine, "login-failed", username, flask.request.remote_addr, reason=reason)
-            return login_page.render(lang, nxt, security.csrf_token(), error=reason, username=username), 401
+        attempt = authenticate(engine, username, flask.request.form.get("password") or "", remote)
+        if attempt.user is None:
+            audit.record(engine, "login-failed", username, remote, reason=attempt.reason)
+            token = security.csrf_token()
+            if attempt.reason == "throttled":
+                minutes = max(1, math.ceil(attempt.retry_after.total_seconds() / 60))
+                return login_page.render(lang, nxt, token, "throttled", username, minutes), 429
+            # Unknown, wrong and disabled-with-a-wrong-password answer alike: nothing tells the accounts apart.
+            error = "disabled" if attempt.reason == "disabled" else "invalid"
+            return login_page.render(lang, nxt, token, error, username), 401
         flask.session.clear()                     # a new session at login: nothing carried over from before
-        login_user(WebUser(found))
+        login_user(WebUser(attempt.user))
+        flask.session[SESSION_TOKEN] = sessions.start(engine, attempt.user.id,
+                                                      server.config["SHEQU_SESSION_LIFETIMES"], remote)
         security.rotate_csrf_token()
-        audit.record(engine, "login", found.username, flask.request.remote_addr)
+        audit.record(engine, "login", attempt.user.username, remote)
         return flask.redirect(nxt)
 
     @server.route("/logout", methods=["GET", "POST"])
@@ -213,6 +229,7 @@ def install(server: flask.Flask) -> None:
                 return flask.redirect("/login")
             return login_page.render_logout(login_page.language(flask.request), security.csrf_token())
         if who is not None:
+            sessions.end(server.config["SHEQU_ENGINE"], flask.session.get(SESSION_TOKEN))
             audit.record(server.config["SHEQU_ENGINE"], "logout", who.username, flask.request.remote_addr)
         logout_user()
         flask.session.clear()

@@ -128,6 +128,8 @@ WORK_LABELS: dict[str, tuple[str, str]] = {
     "add_user": ("添加用户", "Add user"),
     "disable_user": ("停用", "Disable"),
     "enable_user": ("启用", "Enable"),
+    "end_sessions": ("结束全部会话", "End all sessions"),
+    "sessions_ended": ("已结束用户 {name} 的 {n} 个会话。", "Ended {n} session(s) of user {name}."),
     "user_added": ("已添加用户 {name}。", "User {name} added."),
     "user_disabled": ("已停用用户 {name}。", "User {name} disabled."),
     "user_enabled": ("已启用用户 {name}。", "User {name} enabled."),
@@ -157,6 +159,8 @@ WORK_LABELS: dict[str, tuple[str, str]] = {
     "audit_user-add": ("添加用户", "User added"),
     "audit_user-disable": ("停用用户", "User disabled"),
     "audit_user-enable": ("启用用户", "User enabled"),
+    "audit_end-sessions": ("结束会话", "Sessions ended"),
+    "audit_detail_sessions": ("{v} 个会话", "sessions: {v}"),
     "audit_detail_submission": ("报表 #{v}", "return #{v}"),
     "audit_detail_file": ("文件 {v}", "file {v}"),
     "audit_detail_errors": ("错误 {v} 个", "errors: {v}"),
@@ -173,7 +177,8 @@ WORK_LABELS: dict[str, tuple[str, str]] = {
     "audit_status_unchanged": ("与已入库报表相同", "same as a loaded return"),
     "audit_reason_password": ("密码错误", "wrong password"),
     "audit_reason_unknown": ("无此用户", "no such user"),
-    "audit_reason_locked": ("账号已锁定", "account locked"),
+    "audit_reason_locked": ("账号已锁定", "account locked"),           # records from before the back-off
+    "audit_reason_throttled": ("尝试过于频繁，须等待", "too many attempts, made to wait"),
     "audit_reason_disabled": ("账号已停用", "account disabled"),
     "audit_what_communities": ("社区明细", "community list"),
     # Export

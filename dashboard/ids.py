@@ -155,5 +155,6 @@ ADMIN_ADD_USER = "admin-add-user"
 ADMIN_USER_PICK = "admin-user-pick"
 ADMIN_DISABLE = "admin-disable"
 ADMIN_ENABLE = "admin-enable"
+ADMIN_END_SESSIONS = "admin-end-sessions"        # end every session of the chosen user (a lost laptop)
 ADMIN_USER_MESSAGE = "admin-user-message"
 ADMIN_AUDIT = "admin-audit"

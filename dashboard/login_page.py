@@ -10,16 +10,15 @@ TEXT = {
     "zh": {"title": "登录 · 玉林市社区标准化建设监测", "heading": "玉林市社区标准化建设监测", "sub": "请登录",
            "username": "用户名", "password": "密码", "submit": "登录", "logout": "退出登录",
            "logout_q": "确定要退出登录吗？", "other": "English", "other_lang": "en",
-           "errors": {"locked": "连续5次密码错误，账号已锁定15分钟，请稍后再试或联系系统管理员。",
-                      "disabled": "该账号已停用，请联系系统管理员。",
-                      "unknown": "用户名或密码不正确。", "password": "用户名或密码不正确。"}},
+           "errors": {"invalid": "用户名或密码不正确。", "disabled": "该账号已停用，请联系系统管理员。",
+                      "throttled": "尝试次数过多，请 {minutes} 分钟后再试。"}},
     "en": {"title": "Log in · Yulin Community Standardisation Monitor",
            "heading": "Yulin Community Standardisation Monitor", "sub": "Please log in",
            "username": "User name", "password": "Password", "submit": "Log in", "logout": "Log out",
            "logout_q": "Log out now?", "other": "中文", "other_lang": "zh",
-           "errors": {"locked": "Five wrong passwords in a row: the account is locked for 15 minutes.",
+           "errors": {"invalid": "Wrong user name or password.",
                       "disabled": "This account is disabled; contact the administrator.",
-                      "unknown": "Wrong user name or password.", "password": "Wrong user name or password."}},
+                      "throttled": "Too many attempts: try again in {minutes} minutes."}},
 }
 
 PAGE = """<!doctype html>
@@ -38,7 +37,7 @@ PAGE = """<!doctype html>
 {% else %}
 <form method="post" action="/login" class="card card-body" id="login-form" autocomplete="on">
 <h1 class="h5">{{ x.sub }}</h1>
-{% if error %}<div class="alert alert-danger" role="alert" id="login-error">{{ x.errors[error] }}</div>{% endif %}
+{% if error %}<div class="alert alert-danger" role="alert" id="login-error">{{ x.errors[error].format(minutes=minutes) }}</div>{% endif %}
 <input type="hidden" name="csrf_token" value="{{ token }}"><input type="hidden" name="next" value="{{ next }}">
 <label class="form-label" for="username">{{ x.username }}</label>
 <input class="form-control mb-3" id="username" name="username" value="{{ username }}" required maxlength="64"
@@ -63,9 +62,11 @@ def _page(lang: str, **values) -> str:
     return flask.render_template_string(PAGE, x=x, lang=lang, url=url, **values)
 
 
-def render(lang: str, next_path: str, token: str, error: str | None = None, username: str = "") -> str:
-    return _page(lang, next=next_path, token=token, error=error, username=username, logout=False)
+def render(lang: str, next_path: str, token: str, error: str | None = None, username: str = "",
+           minutes: int | None = None) -> str:
+    """The login form; error is 'invalid', 'disabled' or 'throttled' (then how many minutes to wait)."""
+    return _page(lang, next=next_path, token=token, error=error, username=username, minutes=minutes, logout=False)
 
 
 def render_logout(lang: str, token: str) -> str:
-    return _page(lang, next="/", token=token, error=None, username="", logout=True)
+    return _page(lang, next="/", token=token, error=None, username="", minutes=None, logout=True)

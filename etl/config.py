@@ -49,6 +49,8 @@ class Settings:
     green: float
     amber: float
     max_file_mb: float = 40
+    session_idle_hours: float = 8
+    session_absolute_days: float = 7
     extra: dict = field(default_factory=dict)
 
 
@@ -93,5 +95,10 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
     bad = [k for k in weights if k not in known or known[k].target is None]
     if bad:
         raise ValueError(f"scorecard weights name indicators without a target: {', '.join(bad)}")
+    session = data.get("session", {})
+    if not all(float(session.get(k, 1)) > 0 for k in ("idle_hours", "absolute_days")):
+        raise ValueError("session.idle_hours and session.absolute_days must be more than 0")
     return Settings(baseline_period=str(data["baseline_period"]), weights=weights, green=float(card["green"]),
-                    amber=float(card["amber"]), max_file_mb=float(data.get("upload", {}).get("max_file_mb", 40)))
+                    amber=float(card["amber"]), max_file_mb=float(data.get("upload", {}).get("max_file_mb", 40)),
+                    session_idle_hours=float(session.get("idle_hours", 8)),
+                    session_absolute_days=float(session.get("absolute_days", 7)))

@@ -1,6 +1,8 @@
 """A second process that loads the web app: N sessions log in and click through the pages for a while.
 
 python tests/load_client.py BASE_URL USER PASSWORD SESSIONS SECONDS → prints a JSON summary of the responses.
+Session i logs in as USER + i (official0, official1, …): many logins of one account from one address at the same
+instant are what the login back-off is there to stop.
 """
 from __future__ import annotations
 
@@ -51,8 +53,8 @@ def record(response, counts: Counter, lock: threading.Lock, failures: list) -> N
 def main(base: str, user: str, password: str, sessions: int, seconds: float) -> None:
     counts, lock, failures = Counter(), threading.Lock(), []
     until = time.monotonic() + seconds
-    threads = [threading.Thread(target=session_loop, args=(base, user, password, until, counts, lock, failures))
-               for _ in range(sessions)]
+    threads = [threading.Thread(target=session_loop, args=(base, f"{user}{i}", password, until, counts, lock, failures))
+               for i in range(sessions)]
     for t in threads:
         t.start()
     for t in threads:

@@ -373,6 +373,8 @@ def test_a_chosen_few_are_approved_and_those_no_longer_waiting_are_left_alone(sa
      ("User added", "user ana; analyst; Beiliu City")),
     ("user-add", {"username_added": "ana", "role": "viewer", "county": None}, "zh", ("添加用户", "用户 ana；查看")),
     ("login-failed", {"reason": "locked"}, "en", ("Login failed", "account locked")),
+    ("login-failed", {"reason": "throttled"}, "zh", ("登录失败", "尝试过于频繁，须等待")),
+    ("end-sessions", {"user": "ana", "sessions": 2}, "en", ("Sessions ended", "user ana; sessions: 2")),
     ("dry-run", {"file": "a.xlsx", "status": "rejected", "county": "450981", "period": "2016", "errors": 2}, "zh",
      ("检查报表", "北流市；2016年；文件 a.xlsx；有错误；错误 2 个")),
     ("publish", {"period": "2015", "version": 2}, "en", ("Published", "2015; version 2")),

@@ -25,7 +25,8 @@ def test_twenty_sessions_no_error_and_no_lost_upload(sample_db_url, tmp_path):
     shutil.copy(sample_db_url.removeprefix("sqlite:///"), db)
     url = f"sqlite:///{db}"
     engine = make_engine(url)
-    add_user(engine, "official", "load-test-password", "admin")
+    for i in range(20):                   # one account each: a burst of logins to one account is throttled
+        add_user(engine, f"official{i}", "load-test-password", "admin")
     port = free_port()
     server = subprocess.Popen([str(BIN / "shequ"), "--db", url, "serve", "--port", str(port), "--threads", "8"],
                               stdout=subprocess.DEVNULL, stderr=open(tmp_path / "server.log", "w"),

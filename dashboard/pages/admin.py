@@ -15,7 +15,8 @@ from etl.store.users import ROLES, list_users
 
 from dashboard import auth, ids
 from dashboard.data import county_names
-from dashboard.admin_actions import awaiting, chosen_ids, create_user, publish_period, review, set_user_disabled
+from dashboard.admin_actions import (awaiting, chosen_ids, create_user, end_user_sessions, publish_period, review,
+                                     set_user_disabled)
 from dashboard.audit_view import audit_table
 from dashboard.components import card, make_view, refused, safe_layout, shell, table
 from dashboard.i18n import county_name, period_label, t
@@ -200,7 +201,9 @@ def users_panel(engine, lang: str):
             _field(t("username", lang), dcc.Dropdown(id=ids.ADMIN_USER_PICK, options=user_options(engine),
                                                      className="control-select")),
             html.Div([html.Button(t("disable_user", lang), id=ids.ADMIN_DISABLE, className="btn btn-outline-danger"),
-                      html.Button(t("enable_user", lang), id=ids.ADMIN_ENABLE, className="btn btn-outline-secondary")],
+                      html.Button(t("enable_user", lang), id=ids.ADMIN_ENABLE, className="btn btn-outline-secondary"),
+                      html.Button(t("end_sessions", lang), id=ids.ADMIN_END_SESSIONS,
+                                  className="btn btn-outline-secondary")],
                      className="control control-actions"),
         ], className="control-bar"),
         html.Div(id=ids.ADMIN_USER_MESSAGE)])
@@ -278,14 +281,17 @@ def register_callbacks(app: dash.Dash) -> None:
 
     @app.callback(Output(ids.ADMIN_USER_MESSAGE, "children"),
                   Input(ids.ADMIN_ADD_USER, "n_clicks"), Input(ids.ADMIN_DISABLE, "n_clicks"),
-                  Input(ids.ADMIN_ENABLE, "n_clicks"), State(ids.ADMIN_NEW_NAME, "value"),
+                  Input(ids.ADMIN_ENABLE, "n_clicks"), Input(ids.ADMIN_END_SESSIONS, "n_clicks"),
+                  State(ids.ADMIN_NEW_NAME, "value"),
                   State(ids.ADMIN_NEW_PASSWORD, "value"), State(ids.ADMIN_NEW_ROLE, "value"),
                   State(ids.ADMIN_NEW_COUNTY, "value"), State(ids.ADMIN_USER_PICK, "value"), State(ids.ADMIN_LANG, "data"),
                   prevent_initial_call=True)
-    def on_user(_add, _disable, _enable, name, password, role, county, picked, lang):
+    def on_user(_add, _disable, _enable, _end, name, password, role, county, picked, lang):
         engine, who, remote = _engine(), auth.user(), flask.request.remote_addr
         if dash.ctx.triggered_id == ids.ADMIN_ADD_USER:
             result = create_user(engine, who, name, password, role, county, remote)
+        elif dash.ctx.triggered_id == ids.ADMIN_END_SESSIONS:
+            result = end_user_sessions(engine, who, picked, remote)
         else:
             result = set_user_disabled(engine, who, picked, dash.ctx.triggered_id == ids.ADMIN_DISABLE, remote)
         return message(*result, lang)

@@ -81,6 +81,17 @@ def user_enable(ctx, name) -> None:
     click.echo(f"user {name} enabled")
 
 
+@user.command("end-sessions")
+@click.argument("name")
+@click.pass_obj
+def user_end_sessions(ctx, name) -> None:
+    """Log a user out everywhere: every open session ends at once (a lost laptop, a shared computer)."""
+    from etl.store.users import end_sessions
+    ended = end_sessions(ctx.engine, name)
+    audit.record(ctx.engine, "end-sessions", "cli", user=name, sessions=ended)
+    click.echo(f"user {name}: {ended} session(s) ended")
+
+
 @click.command()
 @click.option("--county")
 @click.option("--period")

@@ -1,4 +1,5 @@
-"""The audit log: who logged in (or failed to), uploaded, approved, exported or changed a user, and when."""
+"""The audit log: who logged in (or failed to), uploaded, approved, exported, changed a user or ended their
+sessions, and when."""
 from __future__ import annotations
 
 import json
@@ -11,7 +12,7 @@ from sqlalchemy.engine import Connection, Engine
 from etl.store.db import audit_event
 
 ACTIONS = ("login", "login-failed", "logout", "upload", "dry-run", "approve", "return", "publish", "export",
-           "user-add", "user-disable", "user-enable")
+           "user-add", "user-disable", "user-enable", "end-sessions")
 
 
 def record(target: Engine | Connection, action: str, username: str | None, remote_addr: str | None = None,

@@ -187,8 +187,9 @@ user_session = Table(
     Index("ix_user_session_user", "user_id"),
 )
 
-# Failed logins counted per key (a client address, an account, an account from one address), shared by every
-# server process: back-off instead of a lock-out any stranger could set off. Updated atomically (one UPDATE).
+# Login attempts counted per key (a client address, an account, an account from one address), shared by every
+# server process: back-off instead of a lock-out any stranger could set off. Each attempt is counted by one atomic
+# upsert before its password is checked (etl/store/throttle.py).
 login_throttle = Table(
     "login_throttle", metadata,
     Column("key", String(160), primary_key=True),

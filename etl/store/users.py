@@ -1,19 +1,21 @@
-"""Logins: users with roles (viewer, analyst of one county, admin), hashed passwords, lockout after failures."""
+"""Logins: users with roles (viewer, analyst of one county, admin), hashed passwords, throttled attempts."""
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import NamedTuple
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from etl.read.problems import ShequError
+from etl.store import sessions, throttle
 from etl.store.db import app_user, write_transaction
 
 ROLES = ("viewer", "analyst", "admin")
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 8
 
 
@@ -48,13 +50,14 @@ def add_user(engine: Engine, username: str, password: str, role: str, county_cod
         raise ShequError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters", 2)
     if not username or len(username) > 64:
         raise ShequError("the user name must have 1 to 64 characters", 2)
+    hashed = generate_password_hash(password, method="scrypt")     # before the write lock, not while holding it
     with write_transaction(engine) as conn:
         if conn.execute(select(app_user.c.id).where(app_user.c.username == username)).first():
             raise ShequError(f"user {username!r} exists already", 1)
         conn.execute(insert(app_user).values(
-            username=username, password_hash=generate_password_hash(password, method="scrypt"), role=role,
-            county_code=county_code if role == "analyst" else county_code, disabled=False, failed_logins=0,
-            created_at=datetime.now(timezone.utc)))
+            username=username, password_hash=hashed, role=role,
+            county_code=county_code, disabled=False, failed_logins=0,
+            created_at=datetime.now(UTC)))
     return get_user(engine, username)
 
 
@@ -77,44 +80,69 @@ def list_users(engine: Engine) -> list[dict]:
 
 
 def set_disabled(engine: Engine, username: str, disabled: bool = True) -> None:
+    """Disable (and end every session of) a user, or enable them again."""
     with write_transaction(engine) as conn:
-        changed = conn.execute(update(app_user).where(app_user.c.username == username).values(disabled=disabled))
-    if not changed.rowcount:
-        raise ShequError(f"no user {username!r}", 1)
+        user_id = _id_of(conn, username)
+        conn.execute(update(app_user).where(app_user.c.id == user_id).values(disabled=disabled))
+        if disabled:
+            sessions.end_all(conn, user_id)
 
 
 def set_password(engine: Engine, username: str, password: str) -> None:
+    """A new password; every session of the user ends (one opened with the old password included)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ShequError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters", 2)
+    hashed = generate_password_hash(password, method="scrypt")     # before the write lock, not while holding it
     with write_transaction(engine) as conn:
-        conn.execute(update(app_user).where(app_user.c.username == username).values(
-            password_hash=generate_password_hash(password, method="scrypt"), failed_logins=0, locked_until=None))
+        user_id = _id_of(conn, username)
+        conn.execute(update(app_user).where(app_user.c.id == user_id).values(password_hash=hashed))
+        sessions.end_all(conn, user_id)
 
 
-def authenticate(engine: Engine, username: str, password: str, now: datetime | None = None) -> tuple[User | None, str]:
-    """(user, '') on success; (None, reason) otherwise — reason is 'unknown', 'disabled', 'locked' or 'password'.
-
-    Five failures in a row lock the account for 15 minutes; a success resets the count.
-    """
-    now = now or datetime.now(timezone.utc)
+def end_sessions(engine: Engine, username: str) -> int:
+    """End every session of a user (a lost laptop, a shared computer); how many were open."""
     with write_transaction(engine) as conn:
+        return sessions.end_all(conn, _id_of(conn, username))
+
+
+def _id_of(conn, username: str) -> int:
+    user_id = conn.execute(select(app_user.c.id).where(app_user.c.username == username)).scalar()
+    if user_id is None:
+        raise ShequError(f"no user {username!r}", 1)
+    return user_id
+
+
+@lru_cache(maxsize=1)
+def dummy_hash() -> str:
+    """A real scrypt hash of a secret nobody knows, made once: an unknown name is checked against it, at the
+    same cost as a known one (werkzeug reads the method and its parameters from the hash)."""
+    return generate_password_hash(secrets.token_urlsafe(32), method="scrypt")
+
+
+class Attempt(NamedTuple):
+    """A login attempt's outcome: the user, or why not (for the audit log) and, throttled, how long to wait."""
+
+    user: User | None
+    reason: str                       # '' on success, else 'unknown', 'password', 'disabled' or 'throttled'
+    retry_after: timedelta | None = None
+
+
+def authenticate(engine: Engine, username: str, password: str, remote_addr: str | None = None,
+                 now: datetime | None = None) -> Attempt:
+    """Who logs in, or why not. The reason is for the audit log only: unknown names, wrong passwords and disabled
+    accounts (with a wrong password) cost the same work and get the same answer; a disabled account says so only
+    to its right password. The attempt is counted (etl.store.throttle) before any hashing; a throttled one is
+    answered without hashing, whether the name exists or not."""
+    keys = throttle.gates(username, remote_addr)
+    verdict = throttle.reserve(engine, keys, now)
+    if not verdict.admitted:
+        return Attempt(None, "throttled", verdict.retry_after)
+    with engine.connect() as conn:
         row = conn.execute(select(app_user).where(app_user.c.username == username)).first()
-        if row is None:
-            check_password_hash(generate_password_hash("x", method="pbkdf2"), password)  # same work either way
-            return None, "unknown"
-        if row.disabled:
-            return None, "disabled"
-        locked_until = row.locked_until
-        if locked_until is not None and locked_until.tzinfo is None:
-            locked_until = locked_until.replace(tzinfo=timezone.utc)
-        if locked_until and locked_until > now:
-            return None, "locked"
-        if not check_password_hash(row.password_hash, password):
-            failures = (row.failed_logins or 0) + 1
-            values = {"failed_logins": failures}
-            if failures >= MAX_FAILED_LOGINS:
-                values.update(failed_logins=0, locked_until=now + LOCKOUT)
-            conn.execute(update(app_user).where(app_user.c.id == row.id).values(**values))
-            return None, "locked" if failures >= MAX_FAILED_LOGINS else "password"
-        conn.execute(update(app_user).where(app_user.c.id == row.id).values(failed_logins=0, locked_until=None))
-        return _user(row), ""
+    right = check_password_hash(row.password_hash if row else dummy_hash(), password)
+    if row is None or not right:
+        return Attempt(None, "unknown" if row is None else "password")
+    if row.disabled:
+        return Attempt(None, "disabled")
+    throttle.succeeded(engine, keys, now)
+    return Attempt(_user(row), "")
