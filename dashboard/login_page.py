@@ -18,7 +18,7 @@ TEXT = {
            "logout_q": "Log out now?", "other": "中文", "other_lang": "zh",
            "errors": {"invalid": "Wrong user name or password.",
                       "disabled": "This account is disabled; contact the administrator.",
-                      "throttled": "Too many attempts: try again in {minutes} minutes."}},
+                      "throttled": "Too many attempts: try again in {minutes} min."}},
 }
 
 PAGE = """<!doctype html>
