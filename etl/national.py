@@ -37,9 +37,9 @@ class City:
         return self.province + self.name if self.name in PLACEHOLDERS else self.name
 
     @property
-    def prefixes(self) -> tuple[str, ...]:
+    def prefix(self) -> str:
         """The leading digits of its communities' codes: 4509; a municipality's 11 (all its city-level units)."""
-        return (self.code[:2],) if self.code.endswith("0000") else (self.code[:4],)
+        return self.code[:2] if self.code.endswith("0000") else self.code[:4]
 
 
 @lru_cache(maxsize=1)
@@ -98,6 +98,8 @@ def find_city(text: str) -> tuple[str, str]:
     """A city's 6-digit code and name from its code (450400, 4504) or name (梧州市, or 梧州 when only one starts so);
     a ShequError listing what matched when the name is unknown or ambiguous."""
     s = squash(text)
+    if not s:
+        raise ShequError("请给出城市名称或代码（如 梧州市、450400） / name a city, or give its code (梧州市, 450400)")
     if s.isdigit():
         return _by_code(s)
     known = [c for c in cities().values() if c.name not in PLACEHOLDERS]
@@ -119,8 +121,8 @@ def find_city(text: str) -> tuple[str, str]:
 
 @lru_cache(maxsize=32)
 def _registry(code6: str) -> Registry:
-    rows = (row for prefix in cities()[code6].prefixes for city, rows in _communities().items()
-            if city.startswith(prefix) for row in rows)
+    prefix = cities()[code6].prefix
+    rows = [row for city, city_rows in _communities().items() if city.startswith(prefix) for row in city_rows]
     return Registry(tuple(
         Community(code, name, code[:9], township_name, code[:6], county_name,
                   URBAN if township_name.endswith("街道") else TOWNSHIP)
@@ -137,7 +139,7 @@ def city_boundaries(code6: str) -> dict | None:
     """The city's county boundaries shipped with shequ (Guangxi's 14 cities; feature id = 6-digit county code,
     exterior rings clockwise as Plotly expects), a fresh dict each call; None for a city without them."""
     path = resources.files("etl").joinpath("data", "boundaries", f"{code6}.geojson.gz")
-    if not path.is_file():
+    if not (len(code6) == 6 and code6.isdigit() and path.is_file()):
         return None
     return json.loads(gzip.decompress(path.read_bytes()).decode("utf-8"))
 

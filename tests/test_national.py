@@ -84,6 +84,7 @@ def test_find_city(text, found):
     ("450000", ["省级代码", "450100 南宁市"]),
     ("450999", ["没有代码为 450999 的城市"]),
     ("45", ["没有代码为 45 的城市"]),
+    (" ", ["请给出城市名称或代码"]),
 ])
 def test_find_city_names_what_matched_when_it_cannot_choose(text, listed):
     with pytest.raises(ShequError) as caught:
@@ -108,6 +109,7 @@ def test_yulin_boundaries_are_the_shipped_ones():
 def test_boundaries_only_for_guangxi():
     assert len(GUANGXI) == 14
     assert city_boundaries("440800") is None and city_boundaries("110000") is None
+    assert city_boundaries("../yulin_counties") is None
 
 
 @pytest.mark.parametrize("city", GUANGXI)
@@ -121,7 +123,8 @@ def test_guangxi_boundaries_cover_the_citys_counties(city):
         assert RECODED[city] in drawn
     for f in geojson["features"]:
         assert f["properties"]["county_code"] == f["id"]
-        polygons = [f["geometry"]["coordinates"]] if f["geometry"]["type"] == "Polygon" else f["geometry"]["coordinates"]
+        geometry = f["geometry"]
+        polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
         assert all(ring_area(polygon[0]) < 0 for polygon in polygons)           # clockwise, as Plotly draws them
 
 
@@ -181,3 +184,10 @@ def test_the_shipped_data_is_package_data():
     matched = [f for f in files if any(len(f.split("/")) == len(p.split("/")) and fnmatch.fnmatch(f, p)
                                        for p in patterns)]
     assert matched == files
+
+
+def test_the_builder_reaches_no_database_library():
+    from test_contracts import etl_graph, reachable
+
+    databases = ("sqlalchemy", "alembic", "psycopg")
+    assert not {m for m in reachable(etl_graph(), "etl.national") if m.split(".")[0] in databases}
