@@ -15,7 +15,7 @@ from etl.registry import load_registry_csv
 GUANGXI = [c for c in cities() if c.startswith("45") and c != "450000"]
 # Counties of the codes that have no village-level unit named 社区, so none in the registry; the map draws them.
 NO_COMMUNITIES = {"451200": {"451227": "巴马瑶族自治县"}, "451400": {"451425": "天等县"}}
-# The map's earlier codes, recoded to the codes' (tools/national_data.py): the same territory under a new code.
+# The map's earlier codes, recoded to the codes' (etl/files/national_data.py): the same territory under a new code.
 RECODED = {"450100": "450181", "450200": "450206", "450300": "450381", "451000": "451003", "451200": "451203"}
 
 

