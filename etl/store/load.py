@@ -47,8 +47,8 @@ def load_return(engine: Engine, parsed: ParsedReturn, file_name: str, content: b
                 uploaded_by: str = "cli", recompute_indicators: bool = True) -> LoadResult:
     """Store the return; a newer return for the same county and period supersedes the older submitted ones.
 
-    The same bytes loaded again while they stand change nothing (status 'unchanged'); after they were sent back
-    or replaced they are a new submission (a county may stand by a return the city sent back). Everything, indicators included, commits in
+    The same bytes loaded again change nothing (status 'unchanged'), unless the city sent them back: then they are
+    a new submission to review (a county may stand by a return the city sent back). Everything, indicators included, commits in
     one transaction: if anything fails, the database is as it was. A bulk load of many returns may leave the
     indicators to one `recompute` at the end (recompute_indicators=False).
     """
@@ -59,7 +59,7 @@ def load_return(engine: Engine, parsed: ParsedReturn, file_name: str, content: b
         existing = conn.execute(select(submission.c.id).where(submission.c.sha256 == digest,
                                                               submission.c.county_code == county_code,
                                                               submission.c.period == period,
-                                                              submission.c.status.in_(LIVE))
+                                                              submission.c.status != Status.RETURNED)
                                 .order_by(submission.c.id.desc())).first()
         if existing:
             return LoadResult("unchanged", existing.id)
