@@ -17,9 +17,9 @@ from etl.compute.scorecard import (NO_DATA as NONE, NOT_APPLICABLE, STANDING_COL
 from etl.config import UNITS, indicators, load_settings
 from etl.gcpause import cycle_collection_paused
 from etl.periods import format_period, period_sort_key
-from etl.registry import CITY_CODE
 from etl.store import queries
 from etl.store.completeness import period_states
+from etl.store.db import city_from_db
 
 LEVEL_SHEETS = {"city": "全市", "county": "县（市、区）", "community": "社区"}
 LANGS = ("zh", "en")
@@ -170,10 +170,11 @@ def _incomplete_city_names(engine: Engine, basis: str, frame: pd.DataFrame, name
     incomplete = {s.period: s for s in period_states(engine, basis) if not s.complete}
     if not incomplete:
         return names
+    city_code = city_from_db(engine).code
     out = names.copy()
     for i, (period, code) in enumerate(zip(frame["period"], frame["area_code"].astype(str))):
         state = incomplete.get(period)
-        if state is not None and code == CITY_CODE:
+        if state is not None and code == city_code:
             out.iloc[i] = word("incomplete_city", lang, name=out.iloc[i], k=len(state.reported),
                                n=len(state.expected))
     return out
@@ -193,11 +194,12 @@ def _not_applicable(engine: Engine, basis: str, periods: list[str] | None) -> se
     """(period, area_code, indicator) of the city and counties where the indicator does not apply
     (etl.compute.indicators.not_applicable), read period by period as the community sheet is."""
     out: set[tuple[str, str, str]] = set()
+    city_code = city_from_db(engine).code
     for period in periods or queries.periods(engine, basis):
         with engine.connect() as conn, cycle_collection_paused():
             rows = queries.community_rows(conn, basis, [period], lineage=False)
             links = queries.link_rows(conn, basis, [period])
-        out |= not_applicable(rows, links)
+        out |= not_applicable(rows, links, city_code=city_code)
     return out
 
 
