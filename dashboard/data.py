@@ -19,7 +19,7 @@ from etl.config import indicator_map, load_settings
 from etl.store.db import registry_from_db
 from etl.compute.indicators import community_table as own_values, not_applicable as etl_not_applicable, with_changes
 from etl.periods import period_sort_key
-from etl.registry import CITY_CODE
+from etl.registry import City
 from etl.compute.scorecard import leader_accountability, mark_not_applicable, scorecard as etl_scorecard
 
 from .memo import memo
@@ -144,9 +144,14 @@ def values(src: Source, level: str, period: str | None = None, indicator: str | 
     return df.reset_index(drop=True).copy()
 
 
+def city(src: Source) -> City:
+    """The city the database serves: its code, name and English name (the place table's city row)."""
+    return registry_from_db(src.engine).city
+
+
 def city_values(src: Source, period: str | None = None, indicator: str | None = None) -> pd.DataFrame:
     df = values(src, "city", period, indicator)
-    return df[df["area_code"] == CITY_CODE].reset_index(drop=True)
+    return df[df["area_code"] == city(src).code].reset_index(drop=True)
 
 
 @memo(8)
@@ -291,7 +296,8 @@ def scorecard(src: Source, period: str) -> pd.DataFrame:
 @memo(8)
 def not_applicable(src: Source, period: str) -> frozenset[tuple[str, str, str]]:
     """(period, area_code, indicator) whose indicator has nobody to apply to in that period (不适用)."""
-    return frozenset(etl_not_applicable(_community_rows(src, period), _link_rows(src, period)))
+    return frozenset(etl_not_applicable(_community_rows(src, period), _link_rows(src, period),
+                                        city_code=city(src).code))
 
 
 def leaders(src: Source, period: str) -> pd.DataFrame:

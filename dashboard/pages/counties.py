@@ -7,7 +7,6 @@ import pandas as pd
 from dash import dcc, html
 
 from etl.config import indicators, load_settings
-from etl.registry import CITY_CODE
 from etl.compute.scorecard import NOT_APPLICABLE, standing
 
 from dashboard import data, figures, ids
@@ -112,7 +111,7 @@ def layout(**query):
     names = data.counties(view.src).set_index("code")["name"]
     label = county_name(county, names.get(county), view.lang)
     title = t("county_vs_city", view.lang, county=label, period=period_label(view.period, view.lang))
-    if view.period is None or county == CITY_CODE:
+    if view.period is None or county == data.city(view.src).code:
         return shell(view, title, empty_state(view.lang))
     rows = data.community_table(view.src, view.period, county)
     if rows.empty:
