@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy.engine import Engine
 
 from etl.store import completeness, queries
@@ -19,7 +19,7 @@ from etl.config import indicator_map, load_settings
 from etl.store.db import registry_from_db
 from etl.compute.indicators import community_table as own_values, not_applicable as etl_not_applicable, with_changes
 from etl.periods import period_sort_key
-from etl.registry import City
+from etl.registry import DEFAULT_CITY, City
 from etl.compute.scorecard import leader_accountability, mark_not_applicable, scorecard as etl_scorecard
 
 from .memo import memo
@@ -147,6 +147,24 @@ def values(src: Source, level: str, period: str | None = None, indicator: str | 
 def city(src: Source) -> City:
     """The city the database serves: its code, name and English name (the place table's city row)."""
     return registry_from_db(src.engine).city
+
+
+def request_city() -> City:
+    """The city of the current app's database; Yulin's outside an app or when the database cannot be read (a
+    login or error page must render all the same)."""
+    if not has_app_context() or "SHEQU_ENGINE" not in current_app.config:
+        return DEFAULT_CITY
+    try:
+        return registry_from_db(current_app.config["SHEQU_ENGINE"]).city
+    except Exception:  # noqa: BLE001 — a title must never be what fails; the page itself reports the database
+        return DEFAULT_CITY
+
+
+def page_title(name: str):
+    """A page's <title> for dash.register_page(title=…), called at each request: 总览 · 梧州市社区."""
+    def title(**_path_variables) -> str:
+        return f"{name} · {request_city().name}社区"
+    return title
 
 
 def city_values(src: Source, period: str | None = None, indicator: str | None = None) -> pd.DataFrame:

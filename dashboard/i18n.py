@@ -6,14 +6,15 @@ from decimal import ROUND_HALF_UP, Decimal
 from etl.compute.scorecard import STANDING_WORDS, is_missing  # noqa: F401 — the pages read it here
 from etl.config import UNITS
 from etl.periods import format_period
-from etl.registry import COUNTY_NAMES_EN
+from etl.registry import county_name_en
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 MISSING = "—"
 
 LABELS: dict[str, tuple[str, str]] = {
-    "app_title": ("玉林市社区标准化建设监测", "Yulin Community Standardisation Monitor"),
+    "app_title": ("{city}社区标准化建设监测", "{city} Community Standardisation Monitor"),
+    "app_name": ("社区标准化建设监测", "Community Standardisation Monitor"),
     "app_subtitle": ("城乡社区标准化建设绩效考核", "Performance of the community-standardisation programme"),
     "period": ("报告期", "Period"),
     "indicator": ("指标", "Indicator"),
@@ -240,7 +241,9 @@ def parse_lang(value: object, cookie: str | None = None) -> str:
 
 
 def county_name(code: str, name_zh: str | None, lang: str) -> str:
-    return COUNTY_NAMES_EN.get(code, name_zh or code) if lang == "en" else (name_zh or code)
+    if lang != "en":
+        return name_zh or code
+    return county_name_en(code, name_zh) if name_zh else code
 
 
 def period_label(period: str | None, lang: str) -> str:

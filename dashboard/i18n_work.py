@@ -196,6 +196,6 @@ WORK_LABELS: dict[str, tuple[str, str]] = {
     "nothing_to_export": ("所选范围没有数据。", "Nothing to export for that choice."),
     "briefing_link": ("打印简报", "Printable briefing"),
     # Briefing
-    "briefing_title": ("玉林市社区标准化建设简报，{period}", "Community standardisation briefing, {period}"),
+    "briefing_title": ("{city}社区标准化建设简报，{period}", "{city} community standardisation briefing, {period}"),
     "print": ("打印", "Print"),
 }

@@ -10,20 +10,21 @@ from etl.config import indicator_map
 from dashboard import data, figures, ids
 from dashboard.components import card, empty_state, graph, make_view, safe_layout, shell
 from dashboard.geo import attribution, counties_geojson
+from dashboard.city import city_name
 from dashboard.i18n import period_label, t
 from dashboard.kpi import kpi_strip
 from dashboard.pages.overview import headline
 from dashboard.pages.scorecard import PAGE_ROWS, incomplete_note, scorecard_table, sorted_card, weights_note
 
 PATH = "/briefing"
-dash.register_page(__name__, path=PATH, name="简报", name_en="Briefing", order=9, title="简报 · 玉林市社区")
+dash.register_page(__name__, path=PATH, name="简报", name_en="Briefing", order=9, title=data.page_title("简报"))
 
 
 @safe_layout(PATH)
 def layout(**query):
     view = make_view(PATH, query)
     period = period_label(view.period, view.lang)
-    title = t("briefing_title", view.lang, period=period)
+    title = t("briefing_title", view.lang, period=period, city=city_name(data.city(view.src), view.lang))
     if view.period is None:
         return shell(view, title, empty_state(view.lang))
     ind = indicator_map()[headline()[0].id]

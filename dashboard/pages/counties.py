@@ -15,7 +15,7 @@ from dashboard.components import (View, card, empty_state, graph, make_view, pag
 from dashboard.i18n import county_name, dropdown_labels, fmt_value, period_label, t
 
 PATH = "/counties"
-dash.register_page(__name__, path=PATH, name="县市区", name_en="Counties", order=2, title="县市区 · 玉林市社区")
+dash.register_page(__name__, path=PATH, name="县市区", name_en="Counties", order=2, title=data.page_title("县市区"))
 PAGE_ROWS = 50      # shortfall rows per page
 
 

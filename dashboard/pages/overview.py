@@ -15,7 +15,7 @@ from dashboard.geo import attribution, counties_geojson
 from dashboard.i18n import dropdown_labels, period_label, t
 
 PATH = "/"
-dash.register_page(__name__, path=PATH, name="总览", name_en="Overview", order=0, title="总览 · 玉林市社区")
+dash.register_page(__name__, path=PATH, name="总览", name_en="Overview", order=0, title=data.page_title("总览"))
 
 
 def headline() -> list:

@@ -20,6 +20,7 @@ from etl.periods import format_period, period_sort_key
 from etl.store import queries
 from etl.store.completeness import period_states
 from etl.store.db import city_from_db
+from etl.registry import City
 
 LEVEL_SHEETS = {"city": "全市", "county": "县（市、区）", "community": "社区"}
 LANGS = ("zh", "en")
@@ -74,6 +75,7 @@ WORDS: dict[str, tuple[str, str]] = {
                     "(各县（市、区）社区规范化建设情况报表)"),
     "incomplete_city": ("{name}（不完整：已报送 {k}/{n}）", "{name} (incomplete: {k} of {n} reported)"),
     "file_stem": ("指标", "indicators"),
+    "book_title": ("{city}城乡社区规范化建设指标", "{city}: community standardisation indicators"),
     "all_periods": ("全部", "all"),
 }
 
@@ -88,10 +90,12 @@ def word(key: str, lang: str = "zh", **values) -> str:
     return text.format(**values) if values else text
 
 
-def file_name(periods: list[str] | None, fmt: str, lang: str = "zh") -> str:
-    """指标_2013_2014_2015.xlsx / indicators_2013_2014_2015.xlsx: the periods in time order."""
+def file_name(periods: list[str] | None, fmt: str, lang: str = "zh", city: City | None = None) -> str:
+    """指标_2013_2014_2015.xlsx / indicators_2013_2014_2015.xlsx: the periods in time order; the city's name
+    first when given (梧州市_指标_2015.xlsx, Wuzhou_indicators_2015.xlsx)."""
     chosen = sorted(set(periods or []), key=period_sort_key) or [word("all_periods", lang)]
-    return f"{word('file_stem', lang)}_{'_'.join(chosen)}.{fmt}"
+    named = "" if city is None else (city.name_en.removesuffix(" City") if lang == "en" else city.name) + "_"
+    return f"{named}{word('file_stem', lang)}_{'_'.join(chosen)}.{fmt}"
 
 
 def _unit(ind, lang: str) -> str:
@@ -221,6 +225,9 @@ def write_xlsx(engine: Engine, target: str | Path | io.BytesIO, periods: list[st
         "bold": book.add_format({"bold": True}),
         **{kind: book.add_format({"num_format": code}) for kind, code in NUMBER_FORMATS.items()},
     }
+    city = city_from_db(engine)
+    book.set_properties({"title": word("book_title", lang, city=city.name if lang == "zh" else city.name_en),
+                         "author": city.name + "委组织部"})
     chosen = [level for level in LEVEL_SHEETS if not levels or level in levels]
     scored = "county" in chosen
     na = _not_applicable(engine, basis, periods) if scored or "city" in chosen else set()
