@@ -16,12 +16,13 @@ from etl.store import completeness, queries
 from etl.store.completeness import PeriodState
 from etl.periods import previous_periods
 from etl.config import indicator_map, load_settings
-from etl.store.db import registry_from_db
+from etl.store.db import registry_from_db, stored_boundaries
 from etl.compute.indicators import community_table as own_values, not_applicable as etl_not_applicable, with_changes
 from etl.periods import period_sort_key
 from etl.registry import DEFAULT_CITY, City
 from etl.compute.scorecard import leader_accountability, mark_not_applicable, scorecard as etl_scorecard
 
+from . import geo
 from .memo import memo
 from .quality import quality_flags
 
@@ -165,6 +166,26 @@ def page_title(name: str):
     def title(**_path_variables) -> str:
         return f"{name} · {request_city().name}社区"
     return title
+
+
+@dataclass(frozen=True)
+class CityMap:
+    """The boundaries to draw the city's counties with (None: the city has none, the ranking takes the map's
+    place), and whether they are the city's own file (for the attribution)."""
+
+    geojson: dict | None
+    stored: bool
+
+
+@memo(4)
+def city_map(src: Source) -> CityMap:
+    """The city's county map: the boundaries stored with `shequ init --boundaries`, else those shipped (Yulin,
+    Guangxi's cities), else none."""
+    code = city(src).code
+    stored = stored_boundaries(src.engine, code)
+    if stored is not None:
+        return CityMap(geo.prepared(stored), True)
+    return CityMap(geo.shipped_geojson(code), False)
 
 
 def city_values(src: Source, period: str | None = None, indicator: str | None = None) -> pd.DataFrame:

@@ -233,7 +233,7 @@ def trend(series: pd.DataFrame, ind: Indicator, lang: str, title: str, source: s
 
 def county_map(county_values: pd.DataFrame, geojson: dict, ind: Indicator, lang: str, title: str,
                source: str) -> dict:
-    """A choropleth of the 7 counties (rows area_code, area_name, value) from the shipped boundaries, each
+    """A choropleth of the city's counties (rows area_code, area_name, value) from its boundaries, each
     labelled where no label hides another (a line back to its county when it had to move), in a colour read on its
     own fill, with a halo for any other."""
     codes = county_values["area_code"].tolist()

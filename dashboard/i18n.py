@@ -62,6 +62,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "overview_title": ("全市总览", "City overview"),
     "kpis": ("核心指标", "Headline indicators"),
     "map_title": ("{indicator}：各县（市、区）分布，{period}", "{indicator} by county, {period}"),
+    "no_map": ("本市尚无县界地图，以排名代替（管理员可用 shequ init --boundaries 添加）。",
+               "No county boundaries for this city yet: the ranking is shown instead (an administrator can add them "
+               "with shequ init --boundaries)."),
     "ranking_title": ("{indicator}：县（市、区）排名，{period}", "{indicator}: county ranking, {period}"),
     "trends": ("全市趋势", "City trends"),
     "county_trends": ("与全市对比趋势", "Trends against the city"),

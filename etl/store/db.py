@@ -392,6 +392,14 @@ def _read_registry(engine: Engine) -> Registry:
     return Registry(tuple(sorted(communities, key=lambda c: c.code)), city)
 
 
+def stored_boundaries(engine: Engine, city_code: str) -> dict | None:
+    """The county boundaries stored for the city by `shequ init --boundaries`, or None."""
+    import json
+    with engine.connect() as conn:
+        text = conn.execute(select(city_boundary.c.geojson).where(city_boundary.c.city_code == city_code)).scalar()
+    return json.loads(text) if text else None
+
+
 def city_from_db(engine: Engine) -> City:
     """The city the database serves (its place table's city row); Yulin's for a database without a registry."""
     return registry_from_db(engine).city
