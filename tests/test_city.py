@@ -167,3 +167,40 @@ def _empty(path) -> bool:
     import sqlite3
     with sqlite3.connect(path) as conn:
         return not conn.execute("select name from sqlite_master where type='table'").fetchall()
+
+
+def test_a_city_sets_its_own_targets_in_its_settings_file(tmp_path, monkeypatch):
+    from etl.config import indicator_map, indicators, load_settings
+    own = tmp_path / "wuzhou.toml"
+    own.write_text('baseline_period = "2014"\n[targets]\nservices_mean = 45\n[scorecard.weights]\nservices_mean = 25\n',
+                   encoding="utf-8")
+    monkeypatch.setenv("SHEQU_CONFIG", str(own))
+    indicators.cache_clear()
+    try:
+        assert indicator_map()["services_mean"].target == 45
+        settings = load_settings()
+        assert settings.baseline_period == "2014" and settings.weights["services_mean"] == 25
+    finally:
+        monkeypatch.delenv("SHEQU_CONFIG")
+        indicators.cache_clear()
+    assert indicator_map()["services_mean"].target == 59
+
+
+def test_sample_and_demo_of_another_city(tmp_path):
+    from dashboard.cli import cli as shequ
+    result = CliRunner().invoke(shequ, ["sample", str(tmp_path / "wz"), "--city", "梧州市"], catch_exceptions=False)
+    assert result.exit_code == 0 and "wrote 21 returns" in result.output
+    again = tmp_path / "again"
+    CliRunner().invoke(shequ, ["sample", str(again), "--city", "4504"], catch_exceptions=False)
+    names = sorted(p.name for p in (tmp_path / "wz").iterdir())
+    assert names == sorted(p.name for p in again.iterdir()) and names[0] == "2013_450403_万秀区.xlsx"
+    for name in names:                 # deterministic: the same data every time
+        assert (tmp_path / "wz" / name).read_bytes() == (again / name).read_bytes()
+    result = CliRunner().invoke(shequ, ["demo", "--city", "梧州市", "--dir", str(tmp_path / "demo"), "--no-serve"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    url = f"sqlite:///{tmp_path / 'demo' / 'demo.db'}"
+    out = run(url, "indicators", "--level", "city", "--period", "2015", "--format", "csv").output
+    rows = [line.split(",") for line in out.splitlines()[1:]]
+    assert {(r[1], r[2]) for r in rows} == {("450400", "梧州市")}
+    assert ["2015", "450400", "梧州市", "communities", "154.0"] in rows
