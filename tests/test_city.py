@@ -12,6 +12,7 @@ from etl.cli import cli
 from etl.national import city_boundaries
 from etl.registry import load_registry_csv
 from etl.store.db import city_boundary, make_engine, place, registry_from_db
+from boundaries import rectangles
 from returns import simple_return
 
 
@@ -31,19 +32,6 @@ def contents(db_url) -> tuple:
 
 def city_rows(db_url) -> list[tuple]:
     return [r[:4] for r in contents(db_url)[0] if r[3] in ("city", "county")]
-
-
-def rectangles(registry, skip: str | None = None) -> dict:
-    """Boundaries made of one clockwise rectangle a county, side by side."""
-    features = []
-    for n, code in enumerate(sorted(registry.counties)):
-        if code == skip:
-            continue
-        x, y = 110 + n * 0.2, 21.0
-        ring = [[x, y], [x, y + 0.2], [x + 0.2, y + 0.2], [x + 0.2, y], [x, y]]      # clockwise
-        features.append({"type": "Feature", "id": code, "properties": {"name": registry.counties[code]},
-                         "geometry": {"type": "Polygon", "coordinates": [ring]}})
-    return {"type": "FeatureCollection", "features": features}
 
 
 @pytest.mark.parametrize("city", ["梧州市", "450400", "4504"])
