@@ -10,6 +10,8 @@ from importlib import resources
 
 import numpy as np
 
+from etl.registry import DEFAULT_CITY
+
 # The shipped outlines have ~20,000 points (390 kB); every third point is ample at dashboard scale.
 KEEP_EVERY = 3
 LABEL_GRID = 48          # candidate points across a county's bounding box when looking for its label's place
@@ -23,7 +25,6 @@ def _thin(ring: list) -> list:
     return kept + [kept[0]]
 
 
-YULIN = "450900"
 
 
 @lru_cache(maxsize=1)
@@ -51,7 +52,7 @@ def prepared(geojson: dict) -> dict:
 def shipped_geojson(city_code: str) -> dict | None:
     """A city's shipped boundaries ready to draw (Yulin's own file; Guangxi's other cities'), None without."""
     from etl.national import city_boundaries
-    if city_code == YULIN:
+    if city_code == DEFAULT_CITY.code:         # the default city's own file, its labels' places tuned on it
         return counties_geojson()
     found = city_boundaries(city_code)
     return prepared(found) if found else None

@@ -61,7 +61,7 @@ def county_trends(view: View, county: str, label: str) -> html.Div:
     for ind in [i for i in indicators() if i.headline]:
         mine = values.get(ind.id, nothing.assign(baseline_period=[]))
         series = mine[["period", "value"]].copy()
-        series.attrs.update(name=label, color=figures.COUNTY_COLORS.get(county, figures.CITY_COLOR))
+        series.attrs.update(name=label, color=figures.county_color(county, data.counties(view.src)["code"]))
         other = city.get(ind.id, nothing)[["period", "value"]]
         fig = figures.trend(series, ind, view.lang, ind.name(view.lang), source, data.baseline_of(mine),
                             extra=other, extra_name=t("city", view.lang), extra_color="#9aa5b1",
@@ -119,7 +119,7 @@ def layout(**query):
     source = figures.source_text(view.period, view.lang, view.src.basis)
     hist = figures.area_histogram(rows, view.lang, t("histogram_title", view.lang, county=label,
                                                      period=period_label(view.period, view.lang)), source,
-                                  color=figures.COUNTY_COLORS.get(county, figures.CITY_COLOR))
+                                  color=figures.county_color(county, data.counties(view.src)["code"]))
     return shell(view, title,
                  dbc.Row([dbc.Col(card(t("indicator", view.lang), kpi_table(view, county, label)), lg=6),
                           dbc.Col(card("", graph(hist, view.lang, ids.COUNTY_HISTOGRAM)), lg=6)]),
