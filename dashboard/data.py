@@ -16,7 +16,7 @@ from etl.store import completeness, queries
 from etl.store.completeness import PeriodState
 from etl.periods import previous_periods
 from etl.config import indicator_map, load_settings
-from etl.store.db import registry_from_db, stored_boundaries
+from etl.store.db import city_from_db, registry_from_db, stored_boundaries
 from etl.compute.indicators import community_table as own_values, not_applicable as etl_not_applicable, with_changes
 from etl.periods import period_sort_key
 from etl.registry import DEFAULT_CITY, City
@@ -145,9 +145,10 @@ def values(src: Source, level: str, period: str | None = None, indicator: str | 
     return df.reset_index(drop=True).copy()
 
 
+@memo(8)
 def city(src: Source) -> City:
     """The city the database serves: its code, name and English name (the place table's city row)."""
-    return registry_from_db(src.engine).city
+    return city_from_db(src.engine)
 
 
 def request_city() -> City:
@@ -156,7 +157,7 @@ def request_city() -> City:
     if not has_app_context() or "SHEQU_ENGINE" not in current_app.config:
         return DEFAULT_CITY
     try:
-        return registry_from_db(current_app.config["SHEQU_ENGINE"]).city
+        return city_from_db(current_app.config["SHEQU_ENGINE"])
     except Exception:  # noqa: BLE001 — a title must never be what fails; the page itself reports the database
         return DEFAULT_CITY
 

@@ -11,7 +11,7 @@ from etl.cli.options import FORMATS, county_option, period_option, render
 from etl.read.problems import ShequError
 from etl.registry import load_registry_csv
 from etl.store import audit, queries
-from etl.store.db import registry_from_db
+from etl.store.db import city_from_db
 from etl.store.load import set_statuses
 from etl.store.setup import init_db
 from etl.store.status import Status
@@ -33,7 +33,7 @@ def init(ctx, city: str | None, registry: str | None, boundaries: str | None) ->
     else:
         chosen = city_registry(city) if city else None
     count = init_db(ctx.engine, chosen, _read_geojson(boundaries) if boundaries else None)
-    held = registry_from_db(ctx.engine).city
+    held = city_from_db(ctx.engine)
     click.echo(f"database ready: {ctx.shown_url} ({held.code} {held.name}, {count} communities in the registry)")
 
 

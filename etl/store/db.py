@@ -401,5 +401,8 @@ def stored_boundaries(engine: Engine, city_code: str) -> dict | None:
 
 
 def city_from_db(engine: Engine) -> City:
-    """The city the database serves (its place table's city row); Yulin's for a database without a registry."""
-    return registry_from_db(engine).city
+    """The city the database serves (its place table's city row, one indexed read: every page's title asks);
+    Yulin's for a database without a registry."""
+    with engine.connect() as conn:
+        row = conn.execute(select(place.c.code, place.c.name, place.c.name_en).where(place.c.level == "city")).first()
+    return City(row.code, row.name, row.name_en or row.name) if row else DEFAULT_CITY
