@@ -58,7 +58,7 @@ def layout(**query):
 
 def export_file(engine, who, periods, levels, indicator_ids, fmt, basis, remote=None, lang="zh"):
     """The chosen indicator tables as a download (a dict for dcc.Download) in the page's language, its name too
-    (指标_2013_2015.xlsx, indicators_2013_2015.xlsx); audited; None when there is nothing."""
+    (玉林市_指标_2013_2015.xlsx, Yulin_indicators_2013_2015.xlsx); audited; None when there is nothing."""
     if who is None:
         raise dash.exceptions.PreventUpdate
     basis = basis if basis in ("approved", "current") else "approved"
