@@ -192,3 +192,23 @@ def test_sample_and_demo_of_another_city(tmp_path):
     rows = [line.split(",") for line in out.splitlines()[1:]]
     assert {(r[1], r[2]) for r in rows} == {("450400", "梧州市")}
     assert ["2015", "450400", "梧州市", "communities", "154.0"] in rows
+
+
+@pytest.mark.parametrize("name, english", [
+    ("梧州市", "Wuzhou City"), ("万秀区", "Wanxiu District"), ("藤县", "Teng County"), ("岑溪市", "Cenxi City"),
+    ("恭城瑶族自治县", "Gongcheng Yao Autonomous County"), ("龙胜各族自治县", "Longsheng Multi-ethnic Autonomous County"),
+    ("环江毛南族自治县", "Huanjiang Maonan Autonomous County"), ("长安区", "Chang'an District"), ("湛江市", "Zhanjiang City"),
+])
+def test_places_without_a_chosen_english_name_are_romanised(name, english):
+    from etl.names_en import romanise
+    assert romanise(name) == english
+
+
+def test_yulin_keeps_its_chosen_english_names_and_a_registry_pickles_with_its_city():
+    import pickle
+    from etl.national import city_registry
+    from etl.registry import county_name_en
+    assert county_name_en("450981", "北流市") == "Beiliu City" and county_name_en("450403", "万秀区") == "Wanxiu District"
+    wuzhou = city_registry("梧州市")
+    again = pickle.loads(pickle.dumps(wuzhou))
+    assert again == wuzhou and again.city.code == "450400" and again.city.name_en == "Wuzhou City"

@@ -35,6 +35,8 @@ def init(ctx, city: str | None, registry: str | None, boundaries: str | None) ->
     count = init_db(ctx.engine, chosen, _read_geojson(boundaries) if boundaries else None)
     held = city_from_db(ctx.engine)
     click.echo(f"database ready: {ctx.shown_url} ({held.code} {held.name}, {count} communities in the registry)")
+    if boundaries:
+        click.echo(f"county boundaries stored for {held.name} from {Path(boundaries).name}")
 
 
 def _read_geojson(path: str) -> dict:
