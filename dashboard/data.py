@@ -204,7 +204,7 @@ def places(src: Source, level: str) -> pd.DataFrame:
 
 
 def counties(src: Source) -> pd.DataFrame:
-    """code, name, name_en of the 7 counties."""
+    """code, name, name_en of the city's counties."""
     return places(src, "county")[["code", "name", "name_en"]]
 
 

@@ -1,4 +1,5 @@
-"""The deterministic sample returns: 7 counties × 2013–2015, true figures in a model, written as clerks write.
+"""The deterministic sample returns: each county × 2013–2015 (Yulin's 7; any city's), true figures in a model,
+written as clerks write.
 
 The model (`build_sample`) is made first and holds the true values; `write_returns` then renders each county's
 return in that county's clerk style (etl/files/xlsx_writer.py), exercising the variations the reader must accept
