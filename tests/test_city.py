@@ -71,6 +71,11 @@ def test_a_registry_csv_under_the_city_given(db_url, tmp_path):
     path.write_text("\n".join(rows), encoding="utf-8")
     assert run(db_url, "init", "--registry", path, "--city", "梧州市").exit_code == 0
     assert registry_from_db(make_engine(db_url)) == city_registry("梧州市")
+    # later, a newer CSV of the city's, over its returns: the database's city is the CSV's
+    run(db_url, "sample", tmp_path / "returns", "--city", "梧州市")
+    assert run(db_url, "ingest", tmp_path / "returns" / "2015_450403_万秀区.xlsx").exit_code == 0
+    result = run(db_url, "init", "--registry", path)
+    assert result.exit_code == 0 and "450400 梧州市, 154 communities" in result.output
 
 
 @pytest.mark.parametrize("args, says", [

@@ -13,14 +13,14 @@ from etl.registry import load_registry_csv
 from etl.store import audit, queries
 from etl.store.db import city_from_db
 from etl.store.load import set_statuses
-from etl.store.setup import init_db
+from etl.store.setup import held_city, init_db
 from etl.store.status import Status
 
 
 @click.command()
 @click.option("--city", help="the city, by code or name (450400, 4504, 梧州市): its registry from the national codes")
 @click.option("--registry", type=click.Path(exists=True, dir_okay=False),
-              help="a city's own registry CSV (of the --city, Yulin's by default)")
+              help="a city's own registry CSV (of the --city; else of the database's city, Yulin's for a new one)")
 @click.option("--boundaries", type=click.Path(exists=True, dir_okay=False),
               help="the city's county boundaries (GeoJSON, feature id = 6-digit county code), for its map")
 @click.pass_obj
@@ -28,8 +28,9 @@ def init(ctx, city: str | None, registry: str | None, boundaries: str | None) ->
     """Create or upgrade the schema and load the city's registry (a new database: Yulin's unless --city says)."""
     from etl.national import city_of, city_registry
     from etl.registry import DEFAULT_CITY
-    if registry:
-        chosen = load_registry_csv(Path(registry), city_of(city) if city else DEFAULT_CITY)
+    if registry:                # the CSV's city: the one named, else the database's own, else Yulin's
+        owner = city_of(city) if city else (held_city(ctx.engine) or DEFAULT_CITY)
+        chosen = load_registry_csv(Path(registry), owner)
     else:
         chosen = city_registry(city) if city else None
     count = init_db(ctx.engine, chosen, _read_geojson(boundaries) if boundaries else None)

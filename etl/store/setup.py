@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, insert, inspect, select
 from sqlalchemy.engine import Engine
 
 from etl.read.problems import ShequError
-from etl.registry import Registry, default_registry
+from etl.registry import City, Registry, default_registry
 from etl.store.db import city_boundary, place, registry_from_db, registry_rows, submission
 from etl.store.migrate import upgrade
 from etl.store.recompute import backfill_terms, recompute
@@ -25,6 +25,12 @@ def _existing(engine: Engine) -> tuple[Registry | None, int]:
             return None, 0
         returns = conn.execute(select(func.count()).select_from(submission)).scalar() if "submission" in tables else 0
     return registry_from_db(engine), returns
+
+
+def held_city(engine: Engine) -> City | None:
+    """The city of a database that has a registry already; None for a new one."""
+    held = _existing(engine)[0]
+    return held.city if held is not None else None
 
 
 def check_city_boundaries(geojson: dict, registry: Registry) -> None:
