@@ -44,7 +44,7 @@ def create_app(database_url: str | None = None, *, basis: str = "approved", secr
     manager = job_manager(cache)
     app = _Dash(
         "dashboard", use_pages=True, pages_folder=str(HERE / "pages"), assets_folder=str(HERE / "assets"),
-        title=t("app_title", "zh"), update_title=None, suppress_callback_exceptions=True, serve_locally=True,
+        title=t("app_name", "zh"), update_title=None, suppress_callback_exceptions=True, serve_locally=True,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
         background_callback_manager=manager, on_error=_callback_failed,
     )

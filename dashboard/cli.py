@@ -33,7 +33,9 @@ def serve(ctx, host, port, threads, basis) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8050, show_default=True, type=int)
 @click.option("--dir", "directory", type=click.Path(file_okay=False), help="keep the demo database here")
-def demo(host, port, directory) -> None:
+@click.option("--city", help="another city's demo, by code or name (梧州市): its registry and a sample of its own")
+@click.option("--no-serve", is_flag=True, hidden=True, help="make the demo database, then stop (tests)")
+def demo(host, port, directory, city, no_serve) -> None:
     """An embedded database in a temporary folder, the sample returns loaded, a demo admin login, served."""
     from etl.store.db import make_engine
     from etl.store.setup import init_db
@@ -44,8 +46,15 @@ def demo(host, port, directory) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{folder / 'demo.db'}"
     engine = make_engine(url)
-    init_db(engine)
-    paths = sorted(SAMPLE_DIR.glob("*.xlsx"))
+    if city:                                       # another city: its registry, and a sample made for it here
+        from etl.files.sample import generate
+        from etl.national import city_registry
+        registry = city_registry(city)
+        init_db(engine, registry)
+        paths = generate(folder / f"sample_{registry.city.code}", registry)
+    else:
+        init_db(engine)
+        paths = sorted(SAMPLE_DIR.glob("*.xlsx"))
     if not paths:                                  # installed without the repository: make the sample here
         from etl.files.sample import generate
         paths = generate(folder / "sample_data")
@@ -65,7 +74,8 @@ def demo(host, port, directory) -> None:
     else:
         add_user(engine, "admin", password, "admin")
     click.echo(f"\n  shequ demo: http://{host}:{port}\n  login: admin / {password}\n  database: {url}\n")
-    run(url, host=host, port=port)
+    if not no_serve:
+        run(url, host=host, port=port)
 
 
 @cli.command()

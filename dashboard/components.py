@@ -13,6 +13,7 @@ from dash import dcc, html
 from etl.compute.scorecard import NOT_APPLICABLE, STANDING_COLOURS, STANDING_MARKS, STANDINGS
 
 from . import data, ids
+from .city import app_title
 from .i18n import county_name, dropdown_labels, parse_lang, period_label, t
 from .urls import href, text_param
 
@@ -135,7 +136,7 @@ def header(view: View) -> html.Header:
     options = [{"label": period_option(view, p), "value": p} for p in reversed(view.periods)]
     other = "en" if view.lang == "zh" else "zh"
     return html.Header(dbc.Container([
-        html.Div([html.Div(t("app_title", view.lang), className="brand-title"),
+        html.Div([html.Div(app_title(view.lang, data.city(view.src)), className="brand-title"),
                   html.Div(t("app_subtitle", view.lang), className="brand-subtitle")], className="brand"),
         html.Div([
             html.Label(t("period", view.lang), htmlFor="period-select", className="header-label"),

@@ -9,19 +9,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy.engine import Engine
 
 from etl.store import completeness, queries
 from etl.store.completeness import PeriodState
 from etl.periods import previous_periods
 from etl.config import indicator_map, load_settings
-from etl.store.db import registry_from_db
+from etl.store.db import city_from_db, registry_from_db, stored_boundaries
 from etl.compute.indicators import community_table as own_values, not_applicable as etl_not_applicable, with_changes
 from etl.periods import period_sort_key
-from etl.registry import CITY_CODE
+from etl.registry import DEFAULT_CITY, City
 from etl.compute.scorecard import leader_accountability, mark_not_applicable, scorecard as etl_scorecard
 
+from . import geo
 from .memo import memo
 from .quality import quality_flags
 
@@ -144,9 +145,53 @@ def values(src: Source, level: str, period: str | None = None, indicator: str | 
     return df.reset_index(drop=True).copy()
 
 
+@memo(8)
+def city(src: Source) -> City:
+    """The city the database serves: its code, name and English name (the place table's city row)."""
+    return city_from_db(src.engine)
+
+
+def request_city() -> City:
+    """The city of the current app's database; Yulin's outside an app or when the database cannot be read (a
+    login or error page must render all the same)."""
+    if not has_app_context() or "SHEQU_ENGINE" not in current_app.config:
+        return DEFAULT_CITY
+    try:
+        return city_from_db(current_app.config["SHEQU_ENGINE"])
+    except Exception:  # noqa: BLE001 — a title must never be what fails; the page itself reports the database
+        return DEFAULT_CITY
+
+
+def page_title(name: str):
+    """A page's <title> for dash.register_page(title=…), called at each request: 总览 · 梧州市社区."""
+    def title(**_path_variables) -> str:
+        return f"{name} · {request_city().name}社区"
+    return title
+
+
+@dataclass(frozen=True)
+class CityMap:
+    """The boundaries to draw the city's counties with (None: the city has none, the ranking takes the map's
+    place), and whether they are the city's own file (for the attribution)."""
+
+    geojson: dict | None
+    stored: bool
+
+
+@memo(4)
+def city_map(src: Source) -> CityMap:
+    """The city's county map: the boundaries stored with `shequ init --boundaries`, else those shipped (Yulin,
+    Guangxi's cities), else none."""
+    code = city(src).code
+    stored = stored_boundaries(src.engine, code)
+    if stored is not None:
+        return CityMap(geo.prepared(stored), True)
+    return CityMap(geo.shipped_geojson(code), False)
+
+
 def city_values(src: Source, period: str | None = None, indicator: str | None = None) -> pd.DataFrame:
     df = values(src, "city", period, indicator)
-    return df[df["area_code"] == CITY_CODE].reset_index(drop=True)
+    return df[df["area_code"] == city(src).code].reset_index(drop=True)
 
 
 @memo(8)
@@ -159,7 +204,7 @@ def places(src: Source, level: str) -> pd.DataFrame:
 
 
 def counties(src: Source) -> pd.DataFrame:
-    """code, name, name_en of the 7 counties."""
+    """code, name, name_en of the city's counties."""
     return places(src, "county")[["code", "name", "name_en"]]
 
 
@@ -291,7 +336,8 @@ def scorecard(src: Source, period: str) -> pd.DataFrame:
 @memo(8)
 def not_applicable(src: Source, period: str) -> frozenset[tuple[str, str, str]]:
     """(period, area_code, indicator) whose indicator has nobody to apply to in that period (不适用)."""
-    return frozenset(etl_not_applicable(_community_rows(src, period), _link_rows(src, period)))
+    return frozenset(etl_not_applicable(_community_rows(src, period), _link_rows(src, period),
+                                        city_code=city(src).code))
 
 
 def leaders(src: Source, period: str) -> pd.DataFrame:

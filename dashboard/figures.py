@@ -27,6 +27,17 @@ COUNTY_COLORS = {
     "450902": "#1b9e77", "450903": "#d95f02", "450921": "#7570b3", "450922": "#e7298a",
     "450923": "#66a61e", "450924": "#a6761d", "450981": "#386cb0",
 }
+PALETTE = (*COUNTY_COLORS.values(), "#7f7f7f")
+
+
+def county_color(code: str, codes=()) -> str:
+    """A county's colour: Yulin's own, else by its place among the city's counties (`codes`) in the same palette."""
+    if code in COUNTY_COLORS:
+        return COUNTY_COLORS[code]
+    order = sorted(set(codes))
+    return PALETTE[order.index(code) % len(PALETTE)] if code in order else CITY_COLOR
+
+
 MAP_SCALE = [[0, "#eef3f8"], [0.5, "#8fb3d6"], [1, "#1f3f66"]]
 # The little of plotly_white the charts use, written into each layout.
 _GRID = "#EBF0F8"
@@ -233,7 +244,7 @@ def trend(series: pd.DataFrame, ind: Indicator, lang: str, title: str, source: s
 
 def county_map(county_values: pd.DataFrame, geojson: dict, ind: Indicator, lang: str, title: str,
                source: str) -> dict:
-    """A choropleth of the 7 counties (rows area_code, area_name, value) from the shipped boundaries, each
+    """A choropleth of the city's counties (rows area_code, area_name, value) from its boundaries, each
     labelled where no label hides another (a line back to its county when it had to move), in a colour read on its
     own fill, with a halo for any other."""
     codes = county_values["area_code"].tolist()
@@ -345,7 +356,7 @@ def ranking(county_values: pd.DataFrame, ind: Indicator, lang: str, title: str, 
     shown = [fmt_value(v, ind.unit, lang) for v in values]
     fig = {"data": [{"type": "bar", "x": values, "y": names, "orientation": "h", "text": shown,
                      "textposition": "auto", "customdata": shown,
-                     "marker": {"color": [COUNTY_COLORS.get(c, CITY_COLOR) for c in df["area_code"]]},
+                     "marker": {"color": [county_color(c, df["area_code"]) for c in df["area_code"]]},
                      "hovertemplate": "%{y}：%{customdata}<extra></extra>"}],
            "layout": {"xaxis": {"title": {"text": _axis_title(ind, lang)}, "rangemode": "tozero",
                                 "separatethousands": True},

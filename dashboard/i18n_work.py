@@ -113,7 +113,7 @@ WORK_LABELS: dict[str, tuple[str, str]] = {
     "need_comment": ("退回时请填写意见。", "Write a comment when sending a return back."),
     "publish": ("发布", "Publish"),
     "choose_period": ("请选择报告期。", "Choose a period."),
-    "publish_title": ("发布报告期（7个县市区均已审核后冻结数据）", "Publish a period (freezes the figures once all 7 counties are approved)"),
+    "publish_title": ("发布报告期（各县市区均已审核后冻结数据）", "Publish a period (freezes the figures once every county is approved)"),
     "published_ok": ("{period}已发布，第 {version} 版。", "{period} published, version {version}."),
     "publish_missing": ("{period}尚不能发布：{counties}尚未审核通过。", "{period} cannot be published yet: {counties} not approved."),
     "publications": ("已发布版本", "Published versions"),
@@ -196,6 +196,6 @@ WORK_LABELS: dict[str, tuple[str, str]] = {
     "nothing_to_export": ("所选范围没有数据。", "Nothing to export for that choice."),
     "briefing_link": ("打印简报", "Printable briefing"),
     # Briefing
-    "briefing_title": ("玉林市社区标准化建设简报，{period}", "Community standardisation briefing, {period}"),
+    "briefing_title": ("{city}社区标准化建设简报，{period}", "{city} community standardisation briefing, {period}"),
     "print": ("打印", "Print"),
 }

@@ -4,16 +4,16 @@ from __future__ import annotations
 import flask
 
 from . import ids
+from .city import app_title
 from .i18n import parse_lang
 
 TEXT = {
-    "zh": {"title": "登录 · 玉林市社区标准化建设监测", "heading": "玉林市社区标准化建设监测", "sub": "请登录",
+    "zh": {"title": "登录 · {app}", "sub": "请登录",
            "username": "用户名", "password": "密码", "submit": "登录", "logout": "退出登录",
            "logout_q": "确定要退出登录吗？", "other": "English", "other_lang": "en",
            "errors": {"invalid": "用户名或密码不正确。", "disabled": "该账号已停用，请联系系统管理员。",
                       "throttled": "尝试次数过多，请 {minutes} 分钟后再试。"}},
-    "en": {"title": "Log in · Yulin Community Standardisation Monitor",
-           "heading": "Yulin Community Standardisation Monitor", "sub": "Please log in",
+    "en": {"title": "Log in · {app}", "sub": "Please log in",
            "username": "User name", "password": "Password", "submit": "Log in", "logout": "Log out",
            "logout_q": "Log out now?", "other": "中文", "other_lang": "zh",
            "errors": {"invalid": "Wrong user name or password.",
@@ -24,10 +24,10 @@ TEXT = {
 PAGE = """<!doctype html>
 <html lang="{{ 'zh-CN' if lang == 'zh' else 'en' }}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ x.title }}</title>
+<title>{{ x.title.format(app=heading) }}</title>
 <link rel="stylesheet" href="/assets/00_bootstrap.min.css"><link rel="stylesheet" href="/assets/app.css"></head>
 <body class="login-body"><header class="app-header"><div class="container header-inner"><div class="brand">
-<div class="brand-title">{{ x.heading }}</div></div>
+<div class="brand-title">{{ heading }}</div></div>
 <a class="lang-toggle" href="{{ url }}">{{ x.other }}</a></div></header>
 <main class="container login-box">
 {% if logout %}
@@ -59,7 +59,7 @@ def _page(lang: str, **values) -> str:
         query["next"] = values["next"]
     from urllib.parse import urlencode
     url = flask.request.path + "?" + urlencode(query)
-    return flask.render_template_string(PAGE, x=x, lang=lang, url=url, **values)
+    return flask.render_template_string(PAGE, x=x, lang=lang, url=url, heading=app_title(lang), **values)
 
 
 def render(lang: str, next_path: str, token: str, error: str | None = None, username: str = "",

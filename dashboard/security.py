@@ -14,6 +14,7 @@ import secrets
 import flask
 from werkzeug.exceptions import HTTPException
 
+from .city import app_title
 from .i18n import LABELS, parse_lang, t
 from .ids import LANG_COOKIE
 
@@ -149,7 +150,7 @@ def error_page(status: int, message_zh: str, message_en: str) -> str:
     title = t(f"error_{status}", lang) if f"error_{status}" in LABELS else str(status)
     return flask.render_template_string(
         ERROR_PAGE, lang=lang, status=status, title=title, message=message_en if lang == "en" else message_zh,
-        app_title=t("app_title", lang), app_subtitle=t("app_subtitle", lang),
+        app_title=app_title(lang), app_subtitle=t("app_subtitle", lang),
         other="English" if other == "en" else "中文", other_url=request.path + "?" + urlencode({"lang": other}),
         home="/" if lang == "zh" else "/?lang=en", home_label=t("error_home", lang),
         other_account=t("error_other_account", lang) if status == 403 else None)

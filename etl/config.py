@@ -65,13 +65,26 @@ def _merge(base: dict, override: dict) -> dict:
     return out
 
 
+def _city_config() -> dict:
+    """The city's own settings file (SHEQU_CONFIG), or nothing."""
+    path = os.environ.get("SHEQU_CONFIG")
+    return tomllib.loads(Path(path).read_text(encoding="utf-8")) if path else {}
+
+
 @lru_cache(maxsize=1)
 def indicators() -> tuple[Indicator, ...]:
+    """The indicators of etl/indicators.toml, with the targets a city sets in SHEQU_CONFIG's [targets] table."""
     rows = _read_toml("indicators.toml")["indicator"]
+    targets = _city_config().get("targets", {})
+    unknown_targets = set(targets) - {row["id"] for row in rows}
+    if unknown_targets:
+        raise ValueError(f"SHEQU_CONFIG [targets] names unknown indicators: {', '.join(sorted(unknown_targets))}")
     out = []
     for row in rows:
         if "levels" in row:
             row = {**row, "levels": tuple(row["levels"])}
+        if row["id"] in targets:
+            row = {**row, "target": float(targets[row["id"]])}
         out.append(Indicator(**row))
     unknown = {i.unit for i in out} - set(UNITS)
     if unknown:

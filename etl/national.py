@@ -12,6 +12,8 @@ from importlib import resources
 
 from etl.read.clean import squash
 from etl.read.problems import ShequError
+from etl import registry as reg
+from etl.names_en import romanise
 from etl.registry import Community, Registry
 
 URBAN, TOWNSHIP = "城市社区", "乡镇社区"
@@ -119,6 +121,17 @@ def find_city(text: str) -> tuple[str, str]:
                      f"no city is named '{s}' in the division codes (name it, 梧州市, or give its code, 450400)")
 
 
+def _served(code6: str) -> reg.City:
+    label = cities()[code6].label
+    name_en = reg.DEFAULT_CITY.name_en if code6 == reg.DEFAULT_CITY.code else romanise(label)
+    return reg.City(code6, label, name_en)
+
+
+def city_of(text: str) -> reg.City:
+    """The city a database would serve, by its code or name (find_city): 梧州市 → 450400 梧州市 Wuzhou City."""
+    return _served(find_city(text)[0])
+
+
 @lru_cache(maxsize=32)
 def _registry(code6: str) -> Registry:
     prefix = cities()[code6].prefix
@@ -126,7 +139,7 @@ def _registry(code6: str) -> Registry:
     return Registry(tuple(
         Community(code, name, code[:9], township_name, code[:6], county_name,
                   URBAN if township_name.endswith("街道") else TOWNSHIP)
-        for code, name, township_name, county_name in sorted(rows)))
+        for code, name, township_name, county_name in sorted(rows)), _served(code6))
 
 
 def city_registry(text: str) -> Registry:

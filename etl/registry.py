@@ -1,4 +1,4 @@
-"""The community registry (master data): Yulin's 7 counties, their townships and 184 communities."""
+"""The community registry (master data): a city's counties, townships and communities (Yulin's 184 by default)."""
 from __future__ import annotations
 
 import csv
@@ -9,10 +9,20 @@ from pathlib import Path
 
 from etl.read.clean import text_key
 
-CITY_CODE = "450900"
-CITY_NAME = "玉林市"
-CITY_NAME_EN = "Yulin City"
 
+@dataclass(frozen=True)
+class City:
+    """The city a database serves: its 6-digit code and its names."""
+
+    code: str
+    name: str
+    name_en: str
+
+
+# The default city's data: the demo, and a new database given no other.
+DEFAULT_CITY = City("450900", "玉林市", "Yulin City")
+
+# English names the city office chose; any other place is romanised (etl/names_en.py).
 COUNTY_NAMES_EN = {
     "450902": "Yuzhou District", "450903": "Fumian District", "450921": "Rong County",
     "450922": "Luchuan County", "450923": "Bobai County", "450924": "Xingye County", "450981": "Beiliu City",
@@ -20,8 +30,9 @@ COUNTY_NAMES_EN = {
 
 
 def county_name_en(code: str, name_zh: str) -> str:
-    """A county's English name where the registry has one ("Beiliu City"), else its Chinese name."""
-    return COUNTY_NAMES_EN.get(code, name_zh)
+    """A county's English name: the chosen one ("Beiliu City"), else its name romanised ("Wanxiu District")."""
+    from etl.names_en import romanise
+    return COUNTY_NAMES_EN.get(code) or romanise(name_zh)
 
 
 _COMMUNITY_SUFFIXES = ("社区居民委员会", "居民委员会", "社区居委会", "居委会", "社区")
@@ -62,6 +73,7 @@ class Registry:
     """Lookup tables over the registry rows; immutable, cheap to pass to a worker process."""
 
     communities: tuple[Community, ...]
+    city: City = DEFAULT_CITY
 
     @cached_property
     def counties(self) -> dict[str, str]:
@@ -93,7 +105,7 @@ class Registry:
         # Pickled by columns of plain strings (a worker process gets the registry): ten times cheaper than
         # pickling 100,000 Community objects one by one.
         fields = ("code", "name", "township_code", "township_name", "county_code", "county_name", "kind")
-        return _registry_from_columns, tuple(tuple(getattr(c, f) for c in self.communities) for f in fields)
+        return _registry_from_columns, (self.city, *(tuple(getattr(c, f) for c in self.communities) for f in fields))
 
     def named(self, name: str) -> list[Community]:
         """Communities whose name has the same core as `name` (永丰社区 finds 永丰社区居委会), anywhere."""
@@ -120,8 +132,8 @@ class Registry:
         return {c.township_code: (c.township_name, c.county_code, c.kind) for c in self.communities}
 
 
-def _registry_from_columns(*columns) -> "Registry":
-    return Registry(tuple(map(Community, *columns)))
+def _registry_from_columns(city: City, *columns) -> "Registry":
+    return Registry(tuple(map(Community, *columns)), city)
 
 
 def _read_rows(path: Path | None) -> list[dict[str, str]]:
@@ -136,8 +148,8 @@ REGISTRY_COLUMNS = ("county_code", "county_name", "township_code", "township_nam
                     "community_code", "community_name")
 
 
-def load_registry_csv(path: Path | None = None) -> Registry:
-    """The registry from a CSV with the columns of the shipped file (the shipped one by default)."""
+def load_registry_csv(path: Path | None = None, city: City = DEFAULT_CITY) -> Registry:
+    """The city's registry from a CSV with the columns of the shipped file (the shipped one, Yulin's, by default)."""
     rows = _read_rows(path)
     if not rows or set(REGISTRY_COLUMNS) - set(rows[0]):
         raise ValueError(f"registry CSV must have the columns {', '.join(REGISTRY_COLUMNS)}")
@@ -146,7 +158,7 @@ def load_registry_csv(path: Path | None = None) -> Registry:
         Community(r["community_code"].strip(), r["community_name"].strip(), r["township_code"].strip(),
                   r["township_name"].strip(), r["county_code"].strip(), r["county_name"].strip(),
                   kinds[r["township_kind"].strip()])
-        for r in rows))
+        for r in rows), city)
 
 
 @lru_cache(maxsize=1)

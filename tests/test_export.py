@@ -314,6 +314,24 @@ def test_the_file_name_lists_the_periods_in_time_order_in_the_language(periods, 
     assert file_name(periods, fmt, lang) == expected
 
 
+@pytest.mark.parametrize("lang, expected", [("zh", "梧州市_指标_2015.xlsx"), ("en", "Wuzhou_indicators_2015.xlsx")])
+def test_the_file_name_names_the_city(lang, expected):
+    from etl.national import city_of
+    assert file_name(["2015"], "xlsx", lang, city_of("梧州市")) == expected
+
+
+def test_the_workbook_names_the_database_s_city(tmp_path):
+    from click.testing import CliRunner
+    from etl.cli import cli
+    from etl.store.db import make_engine
+    url = f"sqlite:///{tmp_path / 'wz.db'}"
+    assert CliRunner().invoke(cli, ["--db", url, "init", "--city", "梧州市"]).exit_code == 0
+    target = tmp_path / "out.xlsx"
+    write_xlsx(make_engine(url), target)
+    book = openpyxl.load_workbook(target)
+    assert book.properties.title == "梧州市城乡社区规范化建设指标" and book.properties.creator == "梧州市委组织部"
+
+
 def test_an_incomplete_periods_city_row_says_so(tmp_path, sample_paths):
     """One county's 2015 return: the exported 全市 row of 2015 is named incomplete (1/7), in the workbook and the
     CSV, in both languages; the complete years' rows are the city's plain name."""

@@ -16,7 +16,9 @@ from etl.store.setup import init_db
 from etl.compute.indicators import community_values, compute, over_links, return_terms
 from etl.ingest import ingest_path
 from etl.store.recompute import expected_counties
-from etl.registry import CITY_CODE
+from etl.registry import DEFAULT_CITY
+
+CITY_CODE = DEFAULT_CITY.code
 from etl.compute.scorecard import scorecard
 from returns import SheetSpec, communities, leader_sheet, standard_rows, write_workbook
 

@@ -13,7 +13,7 @@ from etl.store.queries import submissions
 from etl.store.status import Status
 from etl.store.users import ROLES, list_users
 
-from dashboard import auth, ids
+from dashboard import auth, data, ids
 from dashboard.data import county_names
 from dashboard.admin_actions import (awaiting, chosen_ids, create_user, end_user_sessions, publish_period, review,
                                      set_user_disabled)
@@ -23,7 +23,7 @@ from dashboard.i18n import county_name, period_label, t
 from dashboard.urls import text_param
 
 PATH = "/admin"
-dash.register_page(__name__, path=PATH, name="审核", name_en="Admin", order=8, title="审核 · 玉林市社区",
+dash.register_page(__name__, path=PATH, name="审核", name_en="Admin", order=8, title=data.page_title("审核"),
                    roles=auth.ADMINS)
 
 CONFIRM_LINES = 15          # returns named one by one in the confirmation; the rest are counted

@@ -18,7 +18,7 @@ from dashboard.memo import memo
 from dashboard.urls import parse_search, search_with
 
 PATH = "/communities"
-dash.register_page(__name__, path=PATH, name="社区", name_en="Communities", order=3, title="社区 · 玉林市社区")
+dash.register_page(__name__, path=PATH, name="社区", name_en="Communities", order=3, title=data.page_title("社区"))
 
 KINDS = {"urban": "城市社区", "township": "乡镇社区"}
 BLOCK_ROWS = 100      # rows a grid request fetches: the browser holds what is in view, never a nation's table

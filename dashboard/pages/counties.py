@@ -7,7 +7,6 @@ import pandas as pd
 from dash import dcc, html
 
 from etl.config import indicators, load_settings
-from etl.registry import CITY_CODE
 from etl.compute.scorecard import NOT_APPLICABLE, standing
 
 from dashboard import data, figures, ids
@@ -16,7 +15,7 @@ from dashboard.components import (View, card, empty_state, graph, make_view, pag
 from dashboard.i18n import county_name, dropdown_labels, fmt_value, period_label, t
 
 PATH = "/counties"
-dash.register_page(__name__, path=PATH, name="县市区", name_en="Counties", order=2, title="县市区 · 玉林市社区")
+dash.register_page(__name__, path=PATH, name="县市区", name_en="Counties", order=2, title=data.page_title("县市区"))
 PAGE_ROWS = 50      # shortfall rows per page
 
 
@@ -62,7 +61,7 @@ def county_trends(view: View, county: str, label: str) -> html.Div:
     for ind in [i for i in indicators() if i.headline]:
         mine = values.get(ind.id, nothing.assign(baseline_period=[]))
         series = mine[["period", "value"]].copy()
-        series.attrs.update(name=label, color=figures.COUNTY_COLORS.get(county, figures.CITY_COLOR))
+        series.attrs.update(name=label, color=figures.county_color(county, data.counties(view.src)["code"]))
         other = city.get(ind.id, nothing)[["period", "value"]]
         fig = figures.trend(series, ind, view.lang, ind.name(view.lang), source, data.baseline_of(mine),
                             extra=other, extra_name=t("city", view.lang), extra_color="#9aa5b1",
@@ -112,7 +111,7 @@ def layout(**query):
     names = data.counties(view.src).set_index("code")["name"]
     label = county_name(county, names.get(county), view.lang)
     title = t("county_vs_city", view.lang, county=label, period=period_label(view.period, view.lang))
-    if view.period is None or county == CITY_CODE:
+    if view.period is None or county == data.city(view.src).code:
         return shell(view, title, empty_state(view.lang))
     rows = data.community_table(view.src, view.period, county)
     if rows.empty:
@@ -120,7 +119,7 @@ def layout(**query):
     source = figures.source_text(view.period, view.lang, view.src.basis)
     hist = figures.area_histogram(rows, view.lang, t("histogram_title", view.lang, county=label,
                                                      period=period_label(view.period, view.lang)), source,
-                                  color=figures.COUNTY_COLORS.get(county, figures.CITY_COLOR))
+                                  color=figures.county_color(county, data.counties(view.src)["code"]))
     return shell(view, title,
                  dbc.Row([dbc.Col(card(t("indicator", view.lang), kpi_table(view, county, label)), lg=6),
                           dbc.Col(card("", graph(hist, view.lang, ids.COUNTY_HISTOGRAM)), lg=6)]),

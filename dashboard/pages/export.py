@@ -11,12 +11,12 @@ from etl.store import audit
 from etl.config import indicators
 from etl.files.export import LEVEL_SHEETS, file_name, write_csv, write_xlsx
 
-from dashboard import auth, ids
+from dashboard import auth, data, ids
 from dashboard.components import card, make_view, safe_layout, shell
 from dashboard.i18n import dropdown_labels, period_label, t
 
 PATH = "/export"
-dash.register_page(__name__, path=PATH, name="导出", name_en="Export", order=7, title="导出 · 玉林市社区")
+dash.register_page(__name__, path=PATH, name="导出", name_en="Export", order=7, title=data.page_title("导出"))
 
 
 def _field(label: str, control) -> html.Div:
@@ -58,7 +58,7 @@ def layout(**query):
 
 def export_file(engine, who, periods, levels, indicator_ids, fmt, basis, remote=None, lang="zh"):
     """The chosen indicator tables as a download (a dict for dcc.Download) in the page's language, its name too
-    (指标_2013_2015.xlsx, indicators_2013_2015.xlsx); audited; None when there is nothing."""
+    (玉林市_指标_2013_2015.xlsx, Yulin_indicators_2013_2015.xlsx); audited; None when there is nothing."""
     if who is None:
         raise dash.exceptions.PreventUpdate
     basis = basis if basis in ("approved", "current") else "approved"
@@ -71,7 +71,7 @@ def export_file(engine, who, periods, levels, indicator_ids, fmt, basis, remote=
     if not n:
         return None
     audit.record(engine, "export", who.username, remote, format=fmt, **options, lang=lang, values=n)
-    return dcc.send_bytes(buffer.getvalue(), file_name(options["periods"], fmt, lang))
+    return dcc.send_bytes(buffer.getvalue(), file_name(options["periods"], fmt, lang, data.request_city()))
 
 
 def register_callbacks(app: dash.Dash) -> None:

@@ -15,7 +15,7 @@ from dashboard.kpi import kpi_strip
 from dashboard.i18n import MISSING, county_name, dropdown_labels, fmt_signed, fmt_value, grid_locale, period_label, t
 
 PATH = "/leaders"
-dash.register_page(__name__, path=PATH, name="包联", name_en="Leaders", order=4, title="包联 · 玉林市社区")
+dash.register_page(__name__, path=PATH, name="包联", name_en="Leaders", order=4, title=data.page_title("包联"))
 
 LEVELS = {"prefecture": "厅级", "county": "县级"}
 PAGE_ROWS = 50      # rows per page of the two lists (a nation's leaders are in the grid, which scrolls)

@@ -11,11 +11,11 @@ from dashboard import data, figures, ids
 from dashboard.awaiting import awaiting_empty_state, awaiting_notice
 from dashboard.components import View, card, empty_state, graph, make_view, safe_layout, shell
 from dashboard.kpi import kpi_strip
-from dashboard.geo import attribution, counties_geojson
+from dashboard.geo import attribution
 from dashboard.i18n import dropdown_labels, period_label, t
 
 PATH = "/"
-dash.register_page(__name__, path=PATH, name="总览", name_en="Overview", order=0, title="总览 · 玉林市社区")
+dash.register_page(__name__, path=PATH, name="总览", name_en="Overview", order=0, title=data.page_title("总览"))
 
 
 def headline() -> list:
@@ -37,15 +37,25 @@ def map_and_ranking(view: View, indicator: str) -> dbc.Row:
     county = data.values(view.src, "county", view.period, indicator)
     source = figures.source_text(view.period, view.lang, view.src.basis)
     name, period = ind.name(view.lang), period_label(view.period, view.lang)
-    the_map = figures.county_map(county, counties_geojson(), ind, view.lang,
-                                 t("map_title", view.lang, indicator=name, period=period), source)
     bars = figures.ranking(county, ind, view.lang, t("ranking_title", view.lang, indicator=name, period=period),
                            source)
+    city_map = data.city_map(view.src)
+    if city_map.geojson is None:             # a city without boundaries: the ranking in the map's place
+        return dbc.Row([dbc.Col(card("", no_map_note(view.lang), graph(bars, view.lang, ids.RANKING)), lg=12,
+                                className="mb-3")], className="map-row")
+    the_map = figures.county_map(county, city_map.geojson, ind, view.lang,
+                                 t("map_title", view.lang, indicator=name, period=period), source)
     return dbc.Row([
         dbc.Col(card("", graph(the_map, view.lang, ids.MAP),
-                     html.Div(attribution(view.lang), className="attribution")), lg=6, className="mb-3"),
+                     html.Div(attribution(view.lang, city_map.stored), className="attribution")), lg=6,
+                className="mb-3"),
         dbc.Col(card("", graph(bars, view.lang, ids.RANKING)), lg=6, className="mb-3"),
     ], className="map-row")
+
+
+def no_map_note(lang: str) -> html.Div:
+    """The one line that says why the ranking stands where the map would."""
+    return html.Div(t("no_map", lang), className="no-map-note small text-muted")
 
 
 def trends(view: View) -> html.Div:

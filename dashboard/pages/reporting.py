@@ -14,7 +14,7 @@ from dashboard.i18n import county_name, fmt_number, fmt_value, period_label, t
 from dashboard.quality import reporting_matrix, warning_rows
 
 PATH = "/reporting"
-dash.register_page(__name__, path=PATH, name="报送", name_en="Reporting", order=5, title="报送 · 玉林市社区")
+dash.register_page(__name__, path=PATH, name="报送", name_en="Reporting", order=5, title=data.page_title("报送"))
 PAGE_ROWS = 50      # counties of the matrix, warnings, flags: rows per page
 
 FIELD_UNITS = {"service_area_m2": "m2", "service_items": "items", "facilities": "count", "staff": "people",

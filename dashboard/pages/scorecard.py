@@ -14,7 +14,7 @@ from dashboard.components import (View, card, empty_state, make_view, paged, saf
 from dashboard.i18n import county_name, dropdown_labels, fmt_number, fmt_value, period_label, t
 
 PATH = "/scorecard"
-dash.register_page(__name__, path=PATH, name="考核", name_en="Scorecard", order=1, title="考核 · 玉林市社区")
+dash.register_page(__name__, path=PATH, name="考核", name_en="Scorecard", order=1, title=data.page_title("考核"))
 
 BASE_SORTS = ("rank", "county")
 # Rows per page: Yulin's 7 counties fit on one; a province's or the nation's hundreds are paged (the address

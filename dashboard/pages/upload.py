@@ -28,7 +28,7 @@ from dashboard.upload_view import (check_files, limits, my_returns, render_submi
 from dashboard.uploads import submit_file
 
 PATH = "/upload"
-dash.register_page(__name__, path=PATH, name="上传报表", name_en="Upload", order=6, title="上传报表 · 玉林市社区",
+dash.register_page(__name__, path=PATH, name="上传报表", name_en="Upload", order=6, title=data.page_title("上传报表"),
                    roles=auth.UPLOADERS)
 
 # How often the browser asks whether a check or a submission has finished (Dash's default, 1 s, adds half a

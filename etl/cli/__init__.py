@@ -31,7 +31,7 @@ class ShequGroup(click.Group):
 @click.version_option(package_name="shequ")
 @click.pass_context
 def cli(ctx: click.Context, db: str | None) -> None:
-    """shequ 社区 — Yulin City's community-standardisation returns, indicators and dashboard."""
+    """shequ 社区 — a city's community-standardisation returns, indicators and dashboard."""
     ctx.obj = Context(db)
 
 

@@ -8,20 +8,46 @@ import click
 import pandas as pd
 
 from etl.cli.options import FORMATS, county_option, period_option, render
+from etl.read.problems import ShequError
 from etl.registry import load_registry_csv
 from etl.store import audit, queries
+from etl.store.db import city_from_db
 from etl.store.load import set_statuses
-from etl.store.setup import init_db
+from etl.store.setup import held_city, init_db
 from etl.store.status import Status
 
 
 @click.command()
-@click.option("--registry", type=click.Path(exists=True, dir_okay=False), help="a newer registry CSV to load")
+@click.option("--city", help="the city, by code or name (450400, 4504, 梧州市): its registry from the national codes")
+@click.option("--registry", type=click.Path(exists=True, dir_okay=False),
+              help="a city's own registry CSV (of the --city; else of the database's city, Yulin's for a new one)")
+@click.option("--boundaries", type=click.Path(exists=True, dir_okay=False),
+              help="the city's county boundaries (GeoJSON, feature id = 6-digit county code), for its map")
 @click.pass_obj
-def init(ctx, registry: str | None) -> None:
-    """Create or upgrade the schema and load the community registry."""
-    count = init_db(ctx.engine, load_registry_csv(Path(registry)) if registry else None)
-    click.echo(f"database ready: {ctx.shown_url} ({count} communities in the registry)")
+def init(ctx, city: str | None, registry: str | None, boundaries: str | None) -> None:
+    """Create or upgrade the schema and load the city's registry (a new database: Yulin's unless --city says)."""
+    from etl.national import city_of, city_registry
+    from etl.registry import DEFAULT_CITY
+    if registry:                # the CSV's city: the one named, else the database's own, else Yulin's
+        owner = city_of(city) if city else (held_city(ctx.engine) or DEFAULT_CITY)
+        chosen = load_registry_csv(Path(registry), owner)
+    else:
+        chosen = city_registry(city) if city else None
+    count = init_db(ctx.engine, chosen, _read_geojson(boundaries) if boundaries else None)
+    held = city_from_db(ctx.engine)
+    click.echo(f"database ready: {ctx.shown_url} ({held.code} {held.name}, {count} communities in the registry)")
+    if boundaries:
+        click.echo(f"county boundaries stored for {held.name} from {Path(boundaries).name}")
+
+
+def _read_geojson(path: str) -> dict:
+    """A GeoJSON file's content, or a clear error for one that is not JSON."""
+    import json
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ShequError(f"边界文件不是有效的 GeoJSON（数据库未改动）：{path}：{exc} / "
+                         f"the boundaries file is not valid GeoJSON (nothing changed): {exc}") from None
 
 
 def _read_password(password_stdin: bool) -> str:

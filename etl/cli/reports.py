@@ -111,10 +111,12 @@ def template(ctx, out, county, period) -> None:
 
 @click.command()
 @click.argument("directory", default="sample_data", type=click.Path(file_okay=False))
-def sample(directory) -> None:
-    """Regenerate the deterministic sample returns (7 counties × 2013, 2014, 2015)."""
+@click.option("--city", help="another city's sample, by code or name (梧州市): its registry from the national codes")
+def sample(directory, city) -> None:
+    """Regenerate the deterministic sample returns (each county × 2013, 2014, 2015; Yulin's by default)."""
     from etl.files.sample import generate
-    paths = generate(directory)
+    from etl.national import city_registry
+    paths = generate(directory, city_registry(city) if city else None)
     click.echo(f"wrote {len(paths)} returns to {directory}")
 
 

@@ -15,7 +15,9 @@ from etl.compute.expressions import evaluate, names_in
 from etl.config import Indicator, indicators
 from etl.periods import is_period, period_sort_key
 from etl.read.schema import COMMUNITY_BOOL_FIELDS, COMMUNITY_NUMBER_FIELDS, KIND_TOWNSHIP, KIND_URBAN
-from etl.registry import CITY_CODE
+from etl.registry import DEFAULT_CITY
+
+CITY_CODE = DEFAULT_CITY.code      # the city row's code unless the caller names its own (the database's city)
 
 RESULT_COLUMNS = ["period", "level", "area_code", "indicator", "value"]
 WEIGHT = "weight"
@@ -196,14 +198,15 @@ def return_terms(rows: pd.DataFrame, links: pd.DataFrame, period: str, county_co
                          "a": [a for a, _ in sums], "b": [b for _, b in sums]}, columns=TERM_COLUMNS)
 
 
-def values_from_terms(terms: pd.DataFrame, table: tuple[Indicator, ...] | None = None) -> pd.DataFrame:
+def values_from_terms(terms: pd.DataFrame, table: tuple[Indicator, ...] | None = None,
+                      city_code: str = CITY_CODE) -> pd.DataFrame:
     """County values from their term sums, and the city's from the counties' sums added up."""
     by_id = {i.id: i for i in (table or indicators())}
     if terms.empty:
         return pd.DataFrame(columns=RESULT_COLUMNS)
     county = terms.assign(level="county", area_code=terms["county_code"])
     city = (terms.groupby(["period", "indicator"], sort=False)[["a", "b"]].sum().reset_index()
-            .assign(level="city", area_code=CITY_CODE))
+            .assign(level="city", area_code=city_code))
     parts = []
     for frame, level in ((county, "county"), (city, "city")):
         for ind_id, group in frame.groupby("indicator", sort=False):
@@ -216,7 +219,7 @@ def values_from_terms(terms: pd.DataFrame, table: tuple[Indicator, ...] | None =
 
 
 def _grouped(table: list[Indicator], df: pd.DataFrame, keys: list[str], level: str,
-             area: str | None) -> list[pd.DataFrame]:
+             area: str | None, city_code: str = CITY_CODE) -> list[pd.DataFrame]:
     """Every indicator of one table at one level, from a single group-by over all their terms."""
     table = [i for i in table if level in i.levels]
     if not table or not len(df):
@@ -232,7 +235,7 @@ def _grouped(table: list[Indicator], df: pd.DataFrame, keys: list[str], level: s
     sums = frame.groupby(keys, sort=False).sum()
     index = sums.index.to_frame(index=False)
     period = index["period"].to_numpy()
-    area_code = index[area].to_numpy() if area else np.full(len(index), CITY_CODE, dtype=object)
+    area_code = index[area].to_numpy() if area else np.full(len(index), city_code, dtype=object)
     return [pd.DataFrame({"period": period, "level": level, "area_code": area_code, "indicator": ind.id,
                           "value": _value(ind, sums[f"a{n}"].to_numpy(), sums[f"b{n}"].to_numpy())})
             for n, ind in enumerate(table)]
@@ -240,7 +243,8 @@ def _grouped(table: list[Indicator], df: pd.DataFrame, keys: list[str], level: s
 
 def leader_and_reporting_values(leaders: pd.DataFrame, reported: pd.DataFrame, expected_counties: list[str],
                                 periods: list[str], table: tuple[Indicator, ...] | None = None,
-                                city_leaders: pd.DataFrame | None = None) -> pd.DataFrame:
+                                city_leaders: pd.DataFrame | None = None, city_code: str = CITY_CODE
+                                ) -> pd.DataFrame:
     """The indicators over leaders (distinct across counties) and over the counties expected to report.
 
     leaders: prepare_leaders' frame (one row per leader and county, with city-wide `links`), or the same grouped
@@ -255,7 +259,7 @@ def leader_and_reporting_values(leaders: pd.DataFrame, reported: pd.DataFrame, e
     for name, df, city_df in (("leader", leaders, city_leaders), ("county", counties, counties)):
         own = [i for i in table if i.table == name]
         parts += _grouped(own, df, ["period", "county_code"], "county", "county_code")
-        parts += _grouped(own, city_df, ["period"], "city", None)
+        parts += _grouped(own, city_df, ["period"], "city", None, city_code)
     return pd.concat(parts, ignore_index=True)[RESULT_COLUMNS] if parts else pd.DataFrame(columns=RESULT_COLUMNS)
 
 
@@ -286,7 +290,8 @@ def community_values(rows: pd.DataFrame, links: pd.DataFrame, table: tuple[Indic
 
 
 def compute(rows: pd.DataFrame, links: pd.DataFrame, expected_counties: list[str],
-            periods: list[str] | None = None, table: tuple[Indicator, ...] | None = None) -> pd.DataFrame:
+            periods: list[str] | None = None, table: tuple[Indicator, ...] | None = None,
+            city_code: str = CITY_CODE) -> pd.DataFrame:
     """All city and county values for the periods in `rows` (plus `periods`, which may have no returns at all).
 
     rows: one row per community and period (period, county_code, community_code and the return's fields).
@@ -296,8 +301,9 @@ def compute(rows: pd.DataFrame, links: pd.DataFrame, expected_counties: list[str
     """
     periods = sorted(set(rows["period"]) | set(periods or ()))
     reported = rows[["period", "county_code"]].drop_duplicates()
-    parts = [values_from_terms(community_terms(rows, links, table), table),
-             leader_and_reporting_values(prepare_leaders(links), reported, expected_counties, periods, table)]
+    parts = [values_from_terms(community_terms(rows, links, table), table, city_code),
+             leader_and_reporting_values(prepare_leaders(links), reported, expected_counties, periods, table,
+                                         city_code=city_code)]
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True)[RESULT_COLUMNS] if parts else pd.DataFrame(columns=RESULT_COLUMNS)
 
@@ -337,8 +343,8 @@ def with_changes(values: pd.DataFrame, baseline: str, previous: dict[str, str],
     return out
 
 
-def not_applicable(rows: pd.DataFrame, links: pd.DataFrame, table: tuple[Indicator, ...] | None = None
-                   ) -> set[tuple[str, str, str]]:
+def not_applicable(rows: pd.DataFrame, links: pd.DataFrame, table: tuple[Indicator, ...] | None = None,
+                   city_code: str = CITY_CODE) -> set[tuple[str, str, str]]:
     """(period, area_code, indicator) where the indicator has nobody to apply to: no community of the area's
     return is in its `among` (a share of urban communities in a county with none, of weak ones where none is
     weak). Its value is missing for that reason — 不适用, which is neither 无数据 nor 0."""
@@ -354,5 +360,5 @@ def not_applicable(rows: pd.DataFrame, links: pd.DataFrame, table: tuple[Indicat
         county = among.groupby(["period", "county_code"], sort=False)["among"].any()
         out |= {(p, c, ind.id) for (p, c), has in county.items() if not has}
         city = among.groupby("period", sort=False)["among"].any()
-        out |= {(p, CITY_CODE, ind.id) for p, has in city.items() if not has}
+        out |= {(p, city_code, ind.id) for p, has in city.items() if not has}
     return out

@@ -17,9 +17,10 @@ from etl.compute.scorecard import (NO_DATA as NONE, NOT_APPLICABLE, STANDING_COL
 from etl.config import UNITS, indicators, load_settings
 from etl.gcpause import cycle_collection_paused
 from etl.periods import format_period, period_sort_key
-from etl.registry import CITY_CODE
 from etl.store import queries
 from etl.store.completeness import period_states
+from etl.store.db import city_from_db
+from etl.registry import City
 
 LEVEL_SHEETS = {"city": "全市", "county": "县（市、区）", "community": "社区"}
 LANGS = ("zh", "en")
@@ -74,6 +75,7 @@ WORDS: dict[str, tuple[str, str]] = {
                     "(各县（市、区）社区规范化建设情况报表)"),
     "incomplete_city": ("{name}（不完整：已报送 {k}/{n}）", "{name} (incomplete: {k} of {n} reported)"),
     "file_stem": ("指标", "indicators"),
+    "book_title": ("{city}城乡社区规范化建设指标", "{city}: community standardisation indicators"),
     "all_periods": ("全部", "all"),
 }
 
@@ -88,10 +90,12 @@ def word(key: str, lang: str = "zh", **values) -> str:
     return text.format(**values) if values else text
 
 
-def file_name(periods: list[str] | None, fmt: str, lang: str = "zh") -> str:
-    """指标_2013_2014_2015.xlsx / indicators_2013_2014_2015.xlsx: the periods in time order."""
+def file_name(periods: list[str] | None, fmt: str, lang: str = "zh", city: City | None = None) -> str:
+    """指标_2013_2014_2015.xlsx / indicators_2013_2014_2015.xlsx: the periods in time order; the city's name
+    first when given (梧州市_指标_2015.xlsx, Wuzhou_indicators_2015.xlsx)."""
     chosen = sorted(set(periods or []), key=period_sort_key) or [word("all_periods", lang)]
-    return f"{word('file_stem', lang)}_{'_'.join(chosen)}.{fmt}"
+    named = "" if city is None else (city.name_en.removesuffix(" City") if lang == "en" else city.name) + "_"
+    return f"{named}{word('file_stem', lang)}_{'_'.join(chosen)}.{fmt}"
 
 
 def _unit(ind, lang: str) -> str:
@@ -170,10 +174,11 @@ def _incomplete_city_names(engine: Engine, basis: str, frame: pd.DataFrame, name
     incomplete = {s.period: s for s in period_states(engine, basis) if not s.complete}
     if not incomplete:
         return names
+    city_code = city_from_db(engine).code
     out = names.copy()
     for i, (period, code) in enumerate(zip(frame["period"], frame["area_code"].astype(str))):
         state = incomplete.get(period)
-        if state is not None and code == CITY_CODE:
+        if state is not None and code == city_code:
             out.iloc[i] = word("incomplete_city", lang, name=out.iloc[i], k=len(state.reported),
                                n=len(state.expected))
     return out
@@ -193,11 +198,12 @@ def _not_applicable(engine: Engine, basis: str, periods: list[str] | None) -> se
     """(period, area_code, indicator) of the city and counties where the indicator does not apply
     (etl.compute.indicators.not_applicable), read period by period as the community sheet is."""
     out: set[tuple[str, str, str]] = set()
+    city_code = city_from_db(engine).code
     for period in periods or queries.periods(engine, basis):
         with engine.connect() as conn, cycle_collection_paused():
             rows = queries.community_rows(conn, basis, [period], lineage=False)
             links = queries.link_rows(conn, basis, [period])
-        out |= not_applicable(rows, links)
+        out |= not_applicable(rows, links, city_code=city_code)
     return out
 
 
@@ -219,6 +225,9 @@ def write_xlsx(engine: Engine, target: str | Path | io.BytesIO, periods: list[st
         "bold": book.add_format({"bold": True}),
         **{kind: book.add_format({"num_format": code}) for kind, code in NUMBER_FORMATS.items()},
     }
+    city = city_from_db(engine)
+    book.set_properties({"title": word("book_title", lang, city=city.name if lang == "zh" else city.name_en),
+                         "author": city.name + "委组织部"})
     chosen = [level for level in LEVEL_SHEETS if not levels or level in levels]
     scored = "county" in chosen
     na = _not_applicable(engine, basis, periods) if scored or "city" in chosen else set()

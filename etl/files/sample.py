@@ -1,4 +1,5 @@
-"""The deterministic sample returns: 7 counties × 2013–2015, true figures in a model, written as clerks write.
+"""The deterministic sample returns: each county × 2013–2015 (Yulin's 7; any city's), true figures in a model,
+written as clerks write.
 
 The model (`build_sample`) is made first and holds the true values; `write_returns` then renders each county's
 return in that county's clerk style (etl/files/xlsx_writer.py), exercising the variations the reader must accept
@@ -15,11 +16,11 @@ from pathlib import Path
 import pandas as pd
 
 from etl.files.template import add_validations, write_notes_sheet
-from etl.files.xlsx_writer import (COMMUNITY_TITLE, LEADER_TITLE, Column, Formats, Formula, open_workbook, write_header,
+from etl.files.xlsx_writer import (Column, Formats, Formula, community_title, leader_title, open_workbook, write_header,
                                    write_notes, write_rows, write_title_block, write_totals)
 from etl.periods import format_period
 from etl.read import schema
-from etl.registry import Community, Registry, default_registry
+from etl.registry import DEFAULT_CITY, City, Community, Registry, default_registry
 
 SEED = 20151231
 PERIODS = ("2013", "2014", "2015")
@@ -505,9 +506,9 @@ def _notes_lines(rng: random.Random, period: str) -> list[str]:
 
 
 def _write_community_sheet(ws, fmt: Formats, style: Style, truth: pd.DataFrame, county_name: str, period: str,
-                           rng: random.Random) -> None:
+                           rng: random.Random, city: str) -> None:
     columns = _columns(style, schema.COMMUNITY_FIELDS)
-    row = write_title_block(ws, fmt, COMMUNITY_TITLE, len(columns), _title_info(style, county_name, period),
+    row = write_title_block(ws, fmt, community_title(city), len(columns), _title_info(style, county_name, period),
                             blank_after=1 if style.blank_rows else 0)
     first = write_header(ws, fmt, row, columns, style.two_row)
     rows = _community_cells(truth, style, rng)
@@ -522,9 +523,9 @@ def _write_community_sheet(ws, fmt: Formats, style: Style, truth: pd.DataFrame, 
 
 
 def _write_leader_sheet(ws, fmt: Formats, style: Style, links: pd.DataFrame, county_name: str, period: str,
-                        rng: random.Random) -> None:
+                        rng: random.Random, city: str) -> None:
     columns = _columns(style, schema.LEADER_FIELDS, leader=True)
-    row = write_title_block(ws, fmt, LEADER_TITLE, len(columns), _title_info(style, county_name, period))
+    row = write_title_block(ws, fmt, leader_title(city), len(columns), _title_info(style, county_name, period))
     first = write_header(ws, fmt, row, columns)
     links = links.sort_values("leader_level", kind="stable", key=lambda s: s != schema.LEVEL_PREFECTURE)
     blank_codes = set(rng.sample(range(len(links)), min(len(links), style.blank_codes)))
@@ -555,7 +556,8 @@ def write_return(target, sample: Sample, county_code: str, period: str, style: S
     df = sample.communities
     truth = df[(df["period"] == period) & (df["county_code"] == county_code)]
     links = sample.links[(sample.links["period"] == period) & (sample.links["county_code"] == county_code)]
-    workbook = open_workbook(target)
+    city = sample.registry.city.name
+    workbook = open_workbook(target, city)
     fmt = Formats(workbook)
     sheets = [("community", style.sheet_names[0])]
     if len(links):  # the baseline has no leader sheet: the leader system began later
@@ -563,9 +565,9 @@ def write_return(target, sample: Sample, county_code: str, period: str, style: S
     for kind, name in sheets:
         ws = workbook.add_worksheet(name)
         if kind == "community":
-            _write_community_sheet(ws, fmt, style, truth, county_name, period, rng)
+            _write_community_sheet(ws, fmt, style, truth, county_name, period, rng, city)
         else:
-            _write_leader_sheet(ws, fmt, style, links, county_name, period, rng)
+            _write_leader_sheet(ws, fmt, style, links, county_name, period, rng, city)
     if style.template:
         write_notes_sheet(workbook.add_worksheet(schema.NOTES_SHEET), fmt)
     workbook.close()
@@ -596,6 +598,14 @@ def generate_returns(registry: Registry, periods: tuple[str, ...] = PERIODS, see
     return sample, (write_returns(sample, out_dir, seed) if out_dir is not None else [])
 
 
-def generate(out_dir) -> list[Path]:
-    """Write the committed sample: 7 counties × 2013–2015, 21 returns."""
-    return write_returns(default_sample(), out_dir)
+def seed_for(city: City) -> int:
+    """The sample's seed of a city: Yulin's committed SEED, any other city's from its code (deterministic)."""
+    return SEED if city == DEFAULT_CITY else int(city.code) * 100_000_000 + SEED
+
+
+def generate(out_dir, registry: Registry | None = None) -> list[Path]:
+    """Write a city's sample returns, each county × 2013–2015: the committed one (Yulin's 21) by default."""
+    if registry is None:
+        return write_returns(default_sample(), out_dir)
+    seed = seed_for(registry.city)
+    return write_returns(build_sample(registry, PERIODS, seed), out_dir, seed)

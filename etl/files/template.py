@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from etl.files.xlsx_writer import (COMMUNITY_TITLE, LEADER_TITLE, Column, Formats, open_workbook, write_header,
+from etl.files.xlsx_writer import (Column, Formats, community_title, leader_title, open_workbook, write_header,
                                     write_rows, write_title_block)
 from etl.periods import format_period
 from etl.read import schema
@@ -103,12 +103,12 @@ def write_template(target: Any, county_code: str, period: str, registry: Registr
     county_name = registry.counties.get(county_code)
     if county_name is None:
         raise ValueError(f"unknown county code: {county_code}")
-    workbook = open_workbook(target)
+    workbook = open_workbook(target, registry.city.name)
     fmt = Formats(workbook)
 
     columns = columns_for(schema.COMMUNITY_FIELDS)
     ws = workbook.add_worksheet(schema.COMMUNITY_SHEET)
-    row = write_title_block(ws, fmt, COMMUNITY_TITLE, len(columns), info_rows(county_name, period))
+    row = write_title_block(ws, fmt, community_title(registry.city.name), len(columns), info_rows(county_name, period))
     first = write_header(ws, fmt, row, columns)
     rows = community_rows(registry, county_code)
     write_rows(ws, fmt, first, columns, rows)
@@ -120,7 +120,7 @@ def write_template(target: Any, county_code: str, period: str, registry: Registr
 
     leader_columns = columns_for(schema.LEADER_FIELDS)
     ws = workbook.add_worksheet(schema.LEADER_SHEET)
-    row = write_title_block(ws, fmt, LEADER_TITLE, len(leader_columns), info_rows(county_name, period))
+    row = write_title_block(ws, fmt, leader_title(registry.city.name), len(leader_columns), info_rows(county_name, period))
     first = write_header(ws, fmt, row, leader_columns)
     add_validations(ws, leader_columns, schema.LEADER_FIELDS, first, first + LEADER_ROWS - 1)
     names = [c.name for c in registry.in_county(county_code)]

@@ -13,8 +13,21 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 FIXED_CREATED = datetime(2016, 1, 4, 9, 0, 0)
-COMMUNITY_TITLE = "玉林市城乡社区规范化建设情况报表"
-LEADER_TITLE = "玉林市城乡社区规范化建设领导包联情况表"
+
+
+def community_title(city: str) -> str:
+    """The return's community sheet title: 梧州市城乡社区规范化建设情况报表."""
+    return f"{city}城乡社区规范化建设情况报表"
+
+
+def leader_title(city: str) -> str:
+    """The return's leader sheet title: 梧州市城乡社区规范化建设领导包联情况表."""
+    return f"{city}城乡社区规范化建设领导包联情况表"
+
+
+def author(city: str) -> str:
+    """Who a city's return documents say made them: its party committee's organisation department."""
+    return f"{city}委组织部"
 
 
 @dataclass(frozen=True)
@@ -35,11 +48,11 @@ class Formula:
     value: float
 
 
-def open_workbook(target: Any, author: str = "玉林市委组织部") -> xlsxwriter.Workbook:
-    """A workbook on a path or a binary file object, with fixed document properties."""
+def open_workbook(target: Any, city: str) -> xlsxwriter.Workbook:
+    """A workbook of the city's on a path or a binary file object, with fixed document properties."""
     workbook = xlsxwriter.Workbook(target, {"strings_to_formulas": False, "strings_to_urls": False,
                                             "strings_to_numbers": False, "in_memory": True})
-    workbook.set_properties({"created": FIXED_CREATED, "author": author, "title": COMMUNITY_TITLE})
+    workbook.set_properties({"created": FIXED_CREATED, "author": author(city), "title": community_title(city)})
     return workbook
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from etl.gcpause import cycle_collection_paused
 from etl.read.schema import STORED_COMMUNITY_FIELDS, Field
-from etl.registry import CITY_CODE, CITY_NAME, CITY_NAME_EN, COUNTY_NAMES_EN, Registry, default_registry
+from etl.registry import DEFAULT_CITY, City, Registry, county_name_en, default_registry
 
 DEFAULT_URL = "sqlite:///shequ.db"
 
@@ -198,6 +198,15 @@ login_throttle = Table(
     Column("blocked_until", DateTime(timezone=True)),
 )
 
+# A city's county boundaries given with `shequ init --boundaries` (the shipped ones of Guangxi's cities are read
+# from etl/data/boundaries): a GeoJSON FeatureCollection, feature id = 6-digit county code, checked when stored.
+city_boundary = Table(
+    "city_boundary", metadata,
+    Column("city_code", String(12), primary_key=True),
+    Column("geojson", Text, nullable=False),
+)
+
+
 
 def _column(df: pd.DataFrame, name: str) -> list:
     """A column as Python values, NaN and NA as None (vectorised: numpy turns its scalars into Python ones)."""
@@ -321,14 +330,17 @@ def make_engine(url: str | None = None) -> Engine:
 
 
 def registry_rows(registry: Registry) -> list[dict]:
-    rows = [{"code": CITY_CODE, "name": CITY_NAME, "name_en": CITY_NAME_EN, "level": "city", "parent_code": None,
+    """The place table's rows of a registry: its city, counties (with English names), townships, communities."""
+    city = registry.city
+    rows = [{"code": city.code, "name": city.name, "name_en": city.name_en, "level": "city", "parent_code": None,
              "kind": None}]
     seen: set[str] = set()
     for c in registry.communities:
         if c.county_code not in seen:
             seen.add(c.county_code)
-            rows.append({"code": c.county_code, "name": c.county_name, "name_en": COUNTY_NAMES_EN.get(c.county_code),
-                         "level": "county", "parent_code": CITY_CODE, "kind": None})
+            rows.append({"code": c.county_code, "name": c.county_name,
+                         "name_en": county_name_en(c.county_code, c.county_name), "level": "county",
+                         "parent_code": city.code, "kind": None})
         if c.township_code not in seen:
             seen.add(c.township_code)
             rows.append({"code": c.township_code, "name": c.township_name, "name_en": None, "level": "township",
@@ -367,6 +379,8 @@ def _read_registry(engine: Engine) -> Registry:
     if not rows:
         return default_registry()
     by_code = {r["code"]: r for r in rows}
+    city = next((City(r["code"], r["name"], r["name_en"] or r["name"]) for r in rows if r["level"] == "city"),
+                DEFAULT_CITY)
     communities = []
     for r in rows:
         if r["level"] != "community":
@@ -375,4 +389,20 @@ def _read_registry(engine: Engine) -> Registry:
         county = by_code[town["parent_code"]]
         communities.append(Community(r["code"], r["name"], town["code"], town["name"], county["code"], county["name"],
                                      r["kind"]))
-    return Registry(tuple(sorted(communities, key=lambda c: c.code)))
+    return Registry(tuple(sorted(communities, key=lambda c: c.code)), city)
+
+
+def stored_boundaries(engine: Engine, city_code: str) -> dict | None:
+    """The county boundaries stored for the city by `shequ init --boundaries`, or None."""
+    import json
+    with engine.connect() as conn:
+        text = conn.execute(select(city_boundary.c.geojson).where(city_boundary.c.city_code == city_code)).scalar()
+    return json.loads(text) if text else None
+
+
+def city_from_db(engine: Engine) -> City:
+    """The city the database serves (its place table's city row, one indexed read: every page's title asks);
+    Yulin's for a database without a registry."""
+    with engine.connect() as conn:
+        row = conn.execute(select(place.c.code, place.c.name, place.c.name_en).where(place.c.level == "city")).first()
+    return City(row.code, row.name, row.name_en or row.name) if row else DEFAULT_CITY

@@ -16,6 +16,11 @@ from etl.store.db import bulk_insert, indicator_value, leader_link, place, submi
 from etl.store.queries import BASES, community_rows, counted_submissions, link_rows, read_frame
 
 
+def city_code(conn: Connection) -> str:
+    """The code of the city the database serves (its place table's city row)."""
+    return conn.execute(select(place.c.code).where(place.c.level == "city")).scalar() or indicators.CITY_CODE
+
+
 def expected_counties(conn: Connection) -> list[str]:
     return [c for (c,) in conn.execute(select(place.c.code).where(place.c.level == "county").order_by(place.c.code))]
 
@@ -96,10 +101,11 @@ def values_for(conn: Connection, basis: str, periods: list[str], counties: list[
     counted = _counted(conn, basis, periods)
     reported_periods = sorted(set(counted["period"]))
     county_leaders, city_leaders = leader_frames(conn, basis, periods)
-    parts = [indicators.values_from_terms(_terms_of(conn, counted)),
+    city = city_code(conn)
+    parts = [indicators.values_from_terms(_terms_of(conn, counted), city_code=city),
              indicators.leader_and_reporting_values(county_leaders, counted[["period", "county_code"]],
                                                     counties, reported_periods,
-                                                    city_leaders=city_leaders)]
+                                                    city_leaders=city_leaders, city_code=city)]
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=indicators.RESULT_COLUMNS)
 

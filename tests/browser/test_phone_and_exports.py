@@ -230,8 +230,8 @@ def _file(folder: Path, name: str, timeout: float = 20) -> Path:
 
 
 @pytest.mark.parametrize("lang, name, sheets", [
-    ("zh", "指标_2013_2014_2015.xlsx", ["全市", "县（市、区）", "考核评分", "指标说明"]),
-    ("en", "indicators_2013_2014_2015.xlsx", ["City", "Counties", "Scorecard", "Definitions"])])
+    ("zh", "玉林市_指标_2013_2014_2015.xlsx", ["全市", "县（市、区）", "考核评分", "指标说明"]),
+    ("en", "Yulin_indicators_2013_2014_2015.xlsx", ["City", "Counties", "Scorecard", "Definitions"])])
 def test_the_export_page_downloads_its_language_named_in_time_order(dash, lang, name, sheets):
     visit(dash, f"/export?lang={lang}&period=2015", "#export-button")
     for period in ("2013", "2014"):                  # ticked after 2015: the name still lists them in time order
