@@ -49,6 +49,9 @@ class Settings:
     green: float
     amber: float
     max_file_mb: float = 40
+    problems_shown: int = 100           # a checked file's problems listed in the page; the rest are counted, downloadable
+    parallel_checks: int = 2            # checks parsing at once on one machine (Celery: the worker's concurrency)
+    job_start_seconds: float = 60       # a check no worker has started by then is reported as lost
     extra: dict = field(default_factory=dict)
 
 
@@ -93,5 +96,9 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
     bad = [k for k in weights if k not in known or known[k].target is None]
     if bad:
         raise ValueError(f"scorecard weights name indicators without a target: {', '.join(bad)}")
+    upload = data.get("upload", {})
     return Settings(baseline_period=str(data["baseline_period"]), weights=weights, green=float(card["green"]),
-                    amber=float(card["amber"]), max_file_mb=float(data.get("upload", {}).get("max_file_mb", 40)))
+                    amber=float(card["amber"]), max_file_mb=float(upload.get("max_file_mb", 40)),
+                    problems_shown=int(upload.get("problems_shown", 100)),
+                    parallel_checks=max(1, int(upload.get("parallel_checks", 2))),
+                    job_start_seconds=float(upload.get("job_start_seconds", 60)))
