@@ -71,8 +71,9 @@ def test_the_dry_run_and_the_submission_run_in_a_celery_worker(worker, broker, e
     content = simple_return(tmp_path / "北流市_2015.xlsx").read_bytes()
     # The drop: the web request keeps the file in the database and answers its token (no job yet).
     dropped = client.post("/_dash-update-component", headers=headers, json={
-        "output": "..upload-dropped.data...upload-refused.children..",
-        "outputs": [{"id": "upload-dropped", "property": "data"}, {"id": "upload-refused", "property": "children"}],
+        "output": "..upload-dropped.data...upload-refused.children...upload-files.contents..",
+        "outputs": [{"id": "upload-dropped", "property": "data"}, {"id": "upload-refused", "property": "children"},
+                    {"id": "upload-files", "property": "contents"}],
         "inputs": [{"id": "upload-files", "property": "contents",
                     "value": ["data:;base64," + base64.b64encode(content).decode()]}],
         "changedPropIds": ["upload-files.contents"],

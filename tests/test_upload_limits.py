@@ -54,9 +54,10 @@ def logged_in(app, username: str):
 
 def drop_body(contents: list[str], names: list[str], lang: str = "en") -> dict:
     """What the browser sends when files are dropped: the plain callback that keeps them and answers tokens."""
-    return {"output": "..upload-dropped.data...upload-refused.children..",
+    return {"output": "..upload-dropped.data...upload-refused.children...upload-files.contents..",
             "outputs": [{"id": "upload-dropped", "property": "data"},
-                        {"id": "upload-refused", "property": "children"}],
+                        {"id": "upload-refused", "property": "children"},
+                        {"id": "upload-files", "property": "contents"}],
             "inputs": [{"id": "upload-files", "property": "contents", "value": contents}],
             "changedPropIds": ["upload-files.contents"],
             "state": [{"id": "upload-files", "property": "filename", "value": names},
@@ -265,3 +266,98 @@ def test_the_template_offers_the_period_being_collected(engine, tmp_path):
     token = uploads.check_file(engine, analyst, "a.xlsx", book.read_bytes(), 2**20).token
     assert uploads.submit_file(engine, analyst, token).status == "loaded"
     assert collecting_period(source_for(engine)) == "2016"     # one county of six in: still being collected
+
+
+def _client_checks(base: str, username: str, content: bytes, results: dict) -> None:
+    """One analyst's browser, as requests: log in, drop the file, start the check, poll until the answer."""
+    import requests
+    s = requests.Session()
+    page = s.get(f"{base}/login", timeout=30).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    s.post(f"{base}/login", data={"username": username, "password": PASSWORD, "csrf_token": token}, timeout=30)
+    headers = {"X-CSRFToken": s.cookies.get("_csrf_token", "")}
+    url = f"{base}/_dash-update-component"
+    started = time.monotonic()
+    drop = s.post(url, json=drop_body([data_url(content)], [f"{username}.xlsx"]), headers=headers,
+                  timeout=60).json()["response"]["upload-dropped"]["data"]
+    handles = s.post(url, json=check_body(drop), headers=headers, timeout=60).json()
+    progress = []
+    while time.monotonic() - started < 240:
+        reply = s.post(url, json=check_body(drop), headers=headers, timeout=60,
+                       params={"cacheKey": handles["cacheKey"], "job": handles["job"]}).json()
+        progress.append(json.dumps(reply.get("progress", ""), ensure_ascii=False))
+        if "response" in reply:
+            results[username] = (json.dumps(reply["response"], ensure_ascii=False), progress,
+                                 time.monotonic() - started)
+            print(f"{username}: answered after {time.monotonic() - started:.1f} s", flush=True)
+            return
+        time.sleep(0.25)
+    results[username] = ("no answer", progress, time.monotonic() - started)
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_burst_of_checks_against_a_real_server_queues_and_every_client_gets_its_answer(db_url, engine, tmp_path):
+    """12 analysts drop a 1,000-row return at once on `shequ serve` (waitress, diskcache jobs forked per check):
+    no more than upload.parallel_checks (2) parsers run at any moment, and every client gets its answer.
+
+    On PostgreSQL, the database of a city's server: on SQLite the forked jobs' writes (the audit line, the problem
+    list) met "database is locked" under such a burst (see the report of issue 14)."""
+    import signal
+    import subprocess
+    import threading
+
+    import psutil
+
+    from test_serve import BIN, free_port, wait_for
+    url = db_url
+    users = [f"ana{i}" for i in range(12)]
+    for name in users:
+        add_user(engine, name, PASSWORD, "analyst", "450981")
+    config = tmp_path / "burst.toml"
+    config.write_text("[upload]\nparallel_checks = 2\n", encoding="utf-8")
+    content = write_workbook(tmp_path / "b.xlsx", SheetSpec(rows=error_rows(1000))).read_bytes()
+    port = free_port()
+    server = subprocess.Popen([str(BIN / "shequ"), "--db", url, "serve", "--port", str(port), "--threads", "16"],
+                              stdout=subprocess.DEVNULL, stderr=open(tmp_path / "server.log", "w"),
+                              start_new_session=True,
+                              env={**os.environ, "SHEQU_SECRET_KEY": SECRET, "SHEQU_CONFIG": str(config),
+                                   "SHEQU_CACHE_DIR": str(tmp_path / "cache")})
+    parsers, done = [], threading.Event()
+
+    def count_parsers():
+        """The server's parser processes (the checks' isolated readers), every 20 ms."""
+        while not done.is_set():
+            running = 0
+            for p in psutil.Process(server.pid).children(recursive=True):
+                try:
+                    running += "etl.read.parse_worker" in " ".join(p.cmdline())
+                except psutil.Error:
+                    pass
+            parsers.append(running)
+            time.sleep(0.02)
+
+    try:
+        base = f"http://127.0.0.1:{port}"
+        assert wait_for(f"{base}/health") == 200
+        sampler = threading.Thread(target=count_parsers)
+        sampler.start()
+        results: dict = {}
+        clients = [threading.Thread(target=_client_checks, args=(base, name, content, results)) for name in users]
+        for client in clients:
+            client.start()
+        for client in clients:
+            client.join(timeout=300)
+        done.set()
+        sampler.join()
+    finally:
+        done.set()
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(30)
+    log = (tmp_path / "server.log").read_text()
+    assert sorted(results) == sorted(users), log[-3000:]
+    for name, (answer, _progress, _seconds) in results.items():
+        assert "upload-blocked" in answer and "more problems not shown" in answer, (name, answer[:500], log[-3000:])
+    assert max(parsers) == 2, max(parsers)                     # the bound held, and was used
+    assert any("Queued" in p for _a, progress, _s in results.values() for p in progress)
+    seconds = sorted(s for _a, _p, s in results.values())
+    print(f"burst of {len(users)}: answers in {seconds[0]:.1f}–{seconds[-1]:.1f} s; at most {max(parsers)} parsers")

@@ -166,15 +166,19 @@ def register_callbacks(app: dash.Dash) -> None:
                           t("callback_error_body", request_lang())], color="danger")
 
     @app.callback(Output(ids.UPLOAD_DROPPED, "data"), Output(ids.UPLOAD_REFUSED, "children"),
+                  Output(ids.UPLOAD_FILES, "contents"),
                   Input(ids.UPLOAD_FILES, "contents"), State(ids.UPLOAD_FILES, "filename"),
                   State(ids.UPLOAD_LANG, "data"), prevent_initial_call=True)
     def accept(contents, names, lang):
-        """In the web request: the drop's files kept in the database (this server's limits), tokens out."""
+        """In the web request: the drop's files kept in the database (this server's limits), tokens out.
+
+        The drop zone is emptied: the page holds no file's bytes, and the same file dropped again (as a lost check
+        asks) is a change that fires this again (the renderer ignores a prop set to the value it has)."""
         if not contents:
             raise dash.exceptions.PreventUpdate
         who = auth.user()
         taken = accept_drop(server.config["SHEQU_ENGINE"], who, contents, names)
-        return {"files": dropped(taken)}, render_refused(taken, lang or "zh")
+        return {"files": dropped(taken)}, render_refused(taken, lang or "zh"), None
 
     @app.callback(Output(ids.UPLOAD_RESULTS, "children"), Input(ids.UPLOAD_DROPPED, "data"),
                   State(ids.UPLOAD_LANG, "data"), background=True,
