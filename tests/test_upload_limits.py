@@ -317,11 +317,11 @@ def test_a_burst_of_checks_against_a_real_server_queues_and_every_client_gets_it
     config.write_text("[upload]\nparallel_checks = 2\n", encoding="utf-8")
     content = write_workbook(tmp_path / "b.xlsx", SheetSpec(rows=error_rows(1000))).read_bytes()
     port = free_port()
-    server = subprocess.Popen([str(BIN / "shequ"), "--db", url, "serve", "--port", str(port), "--threads", "16"],
-                              stdout=subprocess.DEVNULL, stderr=open(tmp_path / "server.log", "w"),
-                              start_new_session=True,
-                              env={**os.environ, "SHEQU_SECRET_KEY": SECRET, "SHEQU_CONFIG": str(config),
-                                   "SHEQU_CACHE_DIR": str(tmp_path / "cache")})
+    with open(tmp_path / "server.log", "w") as server_log:
+        server = subprocess.Popen([str(BIN / "shequ"), "--db", url, "serve", "--port", str(port), "--threads", "16"],
+                                  stdout=subprocess.DEVNULL, stderr=server_log, start_new_session=True,
+                                  env={**os.environ, "SHEQU_SECRET_KEY": SECRET, "SHEQU_CONFIG": str(config),
+                                       "SHEQU_CACHE_DIR": str(tmp_path / "cache")})
     parsers, done = [], threading.Event()
 
     def count_parsers():
@@ -361,3 +361,19 @@ def test_a_burst_of_checks_against_a_real_server_queues_and_every_client_gets_it
     assert any("Queued" in p for _a, progress, _s in results.values() for p in progress)
     seconds = sorted(s for _a, _p, s in results.values())
     print(f"burst of {len(users)}: answers in {seconds[0]:.1f}–{seconds[-1]:.1f} s; at most {max(parsers)} parsers")
+
+
+def test_the_web_servers_size_limit_decides_not_the_job_workers(engine, tmp_path, monkeypatch):
+    """SHEQU_CONFIG on the web servers but not on the worker: the request that accepted the file applied the web
+    server's limit; the check and the submission (in the worker, with its own settings) do not refuse it again."""
+    analyst = auth.WebUser(add_user(engine, "ana", PASSWORD, "analyst", "450981"))
+    content = write_workbook(tmp_path / "a.xlsx", SheetSpec(rows=standard_rows("450981", 3))).read_bytes()
+    accepted = uploads.accept(engine, analyst, "a.xlsx", content, 2**20)       # the web server: 1 MB
+    assert accepted.status == "waiting"
+    worker = tmp_path / "worker.toml"
+    worker.write_text("[upload]\nmax_file_mb = 0.001\n", encoding="utf-8")    # the worker: 1 KB
+    monkeypatch.setenv("SHEQU_CONFIG", str(worker))
+    assert len(content) > 1024
+    checked = uploads.check_waiting(engine, analyst, accepted.token)
+    assert checked.status == "valid", checked.problems
+    assert uploads.submit_file(engine, analyst, checked.token).status == "loaded"

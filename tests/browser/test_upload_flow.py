@@ -209,7 +209,7 @@ def test_a_check_waiting_its_turn_says_so_and_one_whose_job_died_says_that(dash_
     import signal
     import subprocess
     import sys
-    app, engine = work
+    app = work[0]
     slots = Path(app.server.config["SHEQU_CACHE_DIR"]) / "check-slots"
     slots.mkdir(parents=True, exist_ok=True)
     good = write_workbook(tmp_path / "good.xlsx", SheetSpec(rows=standard_rows("450981", 3),
@@ -248,7 +248,7 @@ def test_a_return_full_of_errors_lists_the_first_problems_and_downloads_them_all
     rows = standard_rows("450981", 5)
     bad = [list(rows[i % 5][:5]) + ["很大"] + list(rows[i % 5][6:]) for i in range(1500)]
     book = write_workbook(tmp_path / "many.xlsx", SheetSpec(rows=bad, title=[["填报单位：北流市", "报告期：2016年"]]))
-    app, engine = work
+    app = work[0]
     start(dash_duo, app)
     login(dash_duo, "analyst", next_path="/upload?lang=en")
     dash_duo.wait_for_element("#upload-files", timeout=20)
