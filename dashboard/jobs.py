@@ -51,6 +51,11 @@ JOB_LOST = "shequ-job-lost"
 LOST = {"background_callback_error": {"msg": JOB_LOST, "tb": ""}}
 
 
+def _settings():
+    from etl.config import load_settings
+    return load_settings()
+
+
 def job_lost(error: Exception) -> bool:
     """Whether a background callback's error is a lost job (as against the callback failing)."""
     return JOB_LOST in str(error)
@@ -64,24 +69,36 @@ class _NoLostResults:
     upload never shows its outcome. A job writes its result before it stops, so here the job's state is read
     before the result: seen running, a missing result only means "not yet", and this poll says so.
 
-    And a job that stopped without a result (it died: the web server restarted under it) or that no worker has
-    started (the Celery worker is down) is answered as LOST, which the callback turns into a message: Dash itself
-    answers the first with "no update" (an empty bar, no word) and polls the second for ever.
+    And a job that stopped without a result (it died: the web server restarted under it), that no worker has
+    started (the Celery worker is down) or that has run past upload.job_max_seconds (it hangs) is answered as
+    LOST, which the callback turns into a message: Dash itself answers the first with "no update" (an empty bar,
+    no word) and polls the others for ever. Dash then stops a job still running.
     """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._running_when_read: set[str] = set()
+        self._first_polled: dict[str, float] = {}
 
     def get_result(self, key, job):
         running = job is not None and super().job_running(job)
         result = super().get_result(key, job)
         if result is not self.UNDEFINED or job is None:
+            self._first_polled.pop(str(job), None)
             return result
-        if not running or self.not_started(job):
+        if not running or self.not_started(job) or self.polled_for(job) > _settings().job_max_seconds:
+            self._first_polled.pop(str(job), None)
             return LOST
         self._running_when_read.add(str(job))
         return result
+
+    def polled_for(self, job) -> float:
+        """Seconds since this process first polled the job (a web server that restarted counts afresh, which
+        errs on the side of waiting)."""
+        now = time.monotonic()
+        for stale in [j for j, t in self._first_polled.items() if now - t > JOB_RESULTS_SECONDS]:
+            del self._first_polled[stale]
+        return now - self._first_polled.setdefault(str(job), now)
 
     def not_started(self, job) -> bool:
         """A job still waiting for a worker past the bound (settings: upload.job_start_seconds)."""
@@ -95,22 +112,9 @@ class _NoLostResults:
 
 
 class CeleryJobs(_NoLostResults, dash.CeleryManager):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._first_polled: dict[str, float] = {}
-
     def not_started(self, job) -> bool:
-        """PENDING (no worker has taken it) for longer than the bound since this process first polled it; a web
-        server that restarted counts afresh, which errs on the side of waiting."""
-        from etl.config import load_settings
-        now = time.monotonic()
-        if self.get_task(job).status != "PENDING":
-            self._first_polled.pop(str(job), None)
-            return False
-        first = self._first_polled.setdefault(str(job), now)
-        for stale in [j for j, t in self._first_polled.items() if now - t > JOB_RESULTS_SECONDS]:
-            del self._first_polled[stale]
-        return now - first > load_settings().job_start_seconds
+        """PENDING (no worker has taken it) for longer than upload.job_start_seconds since first polled."""
+        return self.get_task(job).status == "PENDING" and self.polled_for(job) > _settings().job_start_seconds
 
     def get_updated_props(self, key):
         """The job's set_props, read once. Dash's own deletes the *result* here, losing one that was written

@@ -52,6 +52,7 @@ class Settings:
     problems_shown: int = 100           # a checked file's problems listed in the page; the rest are counted, downloadable
     parallel_checks: int = 2            # checks parsing at once on one machine (Celery: the worker's concurrency)
     job_start_seconds: float = 60       # a check no worker has started by then is reported as lost
+    job_max_seconds: float = 600        # a check or submission still running by then is stopped, reported as lost
     extra: dict = field(default_factory=dict)
 
 
@@ -101,4 +102,5 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
                     amber=float(card["amber"]), max_file_mb=float(upload.get("max_file_mb", 40)),
                     problems_shown=int(upload.get("problems_shown", 100)),
                     parallel_checks=max(1, int(upload.get("parallel_checks", 2))),
-                    job_start_seconds=float(upload.get("job_start_seconds", 60)))
+                    job_start_seconds=float(upload.get("job_start_seconds", 60)),
+                    job_max_seconds=float(upload.get("job_max_seconds", 600)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 
 import diskcache
 import pytest
@@ -56,6 +57,23 @@ def test_a_job_that_stopped_without_a_result_is_answered_as_lost(tmp_path):
     job.wait()
     result, running = poll(manager, "job-key", job.pid)
     assert result == LOST and not running
+
+
+def test_a_job_running_past_the_bound_is_answered_as_lost(tmp_path, monkeypatch):
+    """A job that hangs (it never writes a result) is not polled for ever: past upload.job_max_seconds the poll
+    answers LOST, and Dash stops the job."""
+    config = tmp_path / "quick.toml"
+    config.write_text("[upload]\njob_max_seconds = 1\n", encoding="utf-8")
+    monkeypatch.setenv("SHEQU_CONFIG", str(config))
+    manager = DiskcacheJobs(diskcache.Cache(str(tmp_path / "jobs")))
+    job = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        assert poll(manager, "job-key", job.pid) == (manager.UNDEFINED, True)
+        time.sleep(1.2)
+        assert manager.get_result("job-key", job.pid) == LOST
+    finally:
+        job.kill()
+        job.wait()
 
 
 @pytest.fixture

@@ -198,30 +198,54 @@ def test_a_celery_job_carries_tokens_not_the_file_and_a_dead_worker_is_said_in_w
         assert "The checking service did not answer" in json.dumps(answer["response"]), answer
 
 
+def _note(log, *words) -> None:
+    """One line appended to the shared log (an O_APPEND write of a short line is whole; a multiprocessing Queue
+    is not safe from a process killed while it uses it)."""
+    with open(log, "a") as out:
+        out.write(" ".join(map(str, words)) + "\n")
+
+
 def _hold_a_turn(folder, log, seconds, slots=2):
     with check_queue.turn(folder, slots):
-        log.put(("in", os.getpid(), time.monotonic()))
+        _note(log, "in", os.getpid(), time.monotonic())
         time.sleep(seconds)
-        log.put(("out", os.getpid(), time.monotonic()))
+        _note(log, "out", os.getpid(), time.monotonic())
+
+
+def _wait_and_tell(folder, log):
+    heard = []
+    with check_queue.turn(folder, 1, waiting=heard.append):
+        pass
+    _note(log, "heard", *heard)
+
+
+def _lines(log, first: str, n: int) -> list[list[str]]:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        lines = [line.split() for line in log.read_text().splitlines()] if log.exists() else []
+        if sum(line[0] == first for line in lines) >= n:
+            return lines
+        time.sleep(0.05)
+    raise AssertionError(log.read_text() if log.exists() else "nothing logged")
 
 
 def test_checks_take_turns_at_most_two_at_once_and_a_dead_ones_turn_is_freed(tmp_path):
-    folder = tmp_path / "slots"
+    folder, log = tmp_path / "slots", tmp_path / "log"
     ctx = multiprocessing.get_context("fork")
-    log = ctx.Queue()
     # One holder that dies inside its turn: the kernel frees its slot.
     doomed = ctx.Process(target=_hold_a_turn, args=(folder, log, 60))
     doomed.start()
-    assert log.get(timeout=10)[0] == "in"
+    _lines(log, "in", 1)
     doomed.kill()
     doomed.join()
+    log.unlink()
     jobs = [ctx.Process(target=_hold_a_turn, args=(folder, log, 0.3)) for _ in range(8)]
     for job in jobs:
         job.start()
     for job in jobs:
         job.join(timeout=60)
         assert job.exitcode == 0
-    events = sorted((log.get(timeout=5) for _ in range(16)), key=lambda e: e[2])
+    events = sorted(_lines(log, "out", 8), key=lambda e: float(e[2]))
     inside = most = 0
     for kind, _pid, _t in events:
         inside += 1 if kind == "in" else -1
@@ -231,29 +255,20 @@ def test_checks_take_turns_at_most_two_at_once_and_a_dead_ones_turn_is_freed(tmp
 
 
 def test_waiting_hears_how_many_are_ahead(tmp_path):
-    folder = tmp_path / "slots"
+    folder, log = tmp_path / "slots", tmp_path / "log"
     ctx = multiprocessing.get_context("fork")
-    log = ctx.Queue()
     holder = ctx.Process(target=_hold_a_turn, args=(folder, log, 1.5, 1))
     holder.start()
-    assert log.get(timeout=10)[0] == "in"
+    _lines(log, "in", 1)
     waiters = [ctx.Process(target=_wait_and_tell, args=(folder, log)) for _ in range(2)]
     for waiter in waiters:
         waiter.start()
         time.sleep(0.3)
     for process in (holder, *waiters):
         process.join(timeout=30)
-    heard = [log.get(timeout=5) for _ in range(3)]
-    heard = [h for h in heard if isinstance(h, list)]
+    heard = [line[1:] for line in _lines(log, "heard", 2) if line[0] == "heard"]
     # The first waiter heard none ahead; the second, one (the first) — then its turn came.
-    assert sorted(h[0] for h in heard) == [0, 1], heard
-
-
-def _wait_and_tell(folder, log):
-    heard = []
-    with check_queue.turn(folder, 1, waiting=heard.append):
-        pass
-    log.put(heard)
+    assert sorted(h[0] for h in heard) == ["0", "1"], heard
 
 
 def test_the_template_offers_the_period_being_collected(engine, tmp_path):
