@@ -1,6 +1,8 @@
 """How the upload page shows a checked file, a submission's outcome and the county's returns."""
 from __future__ import annotations
 
+import csv
+import io
 import math
 from collections.abc import Mapping
 
@@ -110,8 +112,6 @@ PROBLEM_COLUMNS = ("sheet", "row", "column", "severity", "problem_code", "messag
 def problems_csv(problems, lang: str):
     """A checked file's full problem list as CSV lines (UTF-8 with a BOM, so that Excel reads the Chinese), headed in
     the page's language; one problem at a time, never the whole list in memory."""
-    import csv
-    import io
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
