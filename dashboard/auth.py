@@ -43,6 +43,7 @@ CALLBACK_ROLES: dict[str, tuple[str, ...]] = {
     # The upload page: the template, the dry run, the submission and the county's returns.
     ids.UPLOAD_TEMPLATE_DOWNLOAD: UPLOADERS, ids.UPLOAD_RESULTS: UPLOADERS, ids.UPLOAD_TOO_BIG_MESSAGE: UPLOADERS,
     ids.UPLOAD_OUTCOME: UPLOADERS, ids.UPLOAD_SUBMIT_PROGRESS: UPLOADERS, ids.UPLOAD_MY_RETURNS: UPLOADERS,
+    ids.UPLOAD_DROPPED: UPLOADERS, ids.UPLOAD_REFUSED: UPLOADERS, ids.UPLOAD_FILES: UPLOADERS,
     # The admin page: review, publish, users, and the lists (returns, users, the audit log) they refresh.
     ids.ADMIN_MESSAGE: ADMINS, ids.ADMIN_CONFIRM: ADMINS, ids.ADMIN_PENDING: ADMINS, ids.ADMIN_PICK: ADMINS,
     ids.ADMIN_PUBLISH_MESSAGE: ADMINS, ids.ADMIN_USER_MESSAGE: ADMINS, ids.ADMIN_SUBMISSIONS: ADMINS,

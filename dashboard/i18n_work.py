@@ -87,6 +87,15 @@ WORK_LABELS: dict[str, tuple[str, str]] = {
     "comment": ("审核意见", "Comment"),
     "my_submissions": ("本县报表", "Your county's returns"),
     "all_submissions": ("各县（市、区）报表", "All counties' returns"),
+    # Upload: limits, the queue, a lost job, the problems not shown (issue 14)
+    "too_many_files": ("每次最多上传 {n} 个文件：{files} 未检查，请另行上传。",
+                       "At most {n} files at a time: {files} not checked; drop them again separately."),
+    "queued": ("排队中：前面还有 {n} 个检查", "Queued: {n} checks ahead of yours"),
+    "job_lost": ("检查服务没有响应，结果未能送达：请重新上传文件；如仍出现，请告知系统管理员。",
+                 "The checking service did not answer: drop the file again, or tell the administrator if it persists."),
+    "problems_more": ("还有 {n} 个问题未显示", "{n} more problems not shown"),
+    "problems_download": ("下载全部问题（CSV）", "Download all problems (CSV)"),
+    "problem_code": ("问题代码", "Problem code"),
     # Admin
     "admin_title": ("审核与管理", "Approval and administration"),
     "submissions": ("报表", "Returns"),

@@ -129,6 +129,9 @@ UPLOAD_SUBMIT = "upload-submit"                  # pattern {"type": UPLOAD_SUBMI
 UPLOAD_SUBMIT_PROGRESS = "upload-submit-progress"    # pattern {"type": …, "token": t}
 UPLOAD_OUTCOME = "upload-outcome"                # pattern {"type": UPLOAD_OUTCOME, "token": t}
 UPLOAD_MY_RETURNS = "upload-my-returns"          # the county's returns (every county's for an admin)
+UPLOAD_DROPPED = "upload-dropped"                # the accepted files of the last drop: [{file, token}] (no bytes)
+UPLOAD_REFUSED = "upload-refused"                # the files of a drop the server refused (too many, too big, not .xlsx)
+UPLOAD_QUEUE = "upload-queue"                    # "queued: n ahead" while a check waits its turn
 
 # --- 审核 Admin ---
 ADMIN_LANG = "admin-lang"

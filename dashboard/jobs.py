@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import time
 from pathlib import Path
 
 import dash
@@ -37,8 +38,27 @@ def celery_app(broker: str):
     from celery import Celery
     app = Celery("shequ", broker=broker, backend=os.environ.get("SHEQU_CELERY_BACKEND") or broker)
     # A job is one file; a worker takes one at a time so that a long file does not hold others back.
-    app.conf.update(worker_prefetch_multiplier=1, task_acks_late=True, broker_connection_retry_on_startup=True)
+    # task_track_started: a job a worker has taken reads STARTED, so that one still PENDING long after it was sent
+    # can be told apart (no worker is taking jobs: see _NoLostResults).
+    app.conf.update(worker_prefetch_multiplier=1, task_acks_late=True, broker_connection_retry_on_startup=True,
+                    task_track_started=True)
     return app
+
+
+# What a poll answers for a job that will never give its result: Dash hands it to the callback's on_error, which
+# says so in words (pages/upload.py) instead of leaving an empty bar or a spinner.
+JOB_LOST = "shequ-job-lost"
+LOST = {"background_callback_error": {"msg": JOB_LOST, "tb": ""}}
+
+
+def _settings():
+    from etl.config import load_settings
+    return load_settings()
+
+
+def job_lost(error: Exception) -> bool:
+    """Whether a background callback's error is a lost job (as against the callback failing)."""
+    return JOB_LOST in str(error)
 
 
 class _NoLostResults:
@@ -48,18 +68,41 @@ class _NoLostResults:
     and stops between the two looks cancelled: Dash answers "no update" and the renderer stops polling, so the
     upload never shows its outcome. A job writes its result before it stops, so here the job's state is read
     before the result: seen running, a missing result only means "not yet", and this poll says so.
+
+    And a job that stopped without a result (it died: the web server restarted under it), that no worker has
+    started (the Celery worker is down) or that has run past upload.job_max_seconds (it hangs) is answered as
+    LOST, which the callback turns into a message: Dash itself answers the first with "no update" (an empty bar,
+    no word) and polls the others for ever. Dash then stops a job still running.
     """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._running_when_read: set[str] = set()
+        self._first_polled: dict[str, float] = {}
 
     def get_result(self, key, job):
         running = job is not None and super().job_running(job)
         result = super().get_result(key, job)
-        if running and result is self.UNDEFINED:
-            self._running_when_read.add(str(job))
+        if result is not self.UNDEFINED or job is None:
+            self._first_polled.pop(str(job), None)
+            return result
+        if not running or self.not_started(job) or self.polled_for(job) > _settings().job_max_seconds:
+            self._first_polled.pop(str(job), None)
+            return LOST
+        self._running_when_read.add(str(job))
         return result
+
+    def polled_for(self, job) -> float:
+        """Seconds since this process first polled the job (a web server that restarted counts afresh, which
+        errs on the side of waiting)."""
+        now = time.monotonic()
+        for stale in [j for j, t in self._first_polled.items() if now - t > JOB_RESULTS_SECONDS]:
+            del self._first_polled[stale]
+        return now - self._first_polled.setdefault(str(job), now)
+
+    def not_started(self, job) -> bool:
+        """A job still waiting for a worker past the bound (settings: upload.job_start_seconds)."""
+        return False
 
     def job_running(self, job):
         if str(job) in self._running_when_read:
@@ -69,6 +112,10 @@ class _NoLostResults:
 
 
 class CeleryJobs(_NoLostResults, dash.CeleryManager):
+    def not_started(self, job) -> bool:
+        """PENDING (no worker has taken it) for longer than upload.job_start_seconds since first polled."""
+        return self.get_task(job).status == "PENDING" and self.polled_for(job) > _settings().job_start_seconds
+
     def get_updated_props(self, key):
         """The job's set_props, read once. Dash's own deletes the *result* here, losing one that was written
         since this poll read it; the diskcache manager deletes the set_props, as this does."""
@@ -84,13 +131,48 @@ class DiskcacheJobs(_NoLostResults, dash.DiskcacheManager):
     pass
 
 
+def patient_cache(folder: Path):
+    """A diskcache folder whose reads and writes wait out a busy moment instead of failing.
+
+    Under a burst of checks the cache's SQLite file is busy; diskcache then raises Timeout, and a job that meets it
+    while writing its result loses the answer (its page polled for ever). With retry=True diskcache tries again.
+    """
+    import diskcache
+
+    class PatientCache(diskcache.Cache):
+        def get(self, key, default=None, read=False, expire_time=False, tag=False, retry=True):
+            return super().get(key, default, read, expire_time, tag, retry)
+
+        def set(self, key, value, expire=None, read=False, tag=None, retry=True):
+            return super().set(key, value, expire, read, tag, retry)
+
+        def add(self, key, value, expire=None, read=False, tag=None, retry=True):
+            return super().add(key, value, expire, read, tag, retry)
+
+        def delete(self, key, retry=True):
+            return super().delete(key, retry)
+
+        def touch(self, key, expire=None, retry=True):
+            return super().touch(key, expire, retry)
+
+    return PatientCache(str(folder))
+
+
 def job_manager(cache_dir: Path):
     """Celery when a broker is configured, else a diskcache folder shared by this machine's server processes."""
     broker = celery_broker()
     if broker:
         return CeleryJobs(celery_app(broker), expire=JOB_RESULTS_SECONDS)
-    import diskcache
-    return DiskcacheJobs(diskcache.Cache(str(cache_dir / "jobs")), expire=JOB_RESULTS_SECONDS)
+    return DiskcacheJobs(patient_cache(cache_dir / "jobs"), expire=JOB_RESULTS_SECONDS)
+
+
+def check_slots(cache_dir: Path) -> tuple[Path, int] | None:
+    """Where a check waits its turn on this machine and how many parse at once (dashboard/check_queue.py);
+    None under Celery, whose worker's concurrency is the bound."""
+    if celery_broker():
+        return None
+    from etl.config import load_settings
+    return Path(cache_dir) / "check-slots", load_settings().parallel_checks
 
 
 def in_forked_job(engine: Engine) -> None:

@@ -1,6 +1,8 @@
 """How the upload page shows a checked file, a submission's outcome and the county's returns."""
 from __future__ import annotations
 
+import csv
+import io
 import math
 from collections.abc import Mapping
 
@@ -12,7 +14,7 @@ from . import data, ids
 from .components import table
 from .i18n import MISSING, county_name, period_label, t
 from .auth import UPLOADERS
-from .uploads import Checked, Submitted, check_file, decode, display_name
+from .uploads import Checked, Submitted, accept, check_waiting, decode, display_name
 
 SUBMIT_STAGES = {"checking": 10, "loading": 50, "done": 100}    # how far the bar is as each stage starts
 
@@ -82,13 +84,48 @@ def _county(code: str | None, lang: str, counties: Mapping[str, str]) -> str:
 
 
 def problems_table(checked: Checked, lang: str):
+    """The first problems (settings: upload.problems_shown), the count of the rest, and the link to all of them."""
     rows = [[p.get("sheet") or "", "" if p.get("row") is None else str(p["row"]), p.get("column") or "",
              t("error" if p["severity"] == "error" else "warning", lang),
              p["message_en"] if lang == "en" else p["message_zh"]] for p in checked.problems]
     cols = [(t("sheet", lang), "text"), (t("row", lang), "num"), (t("column", lang), "text"),
             (t("severity", lang), "text"), (t("message", lang), "text")]
+    more = checked.errors + checked.warnings - len(checked.problems)
+    after = [html.P(t("problems_more", lang, n=f"{more:,}"), className="hint upload-problems-more")] if more else []
+    if checked.token:
+        after.append(html.A(t("problems_download", lang), href=problems_url(checked.token, lang), download="",
+                            className="btn btn-outline-secondary btn-sm upload-problems-download"))
     return html.Div([html.H3(t("problems", lang), className="h6 section-title"),
-                     table(cols, rows, className="problems-table")])
+                     table(cols, rows, className="problems-table"), *after])
+
+
+PROBLEMS_PATH = "/upload/problems"
+
+
+def problems_url(token: str, lang: str) -> str:
+    return f"{PROBLEMS_PATH}/{token}.csv?lang={lang}"
+
+
+PROBLEM_COLUMNS = ("sheet", "row", "column", "severity", "problem_code", "message")
+
+
+def problems_csv(problems, lang: str):
+    """A checked file's full problem list as CSV lines (UTF-8 with a BOM, so that Excel reads the Chinese), headed in
+    the page's language; one problem at a time, never the whole list in memory."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def line(values) -> str:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(values)
+        return buffer.getvalue()
+
+    yield "\ufeff" + line([t(c, lang) for c in PROBLEM_COLUMNS])
+    for p in problems:
+        yield line([p.get("sheet") or "", "" if p.get("row") is None else p["row"], p.get("column") or "",
+                    t("error" if p["severity"] == "error" else "warning", lang), p["code"],
+                    p["message_en"] if lang == "en" else p["message_zh"]])
 
 
 def preview_table(checked: Checked, lang: str):
@@ -120,8 +157,7 @@ def render_checked(checked: Checked, who, lang: str, counties: Mapping[str, str]
     counties: code → name, as the database's registry has it (data.county_names); without it, counties by code.
     """
     counties = counties or {}
-    errors = sum(p["severity"] == "error" for p in checked.problems)
-    warnings = len(checked.problems) - errors
+    errors, warnings = checked.errors, checked.warnings
     where = (t("county_period", lang, county=_county(checked.county_code, lang, counties),
                period=period_label(checked.period, lang))
              if checked.county_code and checked.period else t("unknown_county_period", lang))
@@ -130,6 +166,8 @@ def render_checked(checked: Checked, who, lang: str, counties: Mapping[str, str]
         body.append(dbc.Alert(t("not_xlsx", lang), color="danger"))
     elif checked.status == "too-big":
         body.append(dbc.Alert(t("too_big", lang, mb=limits()[0]), color="danger"))
+    elif checked.status == "expired":
+        body.append(dbc.Alert(t("expired", lang), color="warning", className="upload-expired"))
     else:
         counts = checked.counts
         if counts:
@@ -151,7 +189,7 @@ def render_checked(checked: Checked, who, lang: str, counties: Mapping[str, str]
         body.append(diff_table(checked, lang))
         if checked.preview:
             body.append(preview_table(checked, lang))
-    if checked.token:
+    if checked.can_submit:
         body.append(html.Div([
             html.Button(t("submit", lang), id={"type": ids.UPLOAD_SUBMIT, "token": checked.token},
                         className="btn btn-primary upload-submit", disabled=not checked.can_submit),
@@ -198,19 +236,68 @@ def my_returns(src, who, lang: str):
     return table(cols, rows, className="my-returns")
 
 
-def check_files(engine, who, contents, names, lang, set_progress=None, remote=None) -> list:
-    """The dry run of every dropped file, rendered; progress after each file."""
+def accept_drop(engine, who, contents, names) -> list[Checked]:
+    """What the web request does with a drop: the first files (the page's limit) kept if their name and size are
+    right, each refused one named; the bytes go no further than the database."""
+    from .app import MAX_FILES_PER_REQUEST, max_file_bytes
     if who is None or not who.may(UPLOADERS):
-        return [dbc.Alert(t("forbidden", lang), color="warning")]
-    from .app import max_file_bytes
+        return []
     contents = contents if isinstance(contents, list) else [contents]
     names = names if isinstance(names, list) else [names] * len(contents)
+    names = (names + [None] * len(contents))[:len(contents)]
+    most = max_file_bytes()
+    taken = [accept(engine, who, name, _decoded(content, most), most)
+             for content, name in zip(contents[:MAX_FILES_PER_REQUEST], names)]
+    return taken + [Checked(None, display_name(name), "too-many") for name in names[MAX_FILES_PER_REQUEST:]]
+
+
+def _decoded(content: object, most: int) -> bytes | None:
+    """The file's bytes, not decoded at all when its base64 alone says it is over the limit."""
+    if not isinstance(content, str) or len(content) > most * 4 // 3 + 256:
+        return None
+    return decode(content)
+
+
+def dropped(taken: list[Checked]) -> list[dict]:
+    """What the browser keeps of a drop and the check reads: each accepted file's name and token."""
+    return [{"file": c.file, "token": c.token} for c in taken if c.status == "waiting"]
+
+
+def render_refused(taken: list[Checked], lang: str) -> list:
+    """The files of a drop the server refused, each said once."""
+    mb, n = limits()
+    extra = [c.file for c in taken if c.status == "too-many"]
+    sep = "：" if lang == "zh" else ": "
+    reason = {"not-xlsx": t("not_xlsx", lang), "too-big": t("too_big", lang, mb=mb)}
+    shown = [dbc.Alert(f"{c.file}{sep}{reason[c.status]}", color="danger", className="upload-refused-file")
+             for c in taken if c.status in reason]
+    if extra:
+        shown.append(dbc.Alert(t("too_many_files", lang, n=n, files=("、" if lang == "zh" else ", ").join(extra)),
+                               color="warning", className="upload-too-many"))
+    return shown
+
+
+def check_files(engine, who, files, lang, set_progress=None, remote=None) -> list:
+    """The dry run of every accepted file of a drop (dropped()), rendered; progress after each file."""
+    if who is None or not who.may(UPLOADERS):
+        return [dbc.Alert(t("forbidden", lang), color="warning")]
+    files = [f for f in (files if isinstance(files, list) else []) if isinstance(f, dict)]
     shown, counties = [], data.county_names(engine)
-    for i, (content, name) in enumerate(zip(contents, names)):
+    for i, f in enumerate(files):
         if set_progress:
-            set_progress((int(100 * i / len(contents)), f"{i}/{len(contents)}"))
-        checked = check_file(engine, who, name, decode(content), max_file_bytes(), remote)
+            set_progress((int(100 * i / len(files)), f"{i}/{len(files)}", ""))
+        checked = check_waiting(engine, who, f.get("token"), remote)
+        checked.file = checked.file or display_name(f.get("file"))
         shown.append(render_checked(checked, who, lang, counties))
     if set_progress:
-        set_progress((100, f"{len(contents)}/{len(contents)}"))
+        set_progress((100, f"{len(files)}/{len(files)}", ""))
     return shown
+
+
+def queued(ahead: int, lang: str) -> tuple:
+    """The check's progress while it waits its turn: an empty bar and how many checks are ahead."""
+    return 0, "", html.Div(t("queued", lang, n=ahead), className="hint upload-queued")
+
+
+def job_lost(lang: str):
+    return dbc.Alert(t("job_lost", lang), color="warning", className="upload-lost")

@@ -51,6 +51,10 @@ class Settings:
     max_file_mb: float = 40
     session_idle_hours: float = 8
     session_absolute_days: float = 7
+    problems_shown: int = 100           # a checked file's problems listed in the page; the rest are counted, downloadable
+    parallel_checks: int = 2            # checks parsing at once on one machine (Celery: the worker's concurrency)
+    job_start_seconds: float = 60       # a check no worker has started by then is reported as lost
+    job_max_seconds: float = 600        # a check or submission still running by then is stopped, reported as lost
     extra: dict = field(default_factory=dict)
 
 
@@ -111,7 +115,12 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
     session = data.get("session", {})
     if not all(float(session.get(k, 1)) > 0 for k in ("idle_hours", "absolute_days")):
         raise ValueError("session.idle_hours and session.absolute_days must be more than 0")
+    upload = data.get("upload", {})
     return Settings(baseline_period=str(data["baseline_period"]), weights=weights, green=float(card["green"]),
-                    amber=float(card["amber"]), max_file_mb=float(data.get("upload", {}).get("max_file_mb", 40)),
+                    amber=float(card["amber"]), max_file_mb=float(upload.get("max_file_mb", 40)),
                     session_idle_hours=float(session.get("idle_hours", 8)),
-                    session_absolute_days=float(session.get("absolute_days", 7)))
+                    session_absolute_days=float(session.get("absolute_days", 7)),
+                    problems_shown=int(upload.get("problems_shown", 100)),
+                    parallel_checks=max(1, int(upload.get("parallel_checks", 2))),
+                    job_start_seconds=float(upload.get("job_start_seconds", 60)),
+                    job_max_seconds=float(upload.get("job_max_seconds", 600)))

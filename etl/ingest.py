@@ -179,11 +179,12 @@ def _resolved(registry: Registry | Callable[[], Registry]) -> Registry:
 
 def ingest_bytes(engine: Engine, content: bytes, file_name: str, *, county_hint: str | None = None,
                  period_hint: str | None = None, dry_run: bool = False, uploaded_by: str = "cli",
-                 registry: Registry | None = None, isolate: bool = True) -> Outcome:
+                 registry: Registry | None = None, isolate: bool = True, max_bytes: int | None = None) -> Outcome:
     """Check, parse (isolated) and validate one return; unless it is a dry run or has errors, load it in one
-    transaction (load_return)."""
+    transaction (load_return). `max_bytes`: the size limit, when the caller's settings decide it (the settings'
+    max_file_mb otherwise)."""
     parsed, report = parse_untrusted(content, file_name, registry or (lambda: registry_from_db(engine)),
-                                     county_hint, period_hint, isolate=isolate)
+                                     county_hint, period_hint, max_bytes=max_bytes, isolate=isolate)
     outcome = Outcome(file_name, "rejected", report, report.county_code, report.period, sha256=sha256(content))
     if parsed is None:
         return outcome

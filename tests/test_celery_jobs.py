@@ -69,12 +69,22 @@ def test_the_dry_run_and_the_submission_run_in_a_celery_worker(worker, broker, e
     headers = {"X-CSRFToken": client.get_cookie("_csrf_token").value}
 
     content = simple_return(tmp_path / "北流市_2015.xlsx").read_bytes()
+    # The drop: the web request keeps the file in the database and answers its token (no job yet).
+    dropped = client.post("/_dash-update-component", headers=headers, json={
+        "output": "..upload-dropped.data...upload-refused.children...upload-files.contents..",
+        "outputs": [{"id": "upload-dropped", "property": "data"}, {"id": "upload-refused", "property": "children"},
+                    {"id": "upload-files", "property": "contents"}],
+        "inputs": [{"id": "upload-files", "property": "contents",
+                    "value": ["data:;base64," + base64.b64encode(content).decode()]}],
+        "changedPropIds": ["upload-files.contents"],
+        "state": [{"id": "upload-files", "property": "filename", "value": ["北流市_2015.xlsx"]},
+                  {"id": "upload-lang", "property": "data", "value": "en"}]}).get_json()["response"]
+    drop = dropped["upload-dropped"]["data"]
+    # The check, a job for the worker, carries the token only and reads the file from the database.
     check = {"output": "upload-results.children", "outputs": {"id": "upload-results", "property": "children"},
-             "inputs": [{"id": "upload-files", "property": "contents",
-                         "value": ["data:;base64," + base64.b64encode(content).decode()]}],
-             "changedPropIds": ["upload-files.contents"],
-             "state": [{"id": "upload-files", "property": "filename", "value": ["北流市_2015.xlsx"]},
-                       {"id": "upload-lang", "property": "data", "value": "en"}]}
+             "inputs": [{"id": "upload-dropped", "property": "data", "value": drop}],
+             "changedPropIds": ["upload-dropped.data"],
+             "state": [{"id": "upload-lang", "property": "data", "value": "en"}]}
     checked = run_background(client, check, headers)
     shown = str(checked["response"])
     assert "upload-ready" in shown, shown[:2000]

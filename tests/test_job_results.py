@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 
 import diskcache
 import pytest
 
 from redis_server import redis_server
 
-from dashboard.jobs import CeleryJobs, DiskcacheJobs, celery_app
+from dashboard.jobs import LOST, CeleryJobs, DiskcacheJobs, celery_app
 
 RESULT = {"answer": "upload-loaded"}
 
@@ -48,12 +49,31 @@ def test_a_forked_job_finishing_between_the_reads_is_not_taken_for_cancelled(tmp
         job.wait()
 
 
-def test_a_job_that_stopped_without_a_result_is_cancelled(tmp_path):
+def test_a_job_that_stopped_without_a_result_is_answered_as_lost(tmp_path):
+    """A job that died (the server restarted under it) gives no result: the poll says so, for the page to say it
+    in words (Dash alone would answer "no update": an empty bar, no message)."""
     manager = DiskcacheJobs(diskcache.Cache(str(tmp_path / "jobs")))
     job = subprocess.Popen([sys.executable, "-c", "pass"])
     job.wait()
     result, running = poll(manager, "job-key", job.pid)
-    assert result is manager.UNDEFINED and not running
+    assert result == LOST and not running
+
+
+def test_a_job_running_past_the_bound_is_answered_as_lost(tmp_path, monkeypatch):
+    """A job that hangs (it never writes a result) is not polled for ever: past upload.job_max_seconds the poll
+    answers LOST, and Dash stops the job."""
+    config = tmp_path / "quick.toml"
+    config.write_text("[upload]\njob_max_seconds = 1\n", encoding="utf-8")
+    monkeypatch.setenv("SHEQU_CONFIG", str(config))
+    manager = DiskcacheJobs(diskcache.Cache(str(tmp_path / "jobs")))
+    job = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        assert poll(manager, "job-key", job.pid) == (manager.UNDEFINED, True)
+        time.sleep(1.2)
+        assert manager.get_result("job-key", job.pid) == LOST
+    finally:
+        job.kill()
+        job.wait()
 
 
 @pytest.fixture
@@ -75,7 +95,7 @@ def test_a_celery_job_finishing_between_the_reads_is_not_taken_for_cancelled(cel
     assert celery_jobs.get_result(key, job) == RESULT
 
     backend.store_result("task-2", None, "REVOKED")
-    assert poll(celery_jobs, "other-key", "task-2") == (celery_jobs.UNDEFINED, False)
+    assert poll(celery_jobs, "other-key", "task-2") == (LOST, False)
 
 
 def test_a_celery_jobs_progress_does_not_take_its_result_away(celery_jobs):

@@ -111,9 +111,9 @@ def test_a_checked_file_waits_in_the_database_for_any_server_until_it_expires(en
 
 def test_viewers_can_neither_check_nor_submit(engine, tmp_path, beiliu):
     viewer = web_user(engine, "view", "viewer")
-    from dashboard.upload_view import check_files
-    shown = check_files(engine, viewer, ["data:;base64," + base64.b64encode(beiliu).decode()],
-                        ["x.xlsx"], "zh")
+    from dashboard.upload_view import accept_drop, check_files
+    assert accept_drop(engine, viewer, ["data:;base64," + base64.b64encode(beiliu).decode()], ["x.xlsx"]) == []
+    shown = check_files(engine, viewer, [{"file": "x.xlsx", "token": "any"}], "zh")
     assert "无权" in text_of(shown[0])
     assert uploads.submit_file(engine, viewer, "anything").status == "forbidden"
     assert table_counts(engine)["submission"] == 0
@@ -452,7 +452,7 @@ def test_the_admin_and_upload_pages_name_the_counties_of_the_registry_in_the_dat
     from click.testing import CliRunner
     from flask_login import login_user
     from etl.cli import cli
-    from dashboard.upload_view import check_files
+    from dashboard.upload_view import accept_drop, check_files, dropped
     new_names = other_registry(tmp_path / "registry.csv")
     result = CliRunner().invoke(cli, ["--db", db_url, "init", "--registry", str(tmp_path / "registry.csv")])
     assert result.exit_code == 0, result.output
@@ -464,7 +464,8 @@ def test_the_admin_and_upload_pages_name_the_counties_of_the_registry_in_the_dat
         row[0], row[3] = "竹溪市", new_names[row[2]]
     book = write_workbook(tmp_path / "a.xlsx", SheetSpec(rows=rows, title=[["填报单位：竹溪市", "报告期：2015年"]]))
     content = "data:;base64," + base64.b64encode(book.read_bytes()).decode()
-    checked = text_of(dash.html.Div(check_files(engine, analyst, [content], ["a.xlsx"], "zh")))
+    drop = dropped(accept_drop(engine, analyst, [content], ["a.xlsx"]))
+    checked = text_of(dash.html.Div(check_files(engine, analyst, drop, "zh")))
     assert "竹溪市" in checked and "北流市" not in checked
     token = uploads.check_file(engine, analyst, "a.xlsx", book.read_bytes(), 2**20).token
     assert uploads.submit_file(engine, analyst, token).status == "loaded"

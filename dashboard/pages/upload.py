@@ -7,25 +7,32 @@ again.
 from __future__ import annotations
 
 import io
+import logging
 import os
+from contextlib import nullcontext
 from datetime import date
+from urllib.parse import quote
 
 import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, MATCH, Input, Output, State, dcc, html
-from flask import has_request_context
+from flask import Response, has_request_context, request
 
 from etl.store.db import registry_from_db
-from etl.periods import is_period, parse_period
+from etl.periods import is_period, parse_period, period_sort_key
 from etl.files.template import write_template
 
-from dashboard import auth, data, ids
-from dashboard.jobs import in_forked_job
+from dashboard import auth, check_queue, data, ids, security
+from dashboard.jobs import check_slots, in_forked_job, job_lost
 from dashboard.components import card, make_view, refused, safe_layout, shell
-from dashboard.i18n import county_name, t
-from dashboard.upload_view import (check_files, limits, my_returns, render_submitted,
-                                   render_too_big, returns_title, submit_progress)
-from dashboard.uploads import submit_file
+from dashboard.i18n import LANGS, county_name, t
+from dashboard.upload_view import (PROBLEMS_PATH, accept_drop, check_files, dropped, limits, my_returns, queued,
+                                   problems_csv, render_refused, render_submitted, render_too_big, returns_title,
+                                   submit_progress)
+from dashboard.upload_view import job_lost as job_lost_message
+from dashboard.uploads import kept_problems, submit_file
+
+log = logging.getLogger(__name__)
 
 PATH = "/upload"
 dash.register_page(__name__, path=PATH, name="上传报表", name_en="Upload", order=6, title=data.page_title("上传报表"),
@@ -34,6 +41,19 @@ dash.register_page(__name__, path=PATH, name="上传报表", name_en="Upload", o
 # How often the browser asks whether a check or a submission has finished (Dash's default, 1 s, adds half a
 # second to every check on average: the answer waits for the next poll).
 POLL_MS = 250
+
+
+def collecting_period(src) -> str:
+    """The period being collected: the latest with some counties' returns but not all; else the one after the
+    latest with returns; else this year."""
+    states = data.period_states(src)
+    partial = [s.period for s in states if s.reported and not s.complete]
+    if partial:
+        return partial[-1]
+    if states:
+        year, quarter = period_sort_key(states[-1].period)
+        return (f"{year + quarter // 4}Q{quarter % 4 + 1}" if quarter else str(year + 1))
+    return str(date.today().year)
 
 
 def template_controls(view, who) -> html.Div:
@@ -46,7 +66,7 @@ def template_controls(view, who) -> html.Div:
                   dcc.Dropdown(id=ids.UPLOAD_TEMPLATE_COUNTY, options=options, value=value, clearable=False,
                                disabled=not who.is_admin, className="control-select")], className="control"),
         html.Div([html.Label(t("period", view.lang), className="control-label"),
-                  dcc.Input(id=ids.UPLOAD_TEMPLATE_PERIOD, value=str(date.today().year), type="text", maxLength=8,
+                  dcc.Input(id=ids.UPLOAD_TEMPLATE_PERIOD, value=collecting_period(data.source("current")), type="text", maxLength=8,
                             className="control-input")], className="control"),
         html.Div(html.Button(t("template_download", view.lang), id=ids.UPLOAD_TEMPLATE_BUTTON,
                              className="btn btn-outline-primary"), className="control"),
@@ -64,9 +84,12 @@ def drop_zone(view) -> html.Div:
                             className="drop-zone"),
                  **{"data-max-bytes": mb * 2**20, "data-too-big-store": ids.UPLOAD_TOO_BIG}),
         dcc.Store(id=ids.UPLOAD_TOO_BIG),
+        dcc.Store(id=ids.UPLOAD_DROPPED),
         html.Div(id=ids.UPLOAD_TOO_BIG_MESSAGE, className="mt-2"),
+        html.Div(id=ids.UPLOAD_REFUSED, className="mt-2"),
         html.P(t("upload_limit", view.lang, mb=mb, n=n), className="hint mt-2", id=ids.UPLOAD_LIMIT),
         html.P(t("upload_steps", view.lang), className="hint"),
+        html.Div(id=ids.UPLOAD_QUEUE),
         dbc.Progress(id=ids.UPLOAD_PROGRESS, value=0, striped=True, animated=True, style={"display": "none"},
                      className="mb-3"),
         html.Div(id=ids.UPLOAD_RESULTS),
@@ -123,18 +146,55 @@ def register_callbacks(app: dash.Dash) -> None:
     def download_template(_clicks, county, period):
         return template_file(server.config["SHEQU_ENGINE"], auth.user(), county, period)
 
-    @app.callback(Output(ids.UPLOAD_RESULTS, "children"), Input(ids.UPLOAD_FILES, "contents"),
-                  State(ids.UPLOAD_FILES, "filename"), State(ids.UPLOAD_LANG, "data"), background=True,
-                  prevent_initial_call=True, interval=POLL_MS,
-                  progress=[Output(ids.UPLOAD_PROGRESS, "value"), Output(ids.UPLOAD_PROGRESS, "label")],
-                  running=[(Output(ids.UPLOAD_FILES, "disabled"), True, False),
-                           (Output(ids.UPLOAD_PROGRESS, "style"), {"display": "flex"}, {"display": "none"})])
-    def check(set_progress, contents, names, lang):
+    def parse_turn(waiting):
+        """A turn among the checks parsing on this machine (none to wait for under Celery)."""
+        where = check_slots(server.config["SHEQU_CACHE_DIR"])
+        return nullcontext() if where is None else check_queue.turn(*where, waiting=waiting)
+
+    def request_lang() -> str:
+        lang = dash.ctx.states.get(f"{ids.UPLOAD_LANG}.data") if dash.ctx else None
+        return lang if lang in LANGS else "zh"
+
+    def failed(error: Exception):
+        """A check or submission whose job died, never started, or failed: said in the page."""
+        dash.set_props(ids.UPLOAD_QUEUE, {"children": None})
+        if job_lost(error):
+            log.warning("upload job lost: %s", error)
+            return job_lost_message(request_lang())
+        log.error("upload job failed: %s", error, exc_info=error)
+        return dbc.Alert([html.Strong(t("callback_error_title", request_lang())), " ",
+                          t("callback_error_body", request_lang())], color="danger")
+
+    @app.callback(Output(ids.UPLOAD_DROPPED, "data"), Output(ids.UPLOAD_REFUSED, "children"),
+                  Output(ids.UPLOAD_FILES, "contents"),
+                  Input(ids.UPLOAD_FILES, "contents"), State(ids.UPLOAD_FILES, "filename"),
+                  State(ids.UPLOAD_LANG, "data"), prevent_initial_call=True)
+    def accept(contents, names, lang):
+        """In the web request: the drop's files kept in the database (this server's limits), tokens out.
+
+        The drop zone is emptied: the page holds no file's bytes, and the same file dropped again (as a lost check
+        asks) is a change that fires this again (the renderer ignores a prop set to the value it has)."""
         if not contents:
             raise dash.exceptions.PreventUpdate
+        who = auth.user()
+        taken = accept_drop(server.config["SHEQU_ENGINE"], who, contents, names)
+        return {"files": dropped(taken)}, render_refused(taken, lang or "zh"), None
+
+    @app.callback(Output(ids.UPLOAD_RESULTS, "children"), Input(ids.UPLOAD_DROPPED, "data"),
+                  State(ids.UPLOAD_LANG, "data"), background=True,
+                  prevent_initial_call=True, interval=POLL_MS, on_error=failed,
+                  progress=[Output(ids.UPLOAD_PROGRESS, "value"), Output(ids.UPLOAD_PROGRESS, "label"),
+                            Output(ids.UPLOAD_QUEUE, "children")],
+                  running=[(Output(ids.UPLOAD_FILES, "disabled"), True, False),
+                           (Output(ids.UPLOAD_PROGRESS, "style"), {"display": "flex"}, {"display": "none"})])
+    def check(set_progress, drop, lang):
+        files = (drop or {}).get("files") if isinstance(drop, dict) else None
+        if not files:
+            return []
         engine, who = job_context()
-        return check_files(engine, who, contents, names, lang or "zh",
-                           set_progress, getattr(dash.ctx, "remote", None))
+        lang = lang or "zh"
+        with parse_turn(lambda ahead: set_progress(queued(ahead, lang))):
+            return check_files(engine, who, files, lang, set_progress, getattr(dash.ctx, "remote", None))
 
     @app.callback(Output(ids.UPLOAD_TOO_BIG_MESSAGE, "children"), Input(ids.UPLOAD_TOO_BIG, "data"),
                   State(ids.UPLOAD_LANG, "data"), prevent_initial_call=True)
@@ -145,6 +205,7 @@ def register_callbacks(app: dash.Dash) -> None:
                   Output({"type": ids.UPLOAD_SUBMIT_PROGRESS, "token": MATCH}, "children"),
                   Input({"type": ids.UPLOAD_SUBMIT, "token": MATCH}, "n_clicks"), State(ids.UPLOAD_LANG, "data"),
                   background=True, prevent_initial_call=True, interval=POLL_MS,
+                  on_error=lambda error: [failed(error), dash.no_update],
                   running=[(Output({"type": ids.UPLOAD_SUBMIT, "token": MATCH}, "disabled"), True, True)])
     def submit(clicks, lang):
         if not clicks:
@@ -153,9 +214,25 @@ def register_callbacks(app: dash.Dash) -> None:
         token, lang = dash.ctx.triggered_id["token"], lang or "zh"
         # A background callback takes no pattern-matched progress outputs: each stage goes to this card's bar.
         bar = {"type": ids.UPLOAD_SUBMIT_PROGRESS, "token": token}
-        done = submit_file(engine, who, token, getattr(dash.ctx, "remote", None),
-                           progress=lambda stage: dash.set_props(bar, {"children": submit_progress(stage, lang)}))
+        with parse_turn(lambda ahead: dash.set_props(bar, {"children": queued(ahead, lang)[2]})):
+            done = submit_file(engine, who, token, getattr(dash.ctx, "remote", None),
+                               progress=lambda stage: dash.set_props(bar, {"children": submit_progress(stage, lang)}))
         return render_submitted(done, lang), submit_progress("done", lang)
+
+    @server.route(f"{PROBLEMS_PATH}/<token>.csv")
+    def problems_download(token: str):
+        """A checked file's full problem list, for the user who uploaded it only."""
+        who = auth.user()
+        if who is None or not who.may(auth.UPLOADERS):
+            return security.plain_error(403, t("forbidden", "zh"), t("forbidden", "en"))
+        problems = kept_problems(server.config["SHEQU_ENGINE"], token, int(who.id))
+        if problems is None:
+            return security.plain_error(404, t("expired", "zh"), t("expired", "en"))
+        lang = request.args.get("lang") if request.args.get("lang") in LANGS else "zh"
+        name = quote("问题清单.csv" if lang == "zh" else "problems.csv")
+        return Response(problems_csv(problems, lang), mimetype="text/csv",
+                        headers={"Content-Disposition": f"attachment; filename=problems.csv; filename*=UTF-8''{name}",
+                                 "Cache-Control": "no-store"})
 
     @app.callback(Output(ids.UPLOAD_MY_RETURNS, "children"),
                   Input({"type": ids.UPLOAD_OUTCOME, "token": ALL}, "children"), State(ids.UPLOAD_LANG, "data"),

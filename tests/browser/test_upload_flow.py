@@ -202,6 +202,70 @@ def test_analyst_cannot_submit_another_countys_return(dash_duo, work, tmp_path):
     assert table_counts(engine) == before
 
 
+def test_a_check_waiting_its_turn_says_so_and_one_whose_job_died_says_that(dash_duo, work, tmp_path):
+    """Both slots taken (two long checks elsewhere): the page says the check is queued. Its job then dies, as when
+    the web server restarts under it: the page says so in words, and the next drop is checked as usual."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    app = work[0]
+    slots = Path(app.server.config["SHEQU_CACHE_DIR"]) / "check-slots"
+    slots.mkdir(parents=True, exist_ok=True)
+    good = write_workbook(tmp_path / "good.xlsx", SheetSpec(rows=standard_rows("450981", 3),
+                                                            title=[["填报单位：北流市", "报告期：2016年"]]))
+    start(dash_duo, app)
+    login(dash_duo, "analyst", next_path="/upload")
+    dash_duo.wait_for_element("#upload-files", timeout=20)
+    # Another process holds both slots (upload.parallel_checks = 2), as two long checks would. Not this one: the
+    # check's job is forked from it and would inherit the locks.
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import fcntl, os, sys, time\n"
+        "fds = [os.open(os.path.join(sys.argv[1], f'slot-{i}'), os.O_CREAT | os.O_RDWR) for i in range(2)]\n"
+        "[fcntl.flock(fd, fcntl.LOCK_EX) for fd in fds]\n"
+        "print('held', flush=True)\n"
+        "time.sleep(600)\n"), str(slots)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        drop(dash_duo, good)
+        dash_duo.wait_for_contains_text("#upload-queue", "排队中：前面还有 0 个检查", timeout=30)
+        screenshot(dash_duo, "upload_queued_zh")
+        ticket = next(slots.glob("wait-*"))
+        os.kill(int(ticket.name.rsplit("-", 1)[1]), signal.SIGKILL)
+        dash_duo.wait_for_element(".upload-lost", timeout=30)
+        assert dash_duo.find_element(".upload-lost").text.startswith("检查服务没有响应")
+        assert dash_duo.find_element("#upload-queue").text == ""
+        screenshot(dash_duo, "upload_job_lost_zh")
+    finally:
+        holder.kill()
+        holder.wait()
+    drop(dash_duo, good)
+    dash_duo.wait_for_element(".upload-file .upload-ready", timeout=60)
+    assert dash_duo.driver.find_elements(By.CSS_SELECTOR, ".upload-lost") == []
+
+
+def test_a_return_full_of_errors_lists_the_first_problems_and_downloads_them_all(dash_duo, work, tmp_path):
+    rows = standard_rows("450981", 5)
+    bad = [list(rows[i % 5][:5]) + ["很大"] + list(rows[i % 5][6:]) for i in range(1500)]
+    book = write_workbook(tmp_path / "many.xlsx", SheetSpec(rows=bad, title=[["填报单位：北流市", "报告期：2016年"]]))
+    app = work[0]
+    start(dash_duo, app)
+    login(dash_duo, "analyst", next_path="/upload?lang=en")
+    dash_duo.wait_for_element("#upload-files", timeout=20)
+    drop(dash_duo, book)
+    dash_duo.wait_for_element(".upload-file .upload-blocked", timeout=90)
+    assert len(dash_duo.driver.find_elements(By.CSS_SELECTOR, ".problems-table tbody tr")) == 100
+    more = dash_duo.find_element(".upload-problems-more").text
+    assert more.endswith("more problems not shown"), more
+    rest = int(more.split()[0].replace(",", ""))
+    click(dash_duo, ".upload-problems-download")
+    listed = downloaded(dash_duo, ".csv")
+    lines = listed.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "Sheet,Row,Column,Severity,Problem code,Message" and len(lines) == 1 + 100 + rest
+    screenshot(dash_duo, "upload_many_problems_en")
+    assert dash_duo.get_logs() == []
+
+
 def _dash_post(base: str, cookies: dict, body: dict, csrf: bool = True) -> requests.Response:
     headers = {"Content-Type": "application/json"}
     if csrf:
