@@ -67,6 +67,8 @@ def create_app(database_url: str | None = None, *, basis: str = "approved", secr
     _register_user_menu(app)
     _register_page_callbacks(app)
     _register_routes(app)
+    if hasattr(manager, "start_launcher"):   # one machine: jobs forked from a process with no threads (jobs.py)
+        manager.start_launcher()
     return app
 
 

@@ -1,6 +1,7 @@
 """Where background callbacks (the upload's dry run and submission) run, and what a job must do first.
 
-One machine: Dash's DiskcacheManager forks a process of the web server per job; results pass through a
+One machine: each job is a process forked by the launcher (JobLauncher: a clean copy of the web server made
+before its threads start), run by Dash's DiskcacheManager; results pass through a
 diskcache folder. Several machines: set SHEQU_CELERY_BROKER (e.g. redis://redis-host:6379/0) on the web servers
 and on the workers (`shequ worker`); jobs then go through Celery with Redis and any worker can take them. The
 files waiting between the check and the submission are in the database either way (dashboard/uploads.py).
@@ -17,7 +18,10 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import os
+import sys
+import threading
 import time
 from pathlib import Path
 
@@ -25,6 +29,7 @@ import dash
 from sqlalchemy.engine import Engine
 
 JOB_RESULTS_SECONDS = 3600
+log = logging.getLogger(__name__)
 
 
 def celery_broker() -> str | None:
@@ -128,7 +133,87 @@ class CeleryJobs(_NoLostResults, dash.CeleryManager):
 
 
 class DiskcacheJobs(_NoLostResults, dash.DiskcacheManager):
-    pass
+    """Jobs forked on this machine, from the launcher (JobLauncher) once the app has started it."""
+
+    launcher: JobLauncher | None = None
+
+    def start_launcher(self) -> None:
+        """Fork the launcher now: call it once every background callback is registered, before any thread starts."""
+        if self.launcher is None:
+            self.launcher = JobLauncher(self.func_registry)
+
+    def call_job_fn(self, key, job_fn, args, context):
+        if self.launcher is not None:
+            pid = self.launcher.launch(job_fn, (key, self._make_progress_key(key), args, context))
+            if pid is not None:
+                return pid
+        return super().call_job_fn(key, job_fn, args, context)
+
+
+class JobLauncher:
+    """Forks each diskcache job from a process forked before the web server started any thread.
+
+    A job forked from the threaded server inherits whatever locks its other threads held at that instant, SQLite's
+    own among them: under a burst of checks on SQLite a forked job hung for ever in sqlite3.connect (py-spy showed
+    it), holding the others up (issue 14). The launcher is forked once, at the end of create_app, while the process
+    has one thread and no database connection open; it then forks every job on request, so each starts from that
+    state. It ends when the server does (its pipe closes). A job's pid is the launcher's child's, which Dash polls
+    and stops as before; the launcher reaps its children.
+    """
+
+    def __init__(self, func_registry: dict):
+        import multiprocessing
+        self._keys = {id(fn): key for key, fn in func_registry.items()}
+        self._lock = threading.Lock()
+        self._conn, theirs = multiprocessing.Pipe()
+        self.pid = os.fork()
+        if self.pid == 0:                                   # the launcher
+            self._conn.close()
+            _launch_forever(theirs, func_registry)
+        theirs.close()
+
+    def launch(self, job_fn, args: tuple) -> int | None:
+        """The pid of the job started with these arguments; None when the launcher is gone (the caller forks)."""
+        key = self._keys.get(id(job_fn))
+        if key is None:
+            return None
+        try:
+            with self._lock:
+                self._conn.send((key, args))
+                return self._conn.recv()
+        except (OSError, EOFError):
+            log.warning("the job launcher %s is gone: jobs are forked from the server", self.pid)
+            return None
+
+
+def _launch_forever(conn, func_registry: dict) -> None:
+    """The launcher's loop: fork a job for each request, answer its pid; exit when the server's end closes."""
+    import signal
+    import traceback
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)          # finished jobs are reaped by the kernel
+    while True:
+        try:
+            key, args = conn.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            os._exit(0)
+        pid = os.fork()
+        if pid == 0:                                        # the job
+            conn.close()
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # its own children (the parser) are waited for
+            status = 0
+            try:
+                func_registry[key](*args)
+            except BaseException:  # noqa: BLE001 — a job's failure is its own; the launcher goes on
+                traceback.print_exc()
+                status = 1
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(status)
+        try:
+            conn.send(pid)
+        except OSError:
+            os._exit(0)
 
 
 def patient_cache(folder: Path):

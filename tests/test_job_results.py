@@ -106,3 +106,45 @@ def test_a_celery_jobs_progress_does_not_take_its_result_away(celery_jobs):
     assert celery_jobs.get_updated_props(key) == {"upload-progress": {"value": 50}}
     assert celery_jobs.get_updated_props(key) == {}, "the same progress was handed over twice"
     assert celery_jobs.get_result(key, None) == RESULT
+
+
+def _write_parent_pid(path: str) -> None:
+    import os
+    from pathlib import Path
+    Path(path).write_text(str(os.getppid()))
+
+
+def test_the_launcher_forks_each_job_and_its_end_leaves_the_server_forking(tmp_path):
+    """Jobs come from the launcher (forked before the server's threads, so no lock is inherited held); when it is
+    gone, launch says so and the manager forks the job itself."""
+    import os
+    import signal
+
+    from dashboard.jobs import JobLauncher
+    launcher = JobLauncher({"write": _write_parent_pid})
+    try:
+        out = tmp_path / "parent"
+        pid = launcher.launch(_write_parent_pid, (str(out),))
+        assert isinstance(pid, int) and pid != launcher.pid
+        deadline = time.monotonic() + 30
+        while not out.exists() or not out.read_text():
+            assert time.monotonic() < deadline, "the job never ran"
+            time.sleep(0.05)
+        assert int(out.read_text()) == launcher.pid                # forked by the launcher, not by this process
+        assert launcher.launch(print, ("not registered",)) is None  # only the registered jobs
+    finally:
+        os.kill(launcher.pid, signal.SIGKILL)
+        os.waitpid(launcher.pid, 0)
+    assert launcher.launch(_write_parent_pid, (str(tmp_path / "again"),)) is None
+
+
+def test_the_launcher_ends_with_its_server(tmp_path):
+    import os
+
+    from dashboard.jobs import JobLauncher
+    launcher = JobLauncher({})
+    launcher._conn.close()                        # what the server's exit does to its end of the pipe
+    deadline = time.monotonic() + 30
+    while os.waitpid(launcher.pid, os.WNOHANG) == (0, 0):
+        assert time.monotonic() < deadline, "the launcher outlived its server"
+        time.sleep(0.05)
