@@ -93,7 +93,8 @@ WORK_LABELS: dict[str, tuple[str, str]] = {
     "queued": ("排队中：前面还有 {n} 个检查", "Queued: {n} checks ahead of yours"),
     "job_lost": ("检查服务没有响应，结果未能送达：请重新上传文件；如仍出现，请告知系统管理员。",
                  "The checking service did not answer: drop the file again, or tell the administrator if it persists."),
-    "problems_more": ("还有 {n} 个问题未显示", "{n} more problems not shown"),
+    "problems_more": ("下表只列出前面的问题，还有 {n} 个问题未显示；全部问题可下载。",
+                      "The table lists the first problems only: {n} more problems not shown; download them all."),
     "problems_download": ("下载全部问题（CSV）", "Download all problems (CSV)"),
     "problem_code": ("问题代码", "Problem code"),
     # Admin

@@ -91,12 +91,14 @@ def problems_table(checked: Checked, lang: str):
     cols = [(t("sheet", lang), "text"), (t("row", lang), "num"), (t("column", lang), "text"),
             (t("severity", lang), "text"), (t("message", lang), "text")]
     more = checked.errors + checked.warnings - len(checked.problems)
-    after = [html.P(t("problems_more", lang, n=f"{more:,}"), className="hint upload-problems-more")] if more else []
+    # Above the table, where a phone shows it without scrolling past a hundred rows: how many are not shown, and
+    # the whole list.
+    before = [html.P(t("problems_more", lang, n=f"{more:,}"), className="hint upload-problems-more")] if more else []
     if checked.token:
-        after.append(html.A(t("problems_download", lang), href=problems_url(checked.token, lang), download="",
-                            className="btn btn-outline-secondary btn-sm upload-problems-download"))
-    return html.Div([html.H3(t("problems", lang), className="h6 section-title"),
-                     table(cols, rows, className="problems-table"), *after])
+        before.append(html.P(html.A(t("problems_download", lang), href=problems_url(checked.token, lang), download="",
+                                    className="btn btn-outline-secondary btn-sm upload-problems-download")))
+    return html.Div([html.H3(t("problems", lang), className="h6 section-title"), *before,
+                     table(cols, rows, className="problems-table")])
 
 
 PROBLEMS_PATH = "/upload/problems"
