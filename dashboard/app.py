@@ -72,9 +72,21 @@ def create_app(database_url: str | None = None, *, basis: str = "approved", secr
     return app
 
 
+def _versionless_fingerprint(path, version, hash_value):
+    """Dash's cache-busting file names (react@18.v4_4_1m….js) with a digest of the version in place of the
+    version itself: a new release still gets new names, and the page no longer lists the libraries' versions."""
+    import hashlib
+    digest = hashlib.sha256(str(version).encode()).hexdigest()[:10]
+    return _dash_fingerprint(path, digest, hash_value)
+
+
+_dash_fingerprint = dash.dash.build_fingerprint
+dash.dash.build_fingerprint = _versionless_fingerprint      # Dash looks the name up in its module at each use
+
+
 class _Dash(dash.Dash):
     """Dash, telling the browser nothing of the server's Python, Dash or Plotly versions (the renderer's debug
-    tools, which read them, are never on here)."""
+    tools, which read them, are never on here; script names carry a digest, the favicon is ours)."""
 
     HIDDEN_CONFIG = ("dash_version", "python_version", "dash_version_url", "ddk_version", "plotly_version")
 
