@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 # Files of one drop: each at most max_file_mb; the request (base64, a third larger) at most this many of them.
 MAX_FILES_PER_REQUEST = 3
+JOBS = "shequ_jobs"                 # the background jobs' manager, in server.extensions
 
 
 def create_app(database_url: str | None = None, *, basis: str = "approved", secret_key: str | None = None,
@@ -58,6 +59,7 @@ def create_app(database_url: str | None = None, *, basis: str = "approved", secr
         MAX_CONTENT_LENGTH=max_request_bytes(),
     )
     proxy.trust_proxies(server)     # SHEQU_PROXY_HOPS: behind nginx, the client's address (audit, back-off)
+    server.extensions[JOBS] = manager
     warmup.install(server)          # first: a guard that answers a request skips the hooks after it
     security.install(server)
     auth.install(server)
@@ -67,9 +69,16 @@ def create_app(database_url: str | None = None, *, basis: str = "approved", secr
     _register_user_menu(app)
     _register_page_callbacks(app)
     _register_routes(app)
-    if hasattr(manager, "start_launcher"):   # one machine: jobs forked from a process with no threads (jobs.py)
-        manager.start_launcher()
     return app
+
+
+def start_serving(app: dash.Dash) -> None:
+    """What a serving process starts once its app is made, in this order: the jobs' launcher (forked while the
+    process has one thread, dashboard/jobs.py), then the warm-up thread. serve() and dashboard/wsgi.py call it."""
+    manager = app.server.extensions[JOBS]
+    if hasattr(manager, "start_launcher"):
+        manager.start_launcher()
+    warmup.start(app.server)
 
 
 def _versionless_fingerprint(path, version, hash_value):
@@ -219,6 +228,6 @@ def serve(database_url: str | None = None, host: str = "127.0.0.1", port: int = 
     """Serve the dashboard with waitress, bounded (dashboard/http_server.py; debug is never on)."""
     from . import http_server
     app = create_app(database_url, basis=basis)
-    warmup.start(app.server)
+    start_serving(app)
     log.info("shequ dashboard on http://%s:%s/", host, port)
     http_server.serve(app.server, host, port, threads, max_request_bytes())

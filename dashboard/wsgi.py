@@ -1,6 +1,6 @@
 """For gunicorn and other WSGI servers: `gunicorn -w 4 dashboard.wsgi:app` (database from SHEQU_DATABASE_URL)."""
-from . import warmup
-from .app import create_app
+from .app import create_app, start_serving
 
-app = create_app().server
-warmup.start(app)
+_dash_app = create_app()
+start_serving(_dash_app)
+app = _dash_app.server

@@ -1,5 +1,8 @@
-"""A Dash Pages routing request built as the browser builds it: what a click on a view sends to the server."""
+"""Dash requests built as the browser builds them: a Pages routing request (what a click on a view sends), the
+upload's drop and check, and the polling of a background callback."""
 from __future__ import annotations
+
+import base64
 
 
 def outputs(output: str):
@@ -46,3 +49,28 @@ def run_background(client, body: dict, headers: dict, timeout: float = 60.0) -> 
             return dict(reply, progress_seen=progress)
         time.sleep(0.2)
     raise AssertionError(f"the background job gave no answer in {timeout} s")
+
+
+def drop_body(contents: list[str], names: list[str], lang: str = "en") -> dict:
+    """What the browser sends when files are dropped: the plain callback that keeps them and answers tokens."""
+    return {"output": "..upload-dropped.data...upload-refused.children...upload-files.contents..",
+            "outputs": [{"id": "upload-dropped", "property": "data"},
+                        {"id": "upload-refused", "property": "children"},
+                        {"id": "upload-files", "property": "contents"}],
+            "inputs": [{"id": "upload-files", "property": "contents", "value": contents}],
+            "changedPropIds": ["upload-files.contents"],
+            "state": [{"id": "upload-files", "property": "filename", "value": names},
+                      {"id": "upload-lang", "property": "data", "value": lang}]}
+
+
+def check_body(drop: dict, lang: str = "en") -> dict:
+    """The background check, triggered by the tokens the drop answered."""
+    return {"output": "upload-results.children", "outputs": {"id": "upload-results", "property": "children"},
+            "inputs": [{"id": "upload-dropped", "property": "data", "value": drop}],
+            "changedPropIds": ["upload-dropped.data"],
+            "state": [{"id": "upload-lang", "property": "data", "value": lang}]}
+
+
+def data_url(content: bytes) -> str:
+    return "data:application/vnd.openxmlformats-officedocument.spreadsheetml.sheet;base64," + \
+        base64.b64encode(content).decode()

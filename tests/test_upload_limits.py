@@ -17,7 +17,7 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
-from dash_requests import run_background
+from dash_requests import check_body, data_url, drop_body, run_background
 from redis_server import redis_server
 from returns import SheetSpec, standard_rows, write_workbook
 
@@ -50,31 +50,6 @@ def logged_in(app, username: str):
             "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)}
     assert client.post("/login", data=form).status_code == 302
     return client, {"X-CSRFToken": client.get_cookie("_csrf_token").value}
-
-
-def drop_body(contents: list[str], names: list[str], lang: str = "en") -> dict:
-    """What the browser sends when files are dropped: the plain callback that keeps them and answers tokens."""
-    return {"output": "..upload-dropped.data...upload-refused.children...upload-files.contents..",
-            "outputs": [{"id": "upload-dropped", "property": "data"},
-                        {"id": "upload-refused", "property": "children"},
-                        {"id": "upload-files", "property": "contents"}],
-            "inputs": [{"id": "upload-files", "property": "contents", "value": contents}],
-            "changedPropIds": ["upload-files.contents"],
-            "state": [{"id": "upload-files", "property": "filename", "value": names},
-                      {"id": "upload-lang", "property": "data", "value": lang}]}
-
-
-def check_body(drop: dict, lang: str = "en") -> dict:
-    """The background check, triggered by the tokens the drop answered."""
-    return {"output": "upload-results.children", "outputs": {"id": "upload-results", "property": "children"},
-            "inputs": [{"id": "upload-dropped", "property": "data", "value": drop}],
-            "changedPropIds": ["upload-dropped.data"],
-            "state": [{"id": "upload-lang", "property": "data", "value": lang}]}
-
-
-def data_url(content: bytes) -> str:
-    return "data:application/vnd.openxmlformats-officedocument.spreadsheetml.sheet;base64," + \
-        base64.b64encode(content).decode()
 
 
 def test_a_return_full_of_errors_shows_the_first_problems_and_keeps_them_all(engine, tmp_path):

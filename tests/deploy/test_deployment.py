@@ -10,7 +10,6 @@ analyst is still logged in; an admin approves the return.
 """
 from __future__ import annotations
 
-import base64
 import http.client
 import json
 import os
@@ -32,6 +31,7 @@ import requests
 from browser.conftest import free_port, login, logout, screenshot, visit
 from browser.test_upload_flow import click, drop
 from conftest import table_counts
+from dash_requests import check_body, data_url, drop_body
 from redis_server import redis_server
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.common.keys import Keys
@@ -293,13 +293,11 @@ def logged_in(d: Deployment, username: str, **headers) -> requests.Session:
 
 
 def check_through_proxy(session: requests.Session, url: str, name: str, content: bytes) -> dict:
-    """The upload's check callback as the page sends it (one file, base64 in JSON), polled until it answers."""
-    body = {"output": "upload-results.children", "outputs": {"id": "upload-results", "property": "children"},
-            "inputs": [{"id": "upload-files", "property": "contents",
-                        "value": ["data:;base64," + base64.b64encode(content).decode()]}],
-            "changedPropIds": ["upload-files.contents"],
-            "state": [{"id": "upload-files", "property": "filename", "value": [name]},
-                      {"id": "upload-lang", "property": "data", "value": "en"}]}
+    """The upload as the page sends it: the drop (one file, base64 in JSON, kept by the web server in the
+    database), then the check of its token, polled until it answers."""
+    dropped = session.post(f"{url}/_dash-update-component", json=drop_body([data_url(content)], [name]), timeout=60)
+    assert dropped.status_code == 200, (dropped.status_code, dropped.text[:500])
+    body = check_body(dropped.json()["response"]["upload-dropped"]["data"])
     first = session.post(f"{url}/_dash-update-component", json=body, timeout=60)
     assert first.status_code == 200, (first.status_code, first.text[:500])
     handles = first.json()
