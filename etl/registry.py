@@ -57,6 +57,12 @@ def township_key(name: str) -> str:
     return s
 
 
+# Suggestions for an unknown name: how many, and how alike (rapidfuzz's WRatio, 0–100) a name must be. At 50 a
+# two-character core with one character wrong (陵凝 → 陵宁) is still suggested; a name sharing nothing is not.
+SUGGESTIONS = 3
+SIMILAR_SCORE = 50
+
+
 @dataclass(frozen=True)
 class Community:
     code: str
@@ -124,12 +130,35 @@ class Registry:
     def by_code(self) -> dict[str, Community]:
         return self._by_code
 
+    @cached_property
+    def _suggested(self) -> dict[tuple[str, str], list[Community]]:
+        return {}
+
+    def similar(self, name: str, county_code: str, limit: int = SUGGESTIONS) -> list[Community]:
+        """Up to `limit` communities of the county whose name is most like `name` (永丰居委 → 永丰社区居委会), the
+        likeliest first; none when nothing is close. Compared on the cores of the names."""
+        key = (county_code, community_key(name))
+        found = self._suggested.get(key)
+        if found is None:
+            if len(self._suggested) >= 10_000:     # a return full of unknown names: bounded, never slow
+                self._suggested.clear()
+            found = self._suggested[key] = _most_like(key[1], self.in_county(county_code), limit)
+        return found
+
     def in_county(self, county_code: str) -> list[Community]:
         return self._by_county.get(county_code, [])
 
     def townships(self) -> dict[str, tuple[str, str, str]]:
         """township code → (name, county code, kind)."""
         return {c.township_code: (c.township_name, c.county_code, c.kind) for c in self.communities}
+
+
+def _most_like(core: str, communities: list[Community], limit: int) -> list[Community]:
+    # rapidfuzz only here: the isolated parse's child imports this module and has no use for it.
+    from rapidfuzz import fuzz, process
+    cores = [community_key(c.name) for c in communities]
+    best = process.extract(core, cores, scorer=fuzz.WRatio, limit=limit, score_cutoff=SIMILAR_SCORE)
+    return [communities[i] for _, _, i in best]
 
 
 def _registry_from_columns(city: City, *columns) -> "Registry":

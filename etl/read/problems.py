@@ -50,6 +50,9 @@ DETAIL_ZH = {"number": "数字", "integer": "整数", "yes/no": "是/否", "code
 # Problems whose detail names a column of the return by its Chinese header (out-of-range: "header: range"); the
 # English message names it by the field's English label (etl/read/schema.py).
 NAMES_A_COLUMN = frozenset({"missing-column", "missing-value", "out-of-range"})
+# Problems whose detail, when there is one, lists the registry's names most like the unknown one (etl/registry.py
+# Registry.similar): the message ends by suggesting them.
+SUGGESTS = frozenset({"unknown-community", "leader-unknown-community"})
 
 
 def _english_header(detail: str) -> str:
@@ -78,15 +81,17 @@ class Problem:
 
     @property
     def message_zh(self) -> str:
-        return MESSAGES[self.code][1].format(value=self.value, detail=self.detail,
-                                             detail_zh=DETAIL_ZH.get(self.detail, self.detail))
+        message = MESSAGES[self.code][1].format(value=self.value, detail=self.detail,
+                                                detail_zh=DETAIL_ZH.get(self.detail, self.detail))
+        return f"{message}；是否为：{self.detail}？" if self.code in SUGGESTS and self.detail else message
 
     @property
     def message_en(self) -> str:
         detail = self.detail_en or (_english_header(self.detail) if self.code in NAMES_A_COLUMN else self.detail)
         if self.code == "not-a-choice":      # the values are what the clerk types; only the list is said in English
             detail = detail.replace("、", ", ")
-        return MESSAGES[self.code][2].format(value=self.value, detail=detail)
+        message = MESSAGES[self.code][2].format(value=self.value, detail=detail)
+        return f"{message}; did you mean: {detail}?" if self.code in SUGGESTS and detail else message
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -92,7 +92,8 @@ def match_community(record: dict, county_code: str, registry: Registry, report: 
     if code:
         community = by_code.get(code)
         if community is None:
-            report.add(unknown_code, sheet=sheet, row=row, column=cols.get(code_field), value=_show(code))
+            report.add(unknown_code, sheet=sheet, row=row, column=cols.get(code_field), value=_show(code),
+                       **_suggestions(name, county_code, registry))
             return None
         if community.county_code != county_code:
             report.add("community-in-other-county", sheet=sheet, row=row, column=cols.get(code_field),
@@ -117,8 +118,16 @@ def match_community(record: dict, county_code: str, registry: Registry, report: 
                    detail="、".join(name for name, _ in counties),
                    detail_en=", ".join(county_name_en(code, name) for name, code in counties))
     else:
-        report.add(unknown_code, sheet=sheet, row=row, column=cols.get(name_field), value=_show(name))
+        report.add(unknown_code, sheet=sheet, row=row, column=cols.get(name_field), value=_show(name),
+                   **_suggestions(name, county_code, registry))
     return None
+
+
+def _suggestions(name: str | None, county_code: str, registry: Registry) -> dict[str, str]:
+    """The county's communities most like an unknown name, as an unknown-community problem's detail (in Chinese
+    and in English); nothing when there is no name or nothing is like it."""
+    names = [c.name for c in registry.similar(name, county_code)] if name else []
+    return dict(detail="、".join(names), detail_en=", ".join(names)) if names else {}
 
 
 _community_key = lru_cache(maxsize=65536)(community_key)
