@@ -9,6 +9,7 @@ from etl.cli.admin import approve, init, publish, user
 from etl.cli.backup import backup, restore
 from etl.cli.ingest import ingest
 from etl.cli.options import Context
+from etl.cli.registry import registry
 from etl.cli.reports import export, indicators, periods, sample, scorecard, submissions, template
 from etl.read.problems import ShequError
 from etl.store.db import redact_urls
@@ -36,7 +37,7 @@ def cli(ctx: click.Context, db: str | None) -> None:
 
 
 for command in (init, ingest, submissions, periods, indicators, scorecard, export, template, sample, approve, publish,
-                user, backup, restore):
+                user, backup, restore, registry):
     cli.add_command(command)
 
 
