@@ -1,8 +1,31 @@
-"""Dash requests built as the browser builds them: a Pages routing request (what a click on a view sends), the
-upload's drop and check, and the polling of a background callback."""
+"""Requests built as the browser builds them: the login form, a Pages routing request (what a click on a view
+sends), the upload's drop and check, and the polling of a background callback."""
 from __future__ import annotations
 
 import base64
+import re
+
+FORM_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def form_token(page: str) -> str:
+    """The CSRF token a plain form (login, logout) carries in the page."""
+    return FORM_TOKEN.search(page).group(1)
+
+
+def client_login(client, username: str, password: str, **post) -> dict:
+    """Log a Flask test client in through the login form; the headers its Dash requests then send."""
+    page = client.get("/login", **post).get_data(as_text=True)
+    client.post("/login", data={"username": username, "password": password, "csrf_token": form_token(page)}, **post)
+    return {"X-CSRFToken": client.get_cookie("_csrf_token").value}
+
+
+def http_login(session, base: str, username: str, password: str, timeout: float = 30):
+    """Log a requests.Session in on a real server; the login's answer (302 when it worked)."""
+    page = session.get(f"{base}/login", timeout=timeout).text
+    return session.post(f"{base}/login", data={"username": username, "password": password,
+                                               "csrf_token": form_token(page)},
+                        allow_redirects=False, timeout=timeout)
 
 
 def outputs(output: str):

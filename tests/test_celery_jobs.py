@@ -19,7 +19,7 @@ import dash
 import pytest
 
 from conftest import table_counts
-from dash_requests import outputs, run_background
+from dash_requests import client_login, outputs, run_background
 from redis_server import redis_server
 from returns import simple_return
 
@@ -62,11 +62,7 @@ def test_the_dry_run_and_the_submission_run_in_a_celery_worker(worker, broker, e
     app = create_app(db_url, secret_key=SECRET, cache_dir=tmp_path / "web-cache")
     assert isinstance(app._background_manager, dash.CeleryManager)
     client = app.server.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    form = {"username": "ana", "password": PASSWORD,
-            "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)}
-    assert client.post("/login", data=form).status_code == 302
-    headers = {"X-CSRFToken": client.get_cookie("_csrf_token").value}
+    headers = client_login(client, "ana", PASSWORD)
 
     content = simple_return(tmp_path / "北流市_2015.xlsx").read_bytes()
     # The drop: the web request keeps the file in the database and answers its token (no job yet).

@@ -9,6 +9,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from dash_requests import form_token
 from sqlalchemy import insert, select
 
 from etl.store import throttle
@@ -134,8 +135,7 @@ def web(tmp_path):
 
 
 def post_login(client, name, password, addr, forwarded_for=None):
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    token = form_token(client.get("/login").get_data(as_text=True))
     return client.post("/login", data={"username": name, "password": password, "csrf_token": token},
                        environ_base={"REMOTE_ADDR": addr},
                        headers={"X-Forwarded-For": forwarded_for} if forwarded_for else {})
@@ -170,8 +170,8 @@ def test_a_throttled_address_gets_429_whether_the_name_exists_or_not(web):
     assert len(said) == 1
     status, body = said.pop()
     assert status == 429 and "尝试次数过多，请 1 分钟后再试" in body
-    english = web.post("/login?lang=en", data={"username": "ana", "password": "x", "csrf_token": re.search(
-        r'name="csrf_token" value="([^"]+)"', web.get("/login").get_data(as_text=True)).group(1)},
+    english = web.post("/login?lang=en", data={"username": "ana", "password": "x", "csrf_token": form_token(
+        web.get("/login").get_data(as_text=True))},
         environ_base={"REMOTE_ADDR": "10.0.0.66"})
     assert english.status_code == 429 and "Too many attempts: try again in 1 min." in english.get_data(as_text=True)
     assert post_login(web, "ana", PASSWORD, "10.0.0.7").status_code == 302     # not from another address

@@ -2,9 +2,8 @@
 whatever a crafted request asks (issue 14: a callback approved a return in the `returned` state)."""
 from __future__ import annotations
 
-import re
-
 import pytest
+from dash_requests import client_login, outputs
 from returns import simple_return
 
 from dashboard import ids
@@ -59,7 +58,6 @@ def _body(dependencies: list[dict], output: str, values: dict, changed: str) -> 
         return [{"id": d["id"], "property": d["property"], "value": values.get(f"{d['id']}.{d['property']}")}
                 for d in deps]
 
-    from dash_requests import outputs
     return {"output": output, "outputs": outputs(output), "inputs": items(spec["inputs"]),
             "state": items(spec.get("state", [])), "changedPropIds": [changed]}
 
@@ -69,10 +67,7 @@ def test_a_crafted_callback_confirming_the_approval_of_a_returned_return_is_refu
     add_user(engine, "adm", PASSWORD, "admin")
     app = create_app(db_url, secret_key="k", cache_dir=tmp_path / "cache")
     client = app.server.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    client.post("/login", data={"username": "adm", "password": PASSWORD, "csrf_token": token})
-    headers = {"X-CSRFToken": client.get_cookie("_csrf_token").value}
+    headers = client_login(client, "adm", PASSWORD)
     dependencies = client.get("/_dash-dependencies").get_json()
     output = next(d["output"] for d in dependencies if f"{ids.ADMIN_MESSAGE}.children" in d["output"]
                   and f"{ids.ADMIN_PENDING}.data" in d["output"])

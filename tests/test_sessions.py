@@ -3,13 +3,13 @@ opens nothing afterwards, on a real `shequ serve` process; idle and absolute lif
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
+from dash_requests import http_login
 from click.testing import CliRunner
 from sqlalchemy import select, update
 from test_serve import BIN, free_port, wait_for
@@ -151,9 +151,7 @@ def server(tmp_path_factory):
 
 def log_in(base: str, name: str) -> requests.Session:
     client = requests.Session()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get(f"{base}/login").text).group(1)
-    answer = client.post(f"{base}/login", data={"username": name, "password": PASSWORD, "csrf_token": token},
-                         allow_redirects=False)
+    answer = http_login(client, base, name, PASSWORD)
     assert answer.status_code == 302, answer.text
     return client
 

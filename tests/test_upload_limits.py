@@ -17,7 +17,7 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
-from dash_requests import check_body, data_url, drop_body, run_background
+from dash_requests import check_body, client_login, data_url, drop_body, http_login, run_background
 from redis_server import redis_server
 from returns import SheetSpec, standard_rows, write_workbook
 
@@ -45,11 +45,7 @@ def error_rows(n: int) -> list[list]:
 
 def logged_in(app, username: str):
     client = app.server.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    form = {"username": username, "password": PASSWORD,
-            "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)}
-    assert client.post("/login", data=form).status_code == 302
-    return client, {"X-CSRFToken": client.get_cookie("_csrf_token").value}
+    return client, client_login(client, username, PASSWORD)
 
 
 def test_a_return_full_of_errors_shows_the_first_problems_and_keeps_them_all(engine, tmp_path):
@@ -262,9 +258,7 @@ def _client_checks(base: str, username: str, content: bytes, results: dict) -> N
     """One analyst's browser, as requests: log in, drop the file, start the check, poll until the answer."""
     import requests
     s = requests.Session()
-    page = s.get(f"{base}/login", timeout=30).text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    s.post(f"{base}/login", data={"username": username, "password": PASSWORD, "csrf_token": token}, timeout=30)
+    assert http_login(s, base, username, PASSWORD).status_code == 302
     headers = {"X-CSRFToken": s.cookies.get("_csrf_token", "")}
     url = f"{base}/_dash-update-component"
     started = time.monotonic()

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
+from dash_requests import form_token
 
 from dashboard import auth
 from dashboard.app import create_app
@@ -24,7 +24,7 @@ def app(engine, db_url, tmp_path):
 
 def token(client, path="/login") -> str:
     page = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    return form_token(page)
 
 
 def login(client, username, password=PASSWORD, next_path=None, addr="127.0.0.1"):

@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from dash_requests import client_login
+
 from dashboard import warmup
 from dashboard.app import create_app
 from etl.store.users import add_user
@@ -21,9 +23,7 @@ def app(engine, db_url, tmp_path):
 
 def logged_in(app, base_url="http://localhost"):
     client = app.server.test_client()
-    page = client.get("/login", base_url=base_url).get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    client.post("/login", data={"username": "adm", "password": PASSWORD, "csrf_token": token}, base_url=base_url)
+    client_login(client, "adm", PASSWORD, base_url=base_url)
     return client
 
 

@@ -31,7 +31,7 @@ import requests
 from browser.conftest import free_port, login, logout, screenshot, visit
 from browser.test_upload_flow import click, drop
 from conftest import table_counts
-from dash_requests import check_body, data_url, drop_body
+from dash_requests import check_body, data_url, drop_body, form_token
 from redis_server import redis_server
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.common.keys import Keys
@@ -285,7 +285,7 @@ def logged_in(d: Deployment, username: str, **headers) -> requests.Session:
     session.trust_env = False                   # REQUESTS_CA_BUNDLE would win over verify, a proxy over loopback
     page = session.get(f"{d.url}/login", timeout=10).text
     form = {"username": username, "password": PASSWORD, "next": "/",
-            "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)}
+            "csrf_token": form_token(page)}
     answer = session.post(f"{d.url}/login", data=form, headers=headers, allow_redirects=False, timeout=10)
     assert answer.status_code == 302, answer.text[:500]
     session.headers["X-CSRFToken"] = session.cookies["_csrf_token"]
