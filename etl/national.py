@@ -28,7 +28,10 @@ def _read(*parts: str) -> bytes:
 
 
 @dataclass(frozen=True)
-class City:
+class CityUnit:
+    """A city-level unit of the national codes (not to be confused with etl.registry.City, the city a
+    database serves)."""
+
     code: str        # 6 digits: 450900; a municipality is its province's code, 110000
     name: str        # as the codes write it: 玉林市, 市辖区; a municipality's: 北京市
     province: str
@@ -45,16 +48,16 @@ class City:
 
 
 @lru_cache(maxsize=1)
-def cities() -> dict[str, City]:
+def cities() -> dict[str, CityUnit]:
     """Every city-level unit of the codes by 6-digit code, and each municipality as a city of its own (110000)."""
     rows = csv.DictReader(_read("divisions", "cities.csv").decode("utf-8").splitlines())
-    out = {r["code"]: City(r["code"], r["name"], r["province"]) for r in rows}
-    by_province: dict[str, list[City]] = {}
+    out = {r["code"]: CityUnit(r["code"], r["name"], r["province"]) for r in rows}
+    by_province: dict[str, list[CityUnit]] = {}
     for city in out.values():
         by_province.setdefault(city.code[:2], []).append(city)
     for prefix, members in by_province.items():
         if all(c.name in ("市辖区", "县") for c in members):
-            out[prefix + "0000"] = City(prefix + "0000", members[0].province, members[0].province)
+            out[prefix + "0000"] = CityUnit(prefix + "0000", members[0].province, members[0].province)
     return dict(sorted(out.items()))
 
 
@@ -71,7 +74,7 @@ def _communities() -> dict[str, list[tuple[str, str, str, str]]]:
     return out
 
 
-def _listing(found: Iterable[City]) -> str:
+def _listing(found: Iterable[CityUnit]) -> str:
     found = list(found)
     shown = "、".join(f"{c.code} {c.label}" for c in found[:LISTED])
     return shown + (f" 等{len(found)}个" if len(found) > LISTED else "")
