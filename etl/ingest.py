@@ -74,6 +74,7 @@ def parse_sheets(sheets: list[Sheet], file_name: str, registry: Registry, county
     report.county_code, report.period = county, period
     if not columns_ok or county is None or period is None:
         return None, report
+    registry = registry.in_force(period)     # a 2015 return against 2015's registry, a 2016 one against 2016's
     sheet = community_table.sheet.name
     cleaned = clean_table(community_table, COMMUNITY_FIELDS, report)
     communities = validate_communities(cleaned, county, registry, report, sheet)

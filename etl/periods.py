@@ -50,3 +50,46 @@ def previous_periods(all_periods: list[str]) -> dict[str, str]:
         if earlier:
             out[p] = earlier[-1]
     return out
+
+
+# When a registry change takes effect (spec/registry.md): a year, a quarter or a month, the first period in which
+# the new state holds.
+_EFFECTIVE = re.compile(r"^(\d{4})(?:Q([1-4])|-(0[1-9]|1[0-2]))?$")
+
+
+def parse_effective(text: object) -> str | None:
+    """'2017', '2017Q1', '2017-03' (also 2017年, 2017年第一季度, 2017年3月) → the canonical form; None otherwise."""
+    s = unicodedata.normalize("NFKC", str(text or "")).strip().replace(" ", "")
+    month = re.fullmatch(r"(\d{4})(?:年|[-/.])(\d{1,2})月?", s)
+    if month and 1 <= int(month.group(2)) <= 12:
+        return f"{month.group(1)}-{int(month.group(2)):02d}"
+    if _EFFECTIVE.match(s):
+        return s
+    period = parse_period(s)
+    return period if period and re.fullmatch(r"\d{4}年?(第?[一二三四1-4]季度?|Q[1-4])?", s) else None
+
+
+def first_month(period: str) -> tuple[int, int]:
+    """The year and month a period or an effective period begins: 2017 → (2017, 1), 2017Q2 → (2017, 4)."""
+    m = _EFFECTIVE.match(period)
+    if not m:
+        raise ValueError(f"not a period: {period!r}")
+    year, quarter, month = m.groups()
+    return int(year), int(month) if month else (3 * int(quarter) - 2 if quarter else 1)
+
+
+def in_effect(effective: str, period: str) -> bool:
+    """Whether a change effective from `effective` holds in `period` (a period that begins on or after it)."""
+    return first_month(period) >= first_month(effective)
+
+
+def format_effective(effective: str, lang: str = "zh") -> str:
+    """2016年 / 2016年第一季度 / 2016年3月, or 2016 / 2016 Q1 / March 2016."""
+    if "-" in effective:
+        year, month = first_month(effective)
+        return f"{year}年{month}月" if lang == "zh" else f"{_MONTHS[month - 1]} {year}"
+    return format_period(effective, lang)
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")

@@ -76,11 +76,51 @@ class Community:
 
 
 @dataclass(frozen=True)
+class Retired:
+    """A community no longer in force under this code or name in a period, and what became of it: a return that
+    names it is read as its one successor (renamed or moved) or told what it became (merged, split, abolished)."""
+
+    code: str
+    name: str
+    county_code: str
+    change: str                          # rename | move | merge | split | abolish
+    effective: str                       # from when
+    successors: tuple[Community, ...]    # in force in the period: one (rename, move, merge), several (split), none
+
+
+@dataclass(frozen=True)
 class Registry:
-    """Lookup tables over the registry rows; immutable, cheap to pass to a worker process."""
+    """Lookup tables over the registry rows; immutable, cheap to pass to a worker process.
+
+    `history` (etl/registry_history.py) holds the registry's earlier states when change sets were applied:
+    `in_force(period)` is the registry a return of that period is validated against, its `retired` the codes and
+    names no longer in force then.
+    """
 
     communities: tuple[Community, ...]
     city: City = DEFAULT_CITY
+    retired: tuple[Retired, ...] = ()
+    history: object = None               # RegistryHistory | None
+
+    def in_force(self, period: str) -> "Registry":
+        """The registry in force in the period (this one when the registry never changed)."""
+        return self if self.history is None else self.history.in_force(period)
+
+    @cached_property
+    def _retired_codes(self) -> dict[str, Retired]:
+        return {r.code: r for r in self.retired if not any(s.code == r.code for s in r.successors)}
+
+    @cached_property
+    def _retired_names(self) -> dict[tuple[str, str], Retired]:
+        return {(r.county_code, community_key(r.name)): r for r in self.retired}
+
+    def retired_code(self, code: str) -> Retired | None:
+        """What became of a code no longer in force (None for a code in force or never known)."""
+        return self._retired_codes.get(code)
+
+    def retired_name(self, name: str, county_code: str) -> Retired | None:
+        """What became of a community of the county known by this name before (永丰社区, renamed 永丰新村社区)."""
+        return self._retired_names.get((county_code, community_key(name)))
 
     @cached_property
     def counties(self) -> dict[str, str]:
@@ -112,7 +152,8 @@ class Registry:
         # Pickled by columns of plain strings (a worker process gets the registry): ten times cheaper than
         # pickling 100,000 Community objects one by one.
         fields = ("code", "name", "township_code", "township_name", "county_code", "county_name", "kind")
-        return _registry_from_columns, (self.city, *(tuple(getattr(c, f) for c in self.communities) for f in fields))
+        return _registry_from_columns, (self.city, self.retired, self.history,
+                                        *(tuple(getattr(c, f) for c in self.communities) for f in fields))
 
     def named(self, name: str) -> list[Community]:
         """Communities whose name has the same core as `name` (永丰社区 finds 永丰社区居委会), anywhere."""
@@ -166,8 +207,8 @@ def _most_like(core: str, communities: list[Community], cores: list[str], limit:
     return [communities[i] for _, _, i in best]
 
 
-def _registry_from_columns(city: City, *columns) -> "Registry":
-    return Registry(tuple(map(Community, *columns)), city)
+def _registry_from_columns(city: City, retired: tuple, history, *columns) -> "Registry":
+    return Registry(tuple(map(Community, *columns)), city, retired, history)
 
 
 def _read_rows(path: Path | None) -> list[dict[str, str]]:

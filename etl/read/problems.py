@@ -41,6 +41,28 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "duplicate-link": (WARNING, "{value}与该社区的包联关系重复", "{value} is linked to this community twice"),
     "leader-community-not-reported": (WARNING, "包联社区“{value}”不在本报表的社区表中", "linked community '{value}' is not in this return's community table"),
     "empty-return": (ERROR, "表中没有社区数据", "the table holds no communities"),
+    # A community a return names by a code or name no longer in force in its period (etl/registry_history.py).
+    "renamed": (WARNING, "{value} 已于{detail}", "{value} {detail}"),
+    "community-merged": (ERROR, "社区“{value}”已于{detail}", "community '{value}' {detail}"),
+    "community-split": (ERROR, "社区“{value}”已于{detail}", "community '{value}' {detail}"),
+    "community-abolished": (ERROR, "社区“{value}”已于{detail}撤销", "community '{value}' was abolished in {detail}"),
+    # A registry change file's rows (etl/read/changes.py); the column is the change file's.
+    "change-empty": (ERROR, "变更文件中没有变更", "the change file holds no changes"),
+    "change-unreadable": (ERROR, "无法读取变更文件（{detail}）", "cannot read the change file ({detail})"),
+    "change-bad-period": (ERROR, "生效期“{value}”无效：应为年份（2017）、季度（2017Q1）或月份（2017-03）", "the effective period '{value}' is not a year (2017), a quarter (2017Q1) or a month (2017-03)"),
+    "change-before-baseline": (ERROR, "生效期{value}早于基期{detail}", "the effective period {value} is before the baseline {detail}"),
+    "change-not-after-applied": (ERROR, "生效期{value}不晚于已应用的变更（{detail}）：变更须按时间顺序应用", "the effective period {value} is not after the change set already applied ({detail}): change sets are applied in order"),
+    "change-unknown-kind": (ERROR, "变更类型“{value}”无效，应为{detail}", "the change '{value}' is not one of {detail}"),
+    "change-bad-code": (ERROR, "代码“{value}”应为{detail}位数字", "the code '{value}' is not {detail} digits"),
+    "change-needs": (ERROR, "{value}变更须填写“{detail}”", "a {value} needs '{detail}'"),
+    "change-abolish-successor": (ERROR, "撤销的社区不应填写新代码（{value}）；并入其他社区请用“合并”", "an abolished community has no new_code ({value}); use merge when it joins another"),
+    "change-unknown-code": (ERROR, "{detail}前的区划名录中没有代码为{value}的社区", "no community has the code {value} in the registry in force before {detail}"),
+    "change-unknown-county": (ERROR, "没有代码为{value}的县（市、区）", "no county has the code {value}"),
+    "change-new-township": (ERROR, "名录中没有乡镇（街道）{value}：新的乡镇（街道）须填写乡镇名称和县代码", "township {value} is not in the registry: a new township needs township_name and county_code"),
+    "change-twice": (ERROR, "{value}在同一变更中出现多次（另见第{detail}行）", "{value} is changed twice in one change set (see also row {detail})"),
+    "change-split-one": (ERROR, "拆分{value}只有一行：拆分须有两个以上新社区", "the split of {value} has one row: a split makes two or more communities"),
+    "change-code-exists": (ERROR, "代码{value}已是社区“{detail}”的代码", "the code {value} is already {detail}'s"),
+    "change-merge-counties": (ERROR, "合并为{value}的社区分属不同县（市、区）：{detail}", "the communities merged into {value} are in different counties: {detail}"),
     "hidden-sheet": (WARNING, "工作表“{value}”为隐藏状态，已照常读取", "sheet '{value}' is hidden; it was read all the same"),
 }
 

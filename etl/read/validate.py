@@ -6,11 +6,12 @@ from functools import lru_cache
 
 import pandas as pd
 
+from etl.periods import format_effective
 from etl.read.clean import clean_column
 from etl.read.locate import Table
 from etl.read.problems import Problem, Report, column_letter
 from etl.read.schema import COMMUNITY_FIELDS, LEADER_FIELDS, Field
-from etl.registry import Registry, community_key, county_name_en, township_key
+from etl.registry import Registry, Retired, community_key, county_name_en, township_key
 
 
 @dataclass
@@ -91,6 +92,9 @@ def match_community(record: dict, county_code: str, registry: Registry, report: 
     row = record["_row"]
     if code:
         community = by_code.get(code)
+        if community is None and registry.retired_code(code) is not None:
+            past = registry.retired_code(code)
+            return _retired(past, f"{code} {past.name}", county_code, report, sheet, row, cols.get(code_field))
         if community is None:
             report.add(unknown_code, sheet=sheet, row=row, column=cols.get(code_field), value=_show(code),
                        **_suggestions(name, county_code, registry))
@@ -100,6 +104,9 @@ def match_community(record: dict, county_code: str, registry: Registry, report: 
                        value=f"{code} {community.name}", detail=community.county_name,
                        detail_en=county_name_en(community.county_code, community.county_name))
             return None
+        past = registry.retired_name(name, county_code) if name else None
+        if past is not None and [s.code for s in past.successors] == [community.code]:
+            return _retired(past, name, county_code, report, sheet, row, cols.get(name_field))
         if name and community_key(name) != community_key(community.name):
             report.add("code-name-mismatch", sheet=sheet, row=row, column=cols.get(name_field),
                        value=_show(name), detail=community.name)
@@ -112,6 +119,9 @@ def match_community(record: dict, county_code: str, registry: Registry, report: 
         here = [c for c in here if township_key(c.township_name) == township_key(record["township"])] or here
     if len(here) == 1:
         return here[0]
+    past = registry.retired_name(name, county_code) if not here else None
+    if past is not None:
+        return _retired(past, name, county_code, report, sheet, row, cols.get(name_field))
     if elsewhere and not here:
         counties = sorted({(c.county_name, c.county_code) for c in elsewhere})
         report.add("community-in-other-county", sheet=sheet, row=row, column=cols.get(name_field), value=_show(name),
@@ -120,6 +130,38 @@ def match_community(record: dict, county_code: str, registry: Registry, report: 
     else:
         report.add(unknown_code, sheet=sheet, row=row, column=cols.get(name_field), value=_show(name),
                    **_suggestions(name, county_code, registry))
+    return None
+
+
+def _retired(past: Retired, written: str, county_code: str, report: Report, sheet: str, row: int,
+             column: str | None):
+    """A code or name no longer in force in the return's period: read as the community it is now (renamed or
+    moved: a warning), or an error saying what it became (merged, split, abolished) and since when."""
+    when, when_en = format_effective(past.effective, "zh"), format_effective(past.effective, "en")
+    after = past.successors
+    where = dict(sheet=sheet, row=row, column=column, value=_show(written))
+    if len(after) == 1 and (past.change in ("rename", "move") or after[0].code == past.code):
+        now = after[0]
+        if now.county_code != county_code:
+            report.add("community-in-other-county", detail=now.county_name,
+                       detail_en=county_name_en(now.county_code, now.county_name), **where)
+            return None
+        if past.change == "move" and now.name == past.name:
+            report.add("renamed", detail=f"{when}调整隶属，现属 {now.township_name}",
+                       detail_en=f"moved in {when_en}: now under {now.township_name}", **where)
+        else:
+            report.add("renamed", detail=f"{when}更名为 {now.name}", detail_en=f"was renamed {now.name} in {when_en}",
+                       **where)
+        return now
+    names = [s.name for s in after]
+    if past.change == "merge" and names:
+        report.add("community-merged", detail=f"{when}合并为 {names[0]}，请按 {names[0]} 填报",
+                   detail_en=f"was merged into {names[0]} in {when_en}: report it as {names[0]}", **where)
+    elif names:
+        report.add("community-split", detail=f"{when}拆分为 {'、'.join(names)}，请分别填报",
+                   detail_en=f"was split into {', '.join(names)} in {when_en}: report each of them", **where)
+    else:
+        report.add("community-abolished", detail=when, detail_en=when_en, **where)
     return None
 
 

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 import pandas as pd
 from sqlalchemy import (Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
-                        Table, Text, create_engine, event, func, select)
+                        Table, Text, create_engine, event, func, inspect, select)
 from sqlalchemy.engine import Connection, Engine
 
 from etl.gcpause import cycle_collection_paused
@@ -207,6 +207,50 @@ city_boundary = Table(
 )
 
 
+# The registry over the years (spec/registry.md, etl/registry_history.py). `place` holds the newest registry;
+# each community's states with the periods they held are its eras (one per community, valid always, until a
+# change set ends one), and every applied change set is kept with its rows, who applied it and when.
+community_era = Table(
+    "community_era", metadata,
+    Column("code", String(12), primary_key=True),
+    Column("valid_from", String(8), primary_key=True),  # '' = from the start
+    Column("valid_until", String(8)),                   # the first period it no longer holds; NULL = still
+    Column("name", String(64), nullable=False),
+    Column("township_code", String(12), nullable=False),
+    Column("township_name", String(64), nullable=False),
+    Column("county_code", String(6), nullable=False),
+    Column("kind", String(8), nullable=False),
+)
+
+registry_change_set = Table(
+    "registry_change_set", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("effective_period", String(8), nullable=False),
+    Column("file_name", String(255), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("applied_by", String(64), nullable=False),
+    Column("applied_at", DateTime(timezone=True), nullable=False),
+    Column("summary", Text, nullable=False),            # JSON: changes by kind, periods recomputed
+)
+
+registry_change = Table(
+    "registry_change", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("change_set_id", Integer, ForeignKey("registry_change_set.id", ondelete="CASCADE"), nullable=False),
+    Column("source_row", Integer, nullable=False),
+    Column("change", String(8), nullable=False),        # rename | merge | split | new | abolish | move
+    Column("old_code", String(12)),
+    Column("new_code", String(12)),
+    Column("new_name", String(64)),
+    Column("township_code", String(12)),
+    Column("township_name", String(64)),
+    Column("county_code", String(6)),
+    Column("kind", String(8)),
+    Column("note", Text),
+    Index("ix_registry_change_set", "change_set_id"),
+)
+
 
 def _column(df: pd.DataFrame, name: str) -> list:
     """A column as Python values, NaN and NA as None (vectorised: numpy turns its scalars into Python ones)."""
@@ -350,29 +394,42 @@ def registry_rows(registry: Registry) -> list[dict]:
     return rows
 
 
-def registry_from_db(engine: Engine) -> Registry:
-    """The registry as loaded by `shequ init` (so a newer registry loaded there is the one validated against).
+def registry_from_db(engine: Engine, history: bool = True) -> Registry:
+    """The newest registry (the one `shequ init` loaded, changed by the change sets applied since), with its
+    history: `.in_force(period)` is the registry a period's return is validated against.
 
-    Cached per database while its place table is unchanged (a national registry takes a second to build).
+    Cached per database while its place table and change sets are unchanged (a national registry takes a second
+    to build). `history=False`: without it, for a database not yet upgraded to keep change sets.
     """
     with engine.connect() as conn:
         fingerprint = tuple(conn.execute(select(func.count(), func.min(place.c.code), func.max(place.c.code),
                                                 func.sum(func.length(place.c.name)))).one())
+        if history and _keeps_change_sets(conn):
+            fingerprint += tuple(conn.execute(select(func.count(), func.max(registry_change_set.c.id))).one())
     return _registry_from_db(str(engine.url), fingerprint, engine)
 
 
 _REGISTRY_CACHE: dict = {}
+_KEEPS_CHANGE_SETS: set[str] = set()
+
+
+def _keeps_change_sets(conn: Connection) -> bool:
+    """Whether the database is upgraded to keep change sets (migration 0009); once it is, it stays so."""
+    url = str(conn.engine.url)
+    if url not in _KEEPS_CHANGE_SETS and inspect(conn).has_table("registry_change_set"):
+        _KEEPS_CHANGE_SETS.add(url)
+    return url in _KEEPS_CHANGE_SETS
 
 
 def _registry_from_db(url: str, fingerprint: tuple, engine: Engine) -> Registry:
     key = (url, fingerprint)
     if key not in _REGISTRY_CACHE:
         _REGISTRY_CACHE.clear()          # one database at a time is the common case; keep memory bounded
-        _REGISTRY_CACHE[key] = _read_registry(engine)
+        _REGISTRY_CACHE[key] = _read_registry(engine, with_history=len(fingerprint) > 4)
     return _REGISTRY_CACHE[key]
 
 
-def _read_registry(engine: Engine) -> Registry:
+def _read_registry(engine: Engine, with_history: bool) -> Registry:
     from etl.registry import Community
     with engine.connect() as conn:
         rows = conn.execute(select(place)).mappings().all()
@@ -389,7 +446,32 @@ def _read_registry(engine: Engine) -> Registry:
         county = by_code[town["parent_code"]]
         communities.append(Community(r["code"], r["name"], town["code"], town["name"], county["code"], county["name"],
                                      r["kind"]))
-    return Registry(tuple(sorted(communities, key=lambda c: c.code)), city)
+    newest = Registry(tuple(sorted(communities, key=lambda c: c.code)), city)
+    history = read_history(engine, newest) if with_history else None
+    if history is None:
+        return newest
+    return Registry(newest.communities, city, history.in_force(history.changes[-1].effective).retired, history)
+
+
+def read_history(engine: Engine, newest: Registry):
+    """The registry's eras and applied changes (etl/registry_history.py), or None when no change set was applied."""
+    from etl.registry import Community
+    from etl.registry_history import Change, Era, RegistryHistory
+    with engine.connect() as conn:
+        changes = conn.execute(select(registry_change, registry_change_set.c.effective_period)
+                               .join(registry_change_set, registry_change_set.c.id == registry_change.c.change_set_id)
+                               .order_by(registry_change_set.c.id, registry_change.c.id)).mappings().all()
+        if not changes:
+            return None
+        eras = conn.execute(select(community_era)).mappings().all()
+    counties = newest.counties
+    return RegistryHistory(newest.city, tuple(
+        Era(Community(e["code"], e["name"], e["township_code"], e["township_name"], e["county_code"],
+                      counties.get(e["county_code"], e["county_code"]), e["kind"]), e["valid_from"], e["valid_until"])
+        for e in eras), tuple(
+        Change(c["effective_period"], c["change"], c["old_code"] or "", c["new_code"] or "", c["new_name"] or "",
+               c["township_code"] or "", c["township_name"] or "", c["county_code"] or "", c["kind"] or "",
+               c["note"] or "", c["source_row"]) for c in changes))
 
 
 def stored_boundaries(engine: Engine, city_code: str) -> dict | None:

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from etl.config import indicators
 from etl.periods import period_sort_key
-from etl.store.db import COMMUNITY_VALUE_FIELDS, community_return, indicator_value, leader_link, place, submission
+from etl.store.db import COMMUNITY_VALUE_FIELDS, community_era, community_return, indicator_value, leader_link, place, submission
 from etl.store.status import BASIS_STATUSES
 
 BASES = ("current", "approved")
@@ -102,15 +102,23 @@ def indicator_values(engine: Engine, basis: str = "current", period: str | None 
         from etl.compute.indicators import community_values
         with engine.connect() as conn:
             periods = [period] if period else None
-            values = community_values(community_rows(conn, basis, periods), link_rows(conn, basis, periods))
+            rows = community_rows(conn, basis, periods, lineage=False)
+            values = community_values(rows, link_rows(conn, basis, periods))
         if indicator:
             values = values[values["indicator"] == indicator]
-        parts.append(values[["period", "level", "area_code", "indicator", "value"]])
+        # a community is named as it was in the period (its return's row): 永丰社区 in 2015, 永丰新村社区 after
+        named = rows[["period", "community_code", "community_name"]].rename(
+            columns={"community_code": "area_code", "community_name": "name_then"})
+        parts.append(values[["period", "level", "area_code", "indicator", "value"]].merge(
+            named, on=["period", "area_code"], how="left"))
     parts = [p for p in parts if len(p)]
     df = (pd.concat(parts, ignore_index=True) if parts
-          else pd.DataFrame(columns=["period", "level", "area_code", "indicator", "value"]))
+          else pd.DataFrame(columns=["period", "level", "area_code", "indicator", "value", "name_then"]))
+    if "name_then" not in df:
+        df["name_then"] = None
     names = place_names(engine, level)    # one level: a county sheet needs 300 names, not 120,000
-    df.insert(3, "area_name", df["area_code"].map(names["name"]))
+    then = df.pop("name_then")
+    df.insert(3, "area_name", then.where(then.notna(), df["area_code"].map(names["name"])))
     df.insert(4, "area_name_en", df["area_code"].map(names["name_en"]))
     df["value"] = df["value"].astype(float)
     order = {i.id: n for n, i in enumerate(indicators())}     # the indicator table's order, not the database's
@@ -123,7 +131,16 @@ def place_names(engine: Engine, level: str | None = None) -> pd.DataFrame:
     query = select(place.c.code, place.c.name, place.c.name_en)
     if level:
         query = query.where(place.c.level == level)
-    return read_frame(engine, query).set_index("code")
+    names = read_frame(engine, query).set_index("code")
+    if level not in (None, "community"):
+        return names
+    # communities no longer in force (merged, split, abolished, renamed to a new code) keep their last name
+    era = community_era
+    last = select(era.c.code, era.c.name, func.max(era.c.valid_from).over(partition_by=era.c.code).label("latest"),
+                  era.c.valid_from).subquery()
+    gone = read_frame(engine, select(last.c.code, last.c.name).where(last.c.valid_from == last.c.latest))
+    gone = gone[~gone["code"].isin(names.index)].set_index("code").assign(name_en=None)
+    return pd.concat([names, gone]) if len(gone) else names
 
 
 def sort_periods(df: pd.DataFrame, then: list[str] | None = None) -> pd.DataFrame:

@@ -10,7 +10,8 @@ from sqlalchemy.engine import Engine
 
 from etl.read.problems import ShequError
 from etl.registry import City, Registry, default_registry
-from etl.store.db import city_boundary, place, registry_from_db, registry_rows, submission
+from etl.store.db import (city_boundary, place, registry_change_set, registry_from_db, registry_rows,
+                          submission)
 from etl.store.migrate import upgrade
 from etl.store.recompute import backfill_terms, recompute
 
@@ -25,6 +26,11 @@ def _existing(engine: Engine) -> tuple[Registry | None, int]:
             return None, 0
         returns = conn.execute(select(func.count()).select_from(submission)).scalar() if "submission" in tables else 0
     return registry_from_db(engine), returns
+
+
+def _changed(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return bool(conn.execute(select(func.count()).select_from(registry_change_set)).scalar())
 
 
 def held_city(engine: Engine) -> City | None:
@@ -56,6 +62,10 @@ def init_db(engine: Engine, registry: Registry | None = None, boundaries: dict |
     if boundaries is not None:
         check_city_boundaries(boundaries, target)
     upgrade(engine)
+    if registry is not None and held is not None and _changed(engine):
+        raise ShequError("此数据库的区划名录已应用变更，新的名录请用 shequ registry apply 变更文件载入（名录未改动）"
+                         " / this database's registry has change sets applied: a newer registry goes in as a change "
+                         "file with `shequ registry apply` (nothing changed)")
     with engine.begin() as conn:
         if registry is not None or held is None:
             conn.execute(delete(place))
