@@ -318,8 +318,14 @@ def prepare(src: Source, period: str) -> None:
 
 
 def community_history(src: Source, code: str) -> pd.DataFrame:
-    """One community's rows over the periods, with lineage."""
-    return queries.community_history(src.engine, code, src.basis)
+    """One community's rows over the periods, with lineage: under its earlier codes too (renamed or moved)."""
+    return queries.community_history(src.engine, [code, *community_family(src, code).earlier_codes], src.basis)
+
+
+def community_family(src: Source, code: str):
+    """The community's line through the registry's changes (etl/store/registry_changes.py Family)."""
+    from etl.store.registry_changes import community_family as family
+    return family(src.engine, code)
 
 
 @memo(8)

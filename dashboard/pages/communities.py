@@ -177,21 +177,71 @@ def history_panel(src: data.Source, code: str | None, lang: str):
     if not code:
         return html.P(t("click_hint", lang), className="hint")
     history = data.community_history(src, code)
-    if history.empty:
+    family = data.community_family(src, code)
+    if history.empty and not family.names:
         return html.P(t("unknown_community", lang), className="hint")
-    name = history["community_name"].iloc[-1]
-    cols = [(t("period", lang), "text"), (t("service_area_m2", lang), "num"), (t("service_items", lang), "num"),
+    name = family.names[-1][0] if family.names else history["community_name"].iloc[-1]
+    return html.Div([html.H3(t("history_title", lang, community=name), className="h6 section-title"),
+                     *family_lines(family, lang),
+                     html.Div(t("lineage", lang), className="hint"), history_table(history, lang),
+                     *[predecessor(src, code, old_name, effective, lang) for code, old_name, effective
+                       in family.merged_from]],
+                    className="history-box", **{"data-community": code})
+
+
+def _span(start: str, until: str | None, lang: str) -> str:
+    """The periods a name held: 2013年起 / 2016年至今 / until 2015 …, said from the change periods."""
+    from etl.periods import format_effective
+    if start and until:
+        return t("held_between", lang, start=format_effective(start, lang), until=format_effective(until, lang))
+    if start:
+        return t("held_since", lang, start=format_effective(start, lang))
+    return t("held_until", lang, until=format_effective(until, lang)) if until else ""
+
+
+def family_lines(family, lang: str) -> list:
+    """Earlier names with their periods, what the community came from and what it went into, in words."""
+    from etl.periods import format_effective
+    sep = "、" if lang == "zh" else "; "
+    lines = []
+    if len(family.names) > 1:
+        lines.append(t("names_over_time", lang, names=sep.join(f"{n}（{_span(a, b, lang)}）" if lang == "zh" else
+                                                               f"{n} ({_span(a, b, lang)})"
+                                                               for n, a, b in family.names)))
+    for before, after, effective in family.moves:
+        lines.append(t("moved", lang, before=before, after=after, when=format_effective(effective, lang)))
+    for code, name, effective in family.split_from:
+        lines.append(t("split_from", lang, name=name, when=format_effective(effective, lang)))
+    if family.merged_from:
+        names = sep.join(name for _, name, _ in family.merged_from)
+        lines.append(t("merged_from", lang, names=names, when=format_effective(family.merged_from[0][2], lang)))
+    went: dict[tuple[str, str], list[str]] = {}
+    for change, _code, name, effective in family.went_into:
+        went.setdefault((change, effective), []).append(name)
+    for (change, effective), names in went.items():
+        lines.append(t(f"went_into_{change}", lang, name=sep.join(names), when=format_effective(effective, lang)))
+    return [html.P(line, className="family-line") for line in lines]
+
+
+def predecessor(src: data.Source, code: str, name: str, effective: str, lang: str):
+    """A community merged into this one, with its own history up to the merge."""
+    return html.Div([html.H4(t("predecessor_title", lang, community=name), className="h6 mt-3"),
+                     history_table(data.community_history(src, code), lang)],
+                    className="predecessor", **{"data-community": code})
+
+
+def history_table(history: pd.DataFrame, lang: str):
+    """A community's rows, one a period: its name then, its figures and where each came from."""
+    cols = [(t("period", lang), "text"), (t("name_then", lang), "text"), (t("service_area_m2", lang), "num"), (t("service_items", lang), "num"),
             (t("facilities", lang), "num"), (t("grid_std", lang), "text"), (t("weak", lang), "text"),
             (t("staff", lang), "num"), (t("submission", lang), "num"), (t("file", lang), "text"),
             (t("sheet", lang), "text"), (t("row", lang), "num"), (t("status", lang), "text")]
-    rows = [[period_label(r["period"], lang), fmt_value(r["service_area_m2"], "m2", lang),
+    rows = [[period_label(r["period"], lang), r["community_name"], fmt_value(r["service_area_m2"], "m2", lang),
              fmt_value(r["service_items"], "items", lang), fmt_value(r["facilities"], "count", lang),
              t("yes" if r["grid_managed"] else "no", lang), t("yes" if r["weak"] else "no", lang),
              fmt_value(r["staff"], "people", lang), f"#{r['submission_id']}", r["file_name"], r["sheet"],
              str(r["source_row"]), t(f"status_{r['status']}", lang)] for _, r in history.iterrows()]
-    return html.Div([html.H3(t("history_title", lang, community=name), className="h6 section-title"),
-                     html.Div(t("lineage", lang), className="hint"), table(cols, rows, className="history-table")],
-                    className="history-box", **{"data-community": code})
+    return table(cols, rows, className="history-table")
 
 
 def filters(view: View):

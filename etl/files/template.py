@@ -99,7 +99,7 @@ def write_notes_sheet(ws, fmt: Formats) -> None:
 
 def write_template(target: Any, county_code: str, period: str, registry: Registry | None = None) -> None:
     """Write the return template of a county and period to a path or a binary file object."""
-    registry = registry or default_registry()
+    registry = (registry or default_registry()).in_force(period)    # the communities of that period's registry
     county_name = registry.counties.get(county_code)
     if county_name is None:
         raise ValueError(f"unknown county code: {county_code}")

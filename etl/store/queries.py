@@ -9,7 +9,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from etl.config import indicators
 from etl.periods import period_sort_key
-from etl.store.db import COMMUNITY_VALUE_FIELDS, community_era, community_return, indicator_value, leader_link, place, submission
+from etl.store.db import (COMMUNITY_VALUE_FIELDS, community_era, community_return, indicator_value, leader_link, place,
+                          registry_change_set, submission)
 from etl.store.status import BASIS_STATUSES
 
 BASES = ("current", "approved")
@@ -35,7 +36,7 @@ def _restrict(query, basis: str, periods: list[str] | None, submission_ids: list
 
 
 def community_rows(conn: Connection | Engine, basis: str = "current", periods: list[str] | None = None,
-                   submission_ids: list[int] | None = None, community_code: str | None = None,
+                   submission_ids: list[int] | None = None, community_code: str | list[str] | None = None,
                    lineage: bool = True) -> pd.DataFrame:
     """The counted community rows with their lineage (submission, file, sheet, row) unless `lineage` is False."""
     s, r = submission, community_return
@@ -45,7 +46,8 @@ def community_rows(conn: Connection | Engine, basis: str = "current", periods: l
                     *extra)
              .select_from(r.join(s, s.c.id == r.c.submission_id)))
     if community_code is not None:
-        query = query.where(r.c.community_code == community_code)
+        codes = [community_code] if isinstance(community_code, str) else list(community_code)
+        query = query.where(r.c.community_code.in_(codes))
     return read_frame(conn, _restrict(query, basis, periods, submission_ids))
 
 
@@ -172,16 +174,19 @@ def submissions(engine: Engine, county: str | None = None, period: str | None = 
     return df
 
 
-def community_history(engine: Engine, community_code: str, basis: str = "current") -> pd.DataFrame:
-    """One community's counted rows over every period, with where each came from."""
+def community_history(engine: Engine, community_code: str | list[str], basis: str = "current") -> pd.DataFrame:
+    """One community's counted rows over every period, with where each came from; a list of codes: the rows of
+    each (a community and the codes it had before a rename or move, etl/store/registry_changes.py)."""
     with engine.connect() as conn:
         df = community_rows(conn, basis, community_code=community_code)
     return sort_periods(df)
 
 
 def data_version(engine: Engine) -> str:
-    """Changes whenever a return is loaded or a status changes: the key that invalidates cached reads."""
+    """Changes whenever a return is loaded, a status changes or a registry change set is applied: the key that
+    invalidates cached reads."""
     with engine.connect() as conn:
         row = conn.execute(select(func.count(submission.c.id), func.max(submission.c.id),
-                                  func.max(submission.c.status_changed_at))).first()
+                                  func.max(submission.c.status_changed_at),
+                                  select(func.count()).select_from(registry_change_set).scalar_subquery())).first()
     return ":".join(str(v) for v in row)

@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from etl.config import load_settings
-from etl.periods import in_effect, period_sort_key
+from etl.periods import first_month, in_effect, period_sort_key
 from etl.read.changes import check_changes
 from etl.read.problems import Report, ShequError
 from etl.registry import Community, Registry
@@ -177,3 +177,55 @@ def registry_in_force(engine: Engine, period: str | None = None) -> Registry:
     """The registry in force in the period (the newest without one)."""
     registry = registry_from_db(engine)
     return registry.in_force(period) if period else registry
+
+
+@dataclass(frozen=True)
+class Family:
+    """A community's line through the registry's changes: the codes it had before (renamed or moved to a new
+    code), its names with the periods each held, the communities merged or split into it, and those it went into.
+    `names` are (name, from, until) — from '' meaning from the start, until None meaning still."""
+
+    code: str
+    earlier_codes: tuple[str, ...] = ()
+    names: tuple[tuple[str, str, str | None], ...] = ()
+    merged_from: tuple[tuple[str, str, str], ...] = ()    # (code, name, effective)
+    split_from: tuple[tuple[str, str, str], ...] = ()
+    went_into: tuple[tuple[str, str, str, str], ...] = ()  # (change, code, name, effective)
+    moves: tuple[tuple[str, str, str], ...] = ()           # (township before, township after, effective)
+
+
+def community_family(engine: Engine, code: str) -> Family:
+    """The community's family (one community with its own codes only when the registry never changed)."""
+    history = registry_from_db(engine).history
+    if not isinstance(history, RegistryHistory):
+        return Family(code)
+    changes = history.changes
+    same, frontier = [code], [code]
+    while frontier:          # back through renames and moves that gave a new code: the same community
+        current = frontier.pop()
+        for c in changes:
+            if c.new_code == current and c.change in ("rename", "move") and c.old_code not in same:
+                same.append(c.old_code)
+                frontier.append(c.old_code)
+    ended = {(e.community.code, e.valid_until): e.community.name for e in history.eras if e.valid_until}
+    names: list[tuple[str, str, str | None]] = []
+    states = sorted((e for e in history.eras if e.community.code in same),
+                    key=lambda e: (0, 0) if not e.valid_from else first_month(e.valid_from))
+    moves = tuple((a.community.township_name, b.community.township_name, b.valid_from) for a, b in zip(states, states[1:])
+                  if a.community.township_code != b.community.township_code)
+    for e in states:
+        if names and names[-1][0] == e.community.name:          # a move that kept the name: one name still
+            names[-1] = (names[-1][0], names[-1][1], e.valid_until)
+        else:
+            names.append((e.community.name, e.valid_from, e.valid_until))
+    joined = lambda kind: tuple((c.old_code, ended.get((c.old_code, c.effective), c.old_code), c.effective)
+                                for c in changes if c.change == kind and c.new_code in same
+                                and c.old_code not in same)
+    went = tuple((c.change, c.new_code, _name_of(history, c.new_code), c.effective) for c in changes
+                 if c.old_code in same and c.new_code and c.new_code not in same and c.change in ("merge", "split"))
+    return Family(code, tuple(same[1:]), tuple(names), joined("merge"), joined("split"), went, moves)
+
+
+def _name_of(history: RegistryHistory, code: str) -> str:
+    eras = [e for e in history.eras if e.community.code == code]
+    return eras[-1].community.name if eras else code

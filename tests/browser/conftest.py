@@ -1,6 +1,11 @@
 """Real-browser fixtures: headless Chromium options, one dashboard over the sample data, screenshots."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -141,7 +146,6 @@ def non_local_requests(dash_duo) -> list[str]:
 
 def downloaded(dash_duo, suffix: str, timeout: float = 20) -> Path:
     """The file the browser downloaded into the test's folder (a finished one, not a .crdownload)."""
-    import time
     folder = Path(dash_duo.download_path)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -150,3 +154,46 @@ def downloaded(dash_duo, suffix: str, timeout: float = 20) -> Path:
             return found[0]
         time.sleep(0.2)
     raise AssertionError(f"no {suffix} downloaded into {folder}")
+
+
+def shequ(url: str, *args) -> str:
+    """Run a `shequ` command on the database, as a city office does; its output."""
+    from click.testing import CliRunner
+    from dashboard.cli import cli
+    result = CliRunner().invoke(cli, ["--db", url, *map(str, args)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture
+def serve(tmp_path):
+    """`shequ serve` over a database in a process of its own; its address."""
+    started = []
+
+    def run(url: str) -> str:
+        port = free_port()
+        env = {**os.environ, "SHEQU_DATABASE_URL": url, "SHEQU_SECRET_KEY": "browser-tests-served",
+               "SHEQU_CACHE_DIR": str(tmp_path / f"cache{port}")}
+        process = subprocess.Popen([sys.executable, "-c", "from dashboard.cli import main; main()", "serve",
+                                    "--port", str(port), "--basis", "approved"], env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        started.append(process)
+        address = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(address + "/health", timeout=2):
+                    return address
+            except OSError:
+                time.sleep(0.3)
+        raise AssertionError("shequ serve did not start")
+
+    yield run
+    for process in started:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def use(dash_duo, address: str) -> None:
+    """Point the browser fixture at a server it did not start (as conftest.start does, without opening "/")."""
+    dash_duo._url = address

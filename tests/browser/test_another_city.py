@@ -6,28 +6,15 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 
-from dashboard.cli import cli
-from .conftest import PASSWORD, free_port, login, screenshot, visit
+from .conftest import PASSWORD, login, screenshot, shequ, use, visit
 
 PAGES = ["/", "/scorecard", "/counties", "/communities", "/leaders", "/reporting", "/upload", "/export", "/admin",
          "/briefing"]
 TITLES = {"zh": "梧州市社区标准化建设监测", "en": "Wuzhou Community Standardisation Monitor"}
-
-
-def shequ(url: str, *args) -> str:
-    result = CliRunner().invoke(cli, ["--db", url, *map(str, args)], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 def city_database(tmp_path, city: str) -> str:
@@ -43,40 +30,6 @@ def city_database(tmp_path, city: str) -> str:
     add_user(engine, "admin", PASSWORD, "admin")
     engine.dispose()
     return url
-
-
-@pytest.fixture
-def serve(tmp_path):
-    """`shequ serve` over a database in a process of its own; its address."""
-    started = []
-
-    def run(url: str) -> str:
-        port = free_port()
-        env = {**os.environ, "SHEQU_DATABASE_URL": url, "SHEQU_SECRET_KEY": "another-city-tests",
-               "SHEQU_CACHE_DIR": str(tmp_path / f"cache{port}")}
-        process = subprocess.Popen([sys.executable, "-c", "from dashboard.cli import main; main()", "serve",
-                                    "--port", str(port), "--basis", "approved"], env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        started.append(process)
-        address = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(address + "/health", timeout=2):
-                    return address
-            except OSError:
-                time.sleep(0.3)
-        raise AssertionError("shequ serve did not start")
-
-    yield run
-    for process in started:
-        process.terminate()
-        process.wait(timeout=20)
-
-
-def use(dash_duo, address: str) -> None:
-    """Point the browser fixture at a server it did not start (as conftest.start does, without opening "/")."""
-    dash_duo._url = address
 
 
 def test_wuzhou_end_to_end(dash_duo, tmp_path, serve):
