@@ -216,3 +216,21 @@ def test_applying_remaps_returns_already_loaded_for_the_period_and_recomputes_it
     assert queries.community_history(engine, "450981001004").empty
     values = queries.indicator_values(engine, "current", period="2016", level="community")
     assert "450981002104" in set(values["area_code"]) and "450981001004" not in set(values["area_code"])
+
+
+@pytest.mark.parametrize("table", ["community_era", "place", "indicator_value"])
+def test_a_failure_in_the_middle_of_an_apply_leaves_the_old_state(engine, tmp_path, table):
+    """The database refuses a write part-way (the eras, the newest registry, the recomputed figures): nothing of
+    the change set stays — no change set, the registry and every figure as they were — on SQLite and PostgreSQL."""
+    from conftest import refuse_inserts
+    from etl.store.setup import init_db
+    init_db(engine)
+    assert ingest_path(engine, beiliu_return(tmp_path / "b2016.xlsx", engine)).status == "loaded"
+    counts, values = table_counts(engine), queries.indicator_values(engine, "current")
+    refuse_inserts(engine, table)
+    with pytest.raises(Exception, match="refused"):
+        apply_change_file(engine, EACH_KIND.encode(), "changes_2016.csv", "admin")
+    assert table_counts(engine) == counts
+    assert queries.indicator_values(engine, "current").equals(values)
+    assert registry_from_db(engine).history is None
+    assert registry_from_db(engine).by_code()["450981002002"].name == "永丰社区居委会"
