@@ -87,9 +87,26 @@ def parse_sheets(sheets: list[Sheet], file_name: str, registry: Registry, county
         links = _links(leader_table, county, registry, report, set(communities["community_code"].tolist()))
     if not report.valid:
         return None, report
+    _missing_communities(communities, county, registry, report, sheet)
     parsed = ParsedReturn(county, period, communities, links, report.warnings)
     parsed.terms = terms_of(parsed)
     return parsed, report
+
+
+MISSING_NAMED = 10      # communities a communities-missing warning names; the rest are counted
+
+
+def _missing_communities(communities: pd.DataFrame, county: str, registry: Registry, report: Report,
+                         sheet: str) -> None:
+    """The county's communities in the period's registry that the return leaves out: one warning naming them."""
+    reported = set(communities["community_code"])
+    missing = [c.name for c in registry.in_county(county) if c.code not in reported]
+    if missing:
+        named = "、".join(missing[:MISSING_NAMED])
+        more = len(missing) - MISSING_NAMED
+        report.add("communities-missing", sheet=sheet, value=str(len(missing)),
+                   detail=named + (f"等（另有{more}个）" if more > 0 else ""),
+                   detail_en=", ".join(missing[:MISSING_NAMED]) + (f" and {more} more" if more > 0 else ""))
 
 
 def _links(table: Table, county: str, registry: Registry, report: Report, reported: set[str]) -> pd.DataFrame:

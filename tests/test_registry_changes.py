@@ -234,3 +234,19 @@ def test_a_failure_in_the_middle_of_an_apply_leaves_the_old_state(engine, tmp_pa
     assert queries.indicator_values(engine, "current").equals(values)
     assert registry_from_db(engine).history is None
     assert registry_from_db(engine).by_code()["450981002002"].name == "永丰社区居委会"
+
+
+def test_a_return_leaving_out_communities_of_its_period_s_registry_is_told_which(changed_db, tmp_path):
+    """Reporting expects the period's communities: a 2016 return written over 2015's registry (as it was, the new
+    communities left out) is told which of 2016's it lacks; one over 2016's lacks none."""
+    engine, _ = changed_db
+    complete = ingest_path(engine, beiliu_return(tmp_path / "full.xlsx", engine), dry_run=True)
+    assert "communities-missing" not in [p.code for p in complete.report.problems]
+    registry_2016 = registry_from_db(engine).in_force("2016").in_county("450981")
+    rows = [[c.county_name, c.township_name, c.code, c.name, c.kind, 600, 30, "是", 2, "否"]
+            for c in registry_2016 if c.code not in ("450981002103", "450981001101")]
+    short = write_workbook(tmp_path / "short.xlsx", SheetSpec(rows=rows, title=[["填报单位：北流市", "报告期：2016年"]]))
+    outcome = ingest_path(engine, short, dry_run=True)
+    missing = next(p for p in outcome.report.warnings if p.code == "communities-missing")
+    assert missing.message_zh == "本期区划名录中本县（市、区）有2个社区未填报：马岭朱砂罗社区居委会、城南新区社区居委会"
+    assert missing.message_en.startswith("2 communities of the county in this period's registry are not in the return")

@@ -25,7 +25,7 @@ def test_the_plain_template_layout_loads(tmp_path):
     assert (parsed.county_code, parsed.period) == ("450981", "2015")
     assert list(parsed.communities["community_code"]) == [c.code for c in communities()]
     assert list(parsed.communities["source_row"]) == [4, 5, 6]          # title 2 rows, header row 3
-    assert report.flat() == [(None, None, "no-leader-sheet")]
+    assert report.flat() == [(None, None, "no-leader-sheet"), (None, None, "communities-missing")]  # 3 of 34
 
 
 def test_header_far_down_under_a_merged_title_block(tmp_path):
@@ -142,7 +142,7 @@ def test_short_and_long_community_and_township_names_without_codes(tmp_path):
     assert list(parsed.communities["community_code"]) == [c.code for c in cs]
     assert list(parsed.communities["community_name"]) == [c.name for c in cs]   # the registry's names are kept
     assert list(parsed.communities["community_kind"]) == [c.kind for c in cs]   # derived when blank
-    assert [p.code for p in report.problems] == ["no-leader-sheet"]
+    assert [p.code for p in report.problems] == ["no-leader-sheet", "communities-missing"]
 
 
 def test_a_contradicting_kind_and_township_are_warnings(tmp_path):
@@ -171,7 +171,7 @@ def test_sheets_found_by_their_headers_in_any_order(tmp_path, name):
     parsed, report = loaded(path)
     assert len(parsed.communities) == 3 and len(parsed.links) == 1
     assert parsed.communities["sheet"].iloc[0] == name
-    assert report.warnings == []
+    assert [p.code for p in report.warnings] == ["communities-missing"]     # 3 of the county's 34
 
 
 def test_xlsm_extension_is_read_by_content(tmp_path):

@@ -46,6 +46,7 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "community-merged": (ERROR, "社区“{value}”已于{detail}", "community '{value}' {detail}"),
     "community-split": (ERROR, "社区“{value}”已于{detail}", "community '{value}' {detail}"),
     "community-abolished": (ERROR, "社区“{value}”已于{detail}撤销", "community '{value}' was abolished in {detail}"),
+    "communities-missing": (WARNING, "本期区划名录中本县（市、区）有{value}个社区未填报：{detail}", "{value} communities of the county in this period's registry are not in the return: {detail}"),
     # A registry change file's rows (etl/read/changes.py); the column is the change file's.
     "change-empty": (ERROR, "变更文件中没有变更", "the change file holds no changes"),
     "change-unreadable": (ERROR, "无法读取变更文件（{detail}）", "cannot read the change file ({detail})"),

@@ -410,15 +410,12 @@ def registry_from_db(engine: Engine, history: bool = True) -> Registry:
 
 
 _REGISTRY_CACHE: dict = {}
-_KEEPS_CHANGE_SETS: set[str] = set()
 
 
 def _keeps_change_sets(conn: Connection) -> bool:
-    """Whether the database is upgraded to keep change sets (migration 0009); once it is, it stays so."""
-    url = str(conn.engine.url)
-    if url not in _KEEPS_CHANGE_SETS and inspect(conn).has_table("registry_change_set"):
-        _KEEPS_CHANGE_SETS.add(url)
-    return url in _KEEPS_CHANGE_SETS
+    """Whether the database is upgraded to keep change sets (migration 0009): a catalog lookup, asked each time
+    (a test's database of the same URL can be an older one)."""
+    return inspect(conn).has_table("registry_change_set")
 
 
 def _registry_from_db(url: str, fingerprint: tuple, engine: Engine) -> Registry:
