@@ -161,3 +161,10 @@ ADMIN_ENABLE = "admin-enable"
 ADMIN_END_SESSIONS = "admin-end-sessions"        # end every session of the chosen user (a lost laptop)
 ADMIN_USER_MESSAGE = "admin-user-message"
 ADMIN_AUDIT = "admin-audit"
+
+# --- 审核 Admin: registry change sets (dashboard/registry_panel.py) ---
+REGISTRY_UPLOAD = "registry-upload"              # the change file's drop zone
+REGISTRY_RESULT = "registry-result"              # the dry run (problems, or the sets it would apply), then the outcome
+REGISTRY_TOKEN = "registry-token"                # the server-side token of the file the dry run passed (no bytes)
+REGISTRY_APPLY = "registry-apply"                # 应用 / Apply: shown only under a dry run that passed
+REGISTRY_SETS = "registry-sets"                  # the change sets applied, newest first
