@@ -50,7 +50,7 @@ CALLBACK_ROLES: dict[str, tuple[str, ...]] = {
     ids.ADMIN_APPROVE_PERIOD: ADMINS, ids.ADMIN_PUBLISH_PERIOD: ADMINS, ids.ADMIN_PUBLICATIONS: ADMINS,
     ids.ADMIN_USERS: ADMINS, ids.ADMIN_USER_PICK: ADMINS, ids.ADMIN_AUDIT: ADMINS,
     # The admin page's registry change sets (dashboard/registry_panel.py): the dry run, the apply, the list.
-    ids.REGISTRY_RESULT: ADMINS, ids.REGISTRY_TOKEN: ADMINS, ids.REGISTRY_APPLY: ADMINS, ids.REGISTRY_UPLOAD: ADMINS,
+    ids.REGISTRY_RESULT: ADMINS, ids.REGISTRY_TOKEN: ADMINS, ids.REGISTRY_APPLY_BAR: ADMINS, ids.REGISTRY_UPLOAD: ADMINS,
     ids.REGISTRY_SETS: ADMINS,
 }
 PUBLIC_PREFIXES = ("/assets/", "/login", "/health", "/ready", "/favicon.ico")

@@ -230,7 +230,17 @@ LABELS: dict[str, tuple[str, str]] = {
                        "Dry run passed (not applied yet): click Apply to make the changes below take effect, all at once."),
     "registry_warnings": ("另有 {n} 个提示，请核对。", "There are also {n} warnings: please check them."),
     "registry_apply": ("应用", "Apply"),
-    "registry_applied": ("已应用：名录已按 {file} 更新。", "Applied: the registry was updated from {file}."),
+    "registry_apply_hint": ("应用后，生效期起的报表按新名录校验和计算，已有报表的相关时期重新计算；操作记入审计日志，不能在本页撤销。",
+                            "Once applied, returns from the effective period on are checked and computed over the new "
+                            "registry, and periods already reported are recomputed. It is recorded in the audit log "
+                            "and cannot be undone on this page."),
+    "registry_rows": ("逐行查看变更（{n} 行）", "See the changes row by row ({n} rows)"),
+    "registry_kind_of_change": ("变更类型", "Change"),
+    "registry_before": ("原社区", "Community before"),
+    "registry_after": ("变更后（→ 所属乡镇）", "After (→ township)"),
+    "registry_note": ("备注", "Note"),
+    "registry_applied": ("已应用：名录已按 {file} 更新，自{effective}起生效。",
+                         "Applied: the registry was updated from {file}, in force from {effective}."),
     "registry_apply_failed": ("未应用：{reason}", "Not applied: {reason}"),
     "registry_apply_rejected": ("未应用：名录在试运行后已有变化，文件重新检查时发现 {n} 个错误，未作任何更改。",
                                 "Not applied: the registry changed since the dry run and the file now has {n} errors. "

@@ -166,5 +166,6 @@ ADMIN_AUDIT = "admin-audit"
 REGISTRY_UPLOAD = "registry-upload"              # the change file's drop zone
 REGISTRY_RESULT = "registry-result"              # the dry run (problems, or the sets it would apply), then the outcome
 REGISTRY_TOKEN = "registry-token"                # the server-side token of the file the dry run passed (no bytes)
-REGISTRY_APPLY = "registry-apply"                # 应用 / Apply: shown only under a dry run that passed
+REGISTRY_APPLY = "registry-apply"                # 应用 / Apply
+REGISTRY_APPLY_BAR = "registry-apply-bar"        # Apply and what it does: shown only under a dry run that passed
 REGISTRY_SETS = "registry-sets"                  # the change sets applied, newest first

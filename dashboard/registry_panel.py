@@ -15,7 +15,9 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from etl.periods import format_effective
-from etl.read.problems import ShequError
+from etl.read.changes import CHANGE_WORDS, read_rows
+from etl.read.problems import Report, ShequError
+from etl.store.db import registry_from_db
 from etl.store.registry_changes import ChangeOutcome, apply_change_file, change_sets
 
 from . import auth, ids
@@ -81,14 +83,40 @@ def problems_table(outcome: ChangeOutcome, lang: str):
                      table(cols, rows, className="problems-table registry-problems")])
 
 
-def render_dry_run(outcome: ChangeOutcome, lang: str) -> html.Div:
-    """What the dry run found: refused (every problem, nothing changed) or passed (each set, to be applied)."""
+def change_rows(registry, content: bytes, file_name: str, lang: str):
+    """The file's rows as an official checks them: which community (by name too) becomes what, row by row."""
+    rows = read_rows(content, file_name, Report(file_name))
+    known = registry.by_code()
+
+    def named(code: str, name: str = "") -> str:
+        return " ".join(part for part in (code, name or (known[code].name if code in known else "")) if part)
+
+    shown = []
+    for row, v in rows:
+        word = v.get("change", "")
+        kind = CHANGE_WORDS.get(word) or word.lower()
+        after = named(v.get("new_code", "") or (v.get("old_code", "") if kind in ("rename", "move") else ""),
+                      v.get("new_name", ""))
+        where = v.get("township_name", "")
+        shown.append([str(row), t(f"registry_change_{kind}", lang) if kind in KINDS else word,
+                      format_effective(v["effective_period"], lang) if v.get("effective_period") else "",
+                      named(v.get("old_code", "")), f"{after} → {where}" if where and after else after or where,
+                      v.get("note", "")])
+    cols = [(t("row", lang), "num"), (t("registry_kind_of_change", lang), "text"), (t("registry_effective", lang), "text"),
+            (t("registry_before", lang), "text"), (t("registry_after", lang), "text"), (t("registry_note", lang), "text")]
+    return html.Details([html.Summary(t("registry_rows", lang, n=len(shown)), className="registry-rows-toggle"),
+                         table(cols, shown, className="registry-rows")], className="registry-rows-box mt-2")
+
+
+def render_dry_run(outcome: ChangeOutcome, lang: str, rows=None) -> html.Div:
+    """What the dry run found: refused (every problem, nothing changed) or passed (each set, to be applied, and the
+    rows one by one under a toggle)."""
     errors, warnings = len(outcome.report.errors), len(outcome.report.warnings)
     if outcome.status == "rejected":
         body = [dbc.Alert(t("registry_rejected", lang, n=errors), color="danger", className="registry-rejected")]
     else:
         body = [dbc.Alert(t("registry_valid", lang), color="info", className="registry-valid"),
-                sets_table(outcome.sets, lang)]
+                sets_table(outcome.sets, lang), rows]
         if warnings:
             body.append(html.P(t("registry_warnings", lang, n=warnings), className="hint"))
     if outcome.report.problems:
@@ -98,7 +126,8 @@ def render_dry_run(outcome: ChangeOutcome, lang: str) -> html.Div:
 
 def render_applied(outcome: ChangeOutcome, lang: str) -> html.Div:
     if outcome.applied:
-        body = [dbc.Alert(t("registry_applied", lang, file=outcome.file), color="success",
+        effective = _sep(lang).join(format_effective(s["effective"], lang) for s in outcome.sets)
+        body = [dbc.Alert(t("registry_applied", lang, file=outcome.file, effective=effective), color="success",
                           className="registry-applied"),
                 sets_table(outcome.sets, lang, "registry_recomputed_done")]
     else:                        # the registry changed between the dry run and the apply
@@ -139,8 +168,9 @@ def panel(engine, lang: str) -> html.Div:
                    children=html.Div([html.Div("⇪", className="drop-icon"), t("registry_drop", lang, mb=mb)])),
         dcc.Store(id=ids.REGISTRY_TOKEN),
         dcc.Loading(html.Div(id=ids.REGISTRY_RESULT, className="mt-3"), type="dot"),
-        html.Button(t("registry_apply", lang), id=ids.REGISTRY_APPLY, className="btn btn-primary mt-2",
-                    style=HIDDEN),
+        html.Div([html.Button(t("registry_apply", lang), id=ids.REGISTRY_APPLY, className="btn btn-primary"),
+                  html.Span(t("registry_apply_hint", lang), className="hint registry-apply-hint")],
+                 id=ids.REGISTRY_APPLY_BAR, className="registry-apply-bar mt-2", style=HIDDEN),
         html.H3(t("registry_history", lang), className="h6 section-title mt-4"),
         html.Div(history(engine, lang), id=ids.REGISTRY_SETS)])
 
@@ -161,8 +191,9 @@ def dry_run(engine, who, contents, file_name, lang: str, remote=None) -> tuple:
     outcome = apply_change_file(engine, content, name, who.username, dry_run=True, remote_addr=remote)
     if outcome.status != "valid":
         return render_dry_run(outcome, lang), None, HIDDEN
+    rows = change_rows(registry_from_db(engine), content, name, lang)
     # Only a file that passed is kept: Apply reads these very bytes back by the token, for this admin only.
-    return render_dry_run(outcome, lang), stash(engine, int(who.id), name, content), SHOWN
+    return render_dry_run(outcome, lang, rows), stash(engine, int(who.id), name, content), SHOWN
 
 
 def apply(engine, who, token, lang: str, remote=None) -> tuple:
@@ -203,7 +234,7 @@ def step(engine, who, trigger, contents, file_name, token, lang, remote=None) ->
 def register_callbacks(app: dash.Dash) -> None:
     """Bound to this app (called by the admin page's register_callbacks)."""
     @app.callback(Output(ids.REGISTRY_RESULT, "children"), Output(ids.REGISTRY_TOKEN, "data"),
-                  Output(ids.REGISTRY_APPLY, "style"), Output(ids.REGISTRY_UPLOAD, "contents"),
+                  Output(ids.REGISTRY_APPLY_BAR, "style"), Output(ids.REGISTRY_UPLOAD, "contents"),
                   Output(ids.REGISTRY_SETS, "children"), Output(ids.ADMIN_AUDIT, "children", allow_duplicate=True),
                   Input(ids.REGISTRY_UPLOAD, "contents"), Input(ids.REGISTRY_APPLY, "n_clicks"),
                   State(ids.REGISTRY_UPLOAD, "filename"), State(ids.REGISTRY_TOKEN, "data"),

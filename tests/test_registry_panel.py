@@ -80,7 +80,7 @@ def test_viewers_and_analysts_are_refused_the_panels_callback(app):
         client, headers = logged_in(app, username)
         assert client.post("/_dash-update-component", json=request, headers=headers).status_code == 403
     assert all(auth.CALLBACK_ROLES[i] == auth.ADMINS for i in (ids.REGISTRY_RESULT, ids.REGISTRY_TOKEN,
-                                                               ids.REGISTRY_APPLY, ids.REGISTRY_SETS))
+                                                               ids.REGISTRY_APPLY_BAR, ids.REGISTRY_SETS))
 
 
 def test_a_bad_file_shows_every_problem_by_row_and_changes_nothing(app, engine):
@@ -93,7 +93,7 @@ def test_a_bad_file_shows_every_problem_by_row_and_changes_nothing(app, engine):
     assert "合并为450981001101的社区分属不同县（市、区）：东成社区居委会（玉州区）、马岭社区居委会（北流市）" in text
     assert "原代码（old_code）" in text
     assert response[ids.REGISTRY_TOKEN]["data"] is None
-    assert response[ids.REGISTRY_APPLY]["style"] == {"display": "none"}
+    assert response[ids.REGISTRY_APPLY_BAR]["style"] == {"display": "none"}
     english = shown(drop(client, headers, BAD, "bad.csv", lang="en"))
     assert "Refused: 3 errors found" in english and "different counties" in english
     assert table_counts(engine) == counts and registry_from_db(engine).history is None and change_sets(engine).empty
@@ -106,12 +106,13 @@ def test_the_file_the_dry_run_passed_is_applied_audited_and_listed(app, engine):
     text = shown(response)
     assert "试运行通过（尚未应用）" in text and "更名 1、合并 2、拆分 2、新设 1、撤销 1、调整隶属 1" in text
     token = response[ids.REGISTRY_TOKEN]["data"]
-    assert isinstance(token, str) and response[ids.REGISTRY_APPLY]["style"] == {}
+    assert "450981001005 马岭社区居委会" in text and "450981002103 城南新区社区居委会 → 城南街道" in text   # row by row
+    assert isinstance(token, str) and response[ids.REGISTRY_APPLY_BAR]["style"] == {}
     assert "450981002103" not in registry_from_db(engine).by_code()          # a dry run only
 
     spec = registry_spec(client)
     applied = post(client, headers, body(spec, f"{ids.REGISTRY_APPLY}.n_clicks", token=token))
-    assert "已应用：名录已按 changes_2016.csv 更新" in shown(applied)
+    assert "已应用：名录已按 changes_2016.csv 更新，自2016年起生效" in shown(applied)
     in_2016 = registry_from_db(engine).in_force("2016").by_code()
     assert in_2016["450981002002"].name == "永丰新村社区居委会" and "450981002103" in in_2016
     assert "450981002002" in registry_from_db(engine).in_force("2015").by_code()
