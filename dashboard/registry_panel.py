@@ -13,11 +13,12 @@ import dash_bootstrap_components as dbc
 import flask
 import pandas as pd
 from dash import Input, Output, State, dcc, html
+from sqlalchemy import delete
 
 from etl.periods import format_effective
 from etl.read.changes import CHANGE_WORDS, read_rows
 from etl.read.problems import Report, ShequError
-from etl.store.db import registry_from_db
+from etl.store.db import registry_from_db, upload_waiting
 from etl.store.registry_changes import ChangeOutcome, apply_change_file, change_sets
 
 from . import auth, ids
@@ -200,7 +201,7 @@ def apply(engine, who, token, lang: str, remote=None) -> tuple:
     """Apply the file the dry run passed: (what to show, whether the registry changed)."""
     if who is None or not who.is_admin:
         return _alert("forbidden", lang, "warning"), False
-    found = unstash(engine, token, int(who.id)) if isinstance(token, str) else None
+    found = claim(engine, token, int(who.id))
     if found is None:
         return _alert("registry_expired", lang, "warning"), False
     name, content = found
@@ -208,8 +209,19 @@ def apply(engine, who, token, lang: str, remote=None) -> tuple:
         outcome = apply_change_file(engine, content, name, who.username, remote_addr=remote)
     except ShequError as exc:               # another change set went in meanwhile
         return _alert("registry_apply_failed", lang, reason=str(exc)), False
-    forget(engine, token)                   # applied or refused now: never applied a second time by this token
     return render_applied(outcome, lang), outcome.applied
+
+
+def claim(engine, token, user_id: int) -> tuple[str, bytes] | None:
+    """The waiting file of this admin, taken out of upload_waiting: of two requests with one token (a double
+    click, a replay) only the first gets it."""
+    found = unstash(engine, token, user_id) if isinstance(token, str) else None
+    if found is None:
+        return None
+    with engine.begin() as conn:
+        taken = conn.execute(delete(upload_waiting).where(upload_waiting.c.token == token,
+                                                          upload_waiting.c.user_id == user_id)).rowcount
+    return found if taken == 1 else None
 
 
 def step(engine, who, trigger, contents, file_name, token, lang, remote=None) -> tuple:
@@ -238,7 +250,8 @@ def register_callbacks(app: dash.Dash) -> None:
                   Output(ids.REGISTRY_SETS, "children"), Output(ids.ADMIN_AUDIT, "children", allow_duplicate=True),
                   Input(ids.REGISTRY_UPLOAD, "contents"), Input(ids.REGISTRY_APPLY, "n_clicks"),
                   State(ids.REGISTRY_UPLOAD, "filename"), State(ids.REGISTRY_TOKEN, "data"),
-                  State(ids.ADMIN_LANG, "data"), prevent_initial_call=True)
+                  State(ids.ADMIN_LANG, "data"), prevent_initial_call=True,
+                  running=[(Output(ids.REGISTRY_APPLY, "disabled"), True, False)])
     def on_registry(contents, _apply, file_name, token, lang):
         return step(flask.current_app.config["SHEQU_ENGINE"], auth.user(), dash.ctx.triggered_id, contents,
                     file_name, token, lang, flask.request.remote_addr)
