@@ -24,7 +24,7 @@ from etl.store.registry_changes import ChangeOutcome, apply_change_file, change_
 from . import auth, ids
 from .components import table
 from .i18n import LABELS, MISSING, period_label, t
-from .uploads import decode, display_name, forget, stash, unstash
+from .uploads import decode, display_name, stash, unstash
 
 MAX_BYTES = 2 * 2**20
 KINDS = ("rename", "merge", "split", "new", "abolish", "move")     # the order the words are said in
@@ -103,8 +103,8 @@ def change_rows(registry, content: bytes, file_name: str, lang: str):
                       format_effective(v["effective_period"], lang) if v.get("effective_period") else "",
                       named(v.get("old_code", "")), f"{after} → {where}" if where and after else after or where,
                       v.get("note", "")])
-    cols = [(t("row", lang), "num"), (t("registry_kind_of_change", lang), "text"), (t("registry_effective", lang), "text"),
-            (t("registry_before", lang), "text"), (t("registry_after", lang), "text"), (t("registry_note", lang), "text")]
+    cols = [(t("row", lang), "num")] + [(t(key, lang), "text") for key in (
+        "registry_kind_of_change", "registry_effective", "registry_before", "registry_after", "registry_note")]
     return html.Details([html.Summary(t("registry_rows", lang, n=len(shown)), className="registry-rows-toggle"),
                          table(cols, shown, className="registry-rows")], className="registry-rows-box mt-2")
 
@@ -232,8 +232,8 @@ def step(engine, who, trigger, contents, file_name, token, lang, remote=None) ->
     if trigger == ids.REGISTRY_UPLOAD:
         if not contents:
             raise dash.exceptions.PreventUpdate
-        if isinstance(token, str) and who is not None:
-            forget(engine, token)           # a new file replaces the one waiting to be applied
+        if who is not None:
+            claim(engine, token, int(who.id))    # a new file replaces the one waiting to be applied
         shown, token, style = dry_run(engine, who, contents, file_name, lang, remote)
         return shown, token, style, None, keep, keep
     shown, changed = apply(engine, who, token, lang, remote)

@@ -106,7 +106,8 @@ def test_the_file_the_dry_run_passed_is_applied_audited_and_listed(app, engine):
     text = shown(response)
     assert "试运行通过（尚未应用）" in text and "更名 1、合并 2、拆分 2、新设 1、撤销 1、调整隶属 1" in text
     token = response[ids.REGISTRY_TOKEN]["data"]
-    assert "450981001005 马岭社区居委会" in text and "450981002103 城南新区社区居委会 → 城南街道" in text   # row by row
+    # row by row, each community by name too
+    assert "450981001005 马岭社区居委会" in text and "450981002103 城南新区社区居委会 → 城南街道" in text
     assert isinstance(token, str) and response[ids.REGISTRY_APPLY_BAR]["style"] == {}
     assert "450981002103" not in registry_from_db(engine).by_code()          # a dry run only
 
@@ -175,3 +176,18 @@ def test_applying_a_change_set_moves_the_data_version_the_dashboard_caches_by(en
 ])
 def test_a_change_set_is_said_in_words(changes, periods, lang, said):
     assert (registry_panel.changes_in_words(changes, lang), registry_panel.periods_in_words(periods, lang)) == said
+
+
+def test_an_xlsx_change_file_is_dry_run_too(engine):
+    import csv
+    import io
+    import openpyxl
+    book = openpyxl.Workbook()
+    for row in csv.reader(io.StringIO(EACH_KIND)):
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    admin = auth.WebUser(add_user(engine, "adm", PASSWORD, "admin"))
+    shown_, token, style = registry_panel.dry_run(engine, admin, data_url(buffer.getvalue()), "变更.xlsx", "en")
+    assert token and style == registry_panel.SHOWN
+    assert "rename 1, merge 2" in json.dumps(shown_.to_plotly_json(), ensure_ascii=False, default=str)
