@@ -16,7 +16,7 @@ from .i18n import LABELS, county_name, period_label, t
 
 # Details said in the page's language, in this order; others (none today) are shown as "key: value".
 ORDER = ("user", "username_added", "role", "sessions", "submission", "county", "period", "file", "status", "errors", "comment",
-         "version", "reason", "what", "format", "basis", "periods", "levels", "indicator_ids", "values", "rows",
+         "version", "reason", "sets", "what", "format", "basis", "periods", "levels", "indicator_ids", "values", "rows",
          "filters")
 SKIP = ("column_filters", "sort")      # a grid's own filter and sort models: in the stored record, too long to read
 
@@ -63,6 +63,9 @@ def detail_part(key: str, value, lang: str, counties: Mapping[str, str]) -> str 
     if key == "indicator_ids":
         known = indicator_map()
         return _listed(value, lambda i: known[i].name(lang) if i in known else str(i), lang)
+    if key == "sets":                   # registry-apply: each change set's period and changes, in words
+        from .registry_panel import sets_in_words
+        return sets_in_words(value, lang) if isinstance(value, list) else str(value)
     if key == "what":
         return _word("audit_what_", value, lang)
     if key == "format":

@@ -133,6 +133,14 @@ UPLOAD_DROPPED = "upload-dropped"                # the accepted files of the las
 UPLOAD_REFUSED = "upload-refused"                # the files of a drop the server refused (too many, too big, not .xlsx)
 UPLOAD_QUEUE = "upload-queue"                    # "queued: n ahead" while a check waits its turn
 
+# --- 审核 Admin: registry change sets (dashboard/registry_panel.py) ---
+REGISTRY_UPLOAD = "registry-upload"              # the change file's drop zone
+REGISTRY_RESULT = "registry-result"              # the dry run (problems, or the sets it would apply), then the outcome
+REGISTRY_TOKEN = "registry-token"                # the server-side token of the file the dry run passed (no bytes)
+REGISTRY_APPLY = "registry-apply"                # 应用 / Apply
+REGISTRY_APPLY_BAR = "registry-apply-bar"        # Apply and what it does: shown only under a dry run that passed
+REGISTRY_SETS = "registry-sets"                  # the change sets applied, newest first
+
 # --- 审核 Admin ---
 ADMIN_LANG = "admin-lang"
 ADMIN_SUBMISSIONS = "admin-submissions"          # the returns table

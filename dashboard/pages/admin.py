@@ -13,7 +13,7 @@ from etl.store.queries import submissions
 from etl.store.status import Status
 from etl.store.users import ROLES, list_users
 
-from dashboard import auth, data, ids
+from dashboard import auth, data, ids, registry_panel
 from dashboard.data import county_names
 from dashboard.admin_actions import (awaiting, chosen_ids, create_user, end_user_sessions, publish_period, review,
                                      set_user_disabled)
@@ -223,6 +223,7 @@ def layout(**query):
     return shell(view, title,
                  card(t("submissions", lang), review_panel(engine, lang, asked)),
                  card(t("publish_title", lang), publish_panel(engine, lang)),
+                 card(t("registry_title", lang), registry_panel.panel(engine, lang)),
                  card(t("users", lang), users_panel(engine, lang)),
                  card(t("audit", lang), html.Div(audit_table(engine, lang), id=ids.ADMIN_AUDIT)),
                  dcc.Store(id=ids.ADMIN_LANG, data=lang))
@@ -262,6 +263,7 @@ def refreshed(engine, lang: str, approve_period: str | None) -> tuple:
 def register_callbacks(app: dash.Dash) -> None:
     """Bound to this app; each action checks the admin role again (admin_actions). An action writes its message;
     every message refreshes every list (returns, periods, publications, users, the audit log)."""
+    registry_panel.register_callbacks(app)
     @app.callback(Output(ids.ADMIN_MESSAGE, "children"), Output(ids.ADMIN_CONFIRM, "displayed"),
                   Output(ids.ADMIN_CONFIRM, "message"), Output(ids.ADMIN_PENDING, "data"), Output(ids.ADMIN_PICK, "value"),
                   Input(ids.ADMIN_APPROVE_ALL, "n_clicks"), Input(ids.ADMIN_APPROVE, "n_clicks"),
