@@ -160,8 +160,6 @@ def test_the_audit_log_says_a_registry_apply_in_words():
     assert describe(detail, "en", {}) == "file c.csv; 2016: rename 1, merge 2; 2016"
 
 
-@pytest.mark.xfail(strict=True, reason="etl.store.queries.data_version ignores registry_change_set: after a change "
-                   "set the dashboard's cached reads (recomputed periods, registry) stay stale until the next load")
 def test_applying_a_change_set_moves_the_data_version_the_dashboard_caches_by(engine):
     from etl.store.queries import data_version
     from etl.store.registry_changes import apply_change_file
