@@ -113,8 +113,8 @@ def kpi_card(b: Briefing, ind, row, city_row=None) -> str:
     lines = [f'<div class="kpi-name">{escape(ind.name(lang))}</div>',
              f'<div class="kpi-value">{escape(fmt_value(value, ind.unit, lang))}</div>',
              f'<div class="kpi-line">{escape(target)} {mark}</div>',
-             f'<div class="kpi-line">{escape(t("since_baseline", lang) + (_when(row.get("baseline_period"), lang) if since != "—" else ""))}'
-             f' <b>{escape(since)}</b></div>',
+             f'<div class="kpi-line">{escape(t("since_baseline", lang) + (_when(row.get("baseline_period"), lang) if since != "—" else ""))}</div>'
+             f'<div class="kpi-change">{escape(since)}</div>',
              f'<div class="kpi-line muted">{escape(t("since_previous", lang) + (_when(row.get("previous_period"), lang) if previous != "—" else ""))}'
              f" {escape(previous)}</div>"]
     if b.county is not None:
@@ -346,8 +346,8 @@ body { margin: 0; font: 8.5pt/1.35 %(font)s; color: #333; }
 .band { background: #8c1c13; color: #fff; padding: 8px 12px 9px; border-radius: 3px; }
 .band .app { font-size: 8pt; opacity: .85; }
 .band h1 { margin: 2px 0 0; font-size: 15pt; font-weight: 700; }
-h2 { font-size: 10.5pt; margin: 12px 0 5px; color: #1f3f66; border-bottom: 1px solid #d5dbe3; padding-bottom: 2px; }
-section { break-inside: auto; }
+h2 { break-after: avoid; font-size: 10.5pt; margin: 12px 0 5px; color: #1f3f66; border-bottom: 1px solid #d5dbe3; padding-bottom: 2px; }
+section { break-inside: auto; } h2 + * { break-before: avoid; }
 .page { break-before: page; }
 .alert { background: #fff4e0; border: 1px solid #e0b060; color: #6b4000; padding: 5px 8px; margin: 8px 0; border-radius: 3px; }
 .kpis { display: grid; grid-template-columns: repeat(4, 1fr); gap: 6px; }
@@ -356,6 +356,7 @@ section { break-inside: auto; }
 .kpi-name { font-size: 7.5pt; color: #555; min-height: 2.6em; }
 .kpi-value { font-size: 16pt; font-weight: 700; color: #1f3f66; line-height: 1.2; }
 .kpi-line { font-size: 7.5pt; } .muted { color: #777; }
+.kpi-change { font-size: 9pt; font-weight: 700; white-space: nowrap; }
 .light { border-radius: 3px; padding: 0 3px; white-space: nowrap; font-size: 7.5pt; }
 .light-green { color: #2e7d32; background: #e8f5e9; } .light-amber { color: #b26a00; background: #fff4e0; }
 .light-red { color: #c62828; background: #fdecea; } .light-none { color: #777; background: #f1f1f1; }
@@ -368,7 +369,7 @@ th { font-size: 7.5pt; color: #444; background: #f3f5f8; font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr { break-inside: avoid; } thead { display: table-header-group; }
 .scorecard td, .scorecard th { font-size: 7.5pt; } .scorecard td.mine { font-weight: 700; }
-.scorecard td:first-child { white-space: nowrap; }
+.scorecard td { white-space: nowrap; } .scorecard th { vertical-align: bottom; }
 .up { color: #2e7d32; } .down { color: #c62828; }
 .legend { display: flex; flex-wrap: wrap; gap: 3px 10px; font-size: 7.5pt; color: #555; }
 .hint { font-size: 7.5pt; color: #666; margin: 3px 0; }

@@ -212,6 +212,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "aggrid_noRowsToShow": ("没有可显示的行", "No rows to show"),
     # The briefing's PDF (dashboard/briefing_html.py) and its button on /briefing
     "pdf_download": ("下载PDF", "Download PDF"),
+    "pdf_county_links": ("各县（市、区）：", "Counties: "),
+    "pdf_failed": ("PDF暂时无法生成，请稍后再试或联系系统管理员。", "The PDF cannot be made just now: try again later or ask the administrator."),
     "pdf_more_rows": ("另有 {n} 行未列出，详见系统相应页面。", "{n} more rows not listed: see the dashboard."),
     "pdf_shortfalls": ("各县（市、区）未达标社区数，{period}", "Communities missing a standard, by county, {period}"),
     "pdf_communities": ("社区数", "Communities"),
