@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 import plotly
@@ -20,6 +21,8 @@ from etl.read.problems import ShequError
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 TIMEOUT_SECONDS = 60
+# Chromium processes printing at once in one server process: each takes ~150 MB and a core for a second or two.
+PRINTING = threading.BoundedSemaphore(2)
 # What the page may load: itself, inline styles and scripts, and plotly.js beside it; never the network.
 CSP = "default-src 'none'; script-src 'unsafe-inline' file:; style-src 'unsafe-inline'; img-src data:; font-src file:"
 
@@ -50,8 +53,9 @@ def html_to_pdf(page: str, timeout: float = TIMEOUT_SECONDS) -> bytes:
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             args.insert(1, "--no-sandbox")      # Chromium refuses to run as root with its sandbox (containers, CI)
         try:
-            done = subprocess.run(args, capture_output=True, text=True, timeout=timeout,
-                                  stdin=subprocess.DEVNULL, env={**os.environ, "LANG": "C.UTF-8"})
+            with PRINTING:
+                done = subprocess.run(args, capture_output=True, text=True, timeout=timeout,
+                                      stdin=subprocess.DEVNULL, env={**os.environ, "LANG": "C.UTF-8"})
         except subprocess.TimeoutExpired:
             raise ShequError(f"Chromium took more than {timeout:g} s to print the PDF") from None
         if done.returncode != 0 or not pdf_path.exists() or pdf_path.stat().st_size == 0:

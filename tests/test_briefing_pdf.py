@@ -215,3 +215,12 @@ def test_the_download_is_behind_the_login_and_a_county_analyst_gets_only_their_o
     client_login(other, "city", PASSWORD)
     assert other.get("/briefing.pdf?period=2015&basis=current&county=450903&lang=en").status_code == 200
     assert other.get("/briefing.pdf?period=2015&county=999999").status_code == 404
+
+
+def test_the_briefing_page_has_the_download_button_and_each_county_s(web):
+    import sys
+    with web.test_request_context("/"):
+        layout = sys.modules["dashboard.pages.briefing"].layout(period="2015", lang="en", basis="current")
+    shown = json.dumps(layout, default=lambda o: o.to_plotly_json() if hasattr(o, "to_plotly_json") else str(o))
+    assert "Download PDF" in shown and '"/briefing.pdf?period=2015&lang=en&basis=current"' in shown
+    assert "/briefing.pdf?period=2015&county=450902&lang=en&basis=current" in shown and "Yuzhou District" in shown
