@@ -52,12 +52,19 @@ def legend(lang: str) -> str:
     return '<div class="legend">' + "".join(f"<span>{i}</span>" for i in items) + "</div>"
 
 
-def table(columns: list[tuple[str, str]], rows: list[list[str]], cls: str = "") -> str:
+def table(columns: list[tuple[str, str]], rows: list[list[str]], cls: str = "", row_classes=None) -> str:
     """An HTML table; columns are (header, "num" | "text"); cells are HTML already escaped."""
     head = "".join(f'<th class="{kind}">{escape(label)}</th>' for label, kind in columns)
-    body = "".join("<tr>" + "".join(f'<td class="{kind}">{cell}</td>' for (_, kind), cell in zip(columns, row))
-                   + "</tr>" for row in rows)
+    row_classes = row_classes or [""] * len(rows)
+    body = "".join(f'<tr class="{row_cls}">' + "".join(f'<td class="{kind}">{cell}</td>'
+                                                       for (_, kind), cell in zip(columns, row))
+                   + "</tr>" for row, row_cls in zip(rows, row_classes))
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def counted(title: str, n: int, lang: str) -> str:
+    """"无领导包联的薄弱社区（3）" / "Weak communities without a leader (3)"."""
+    return f"{title}（{n:,}）" if lang == "zh" else f"{title} ({n:,})"
 
 
 def more_rows(total: int, shown: int, lang: str) -> str:
@@ -196,13 +203,7 @@ def scorecard(b: Briefing) -> str:
                   "—" if pd.isna(row["rank"]) else str(int(row["rank"])), rank_change(row["rank_change"])]
         rows.append(cells)
         marks.append(row["area_code"] == b.county)
-    body = table(columns, rows, "scorecard")
-    if any(marks):        # the county's own row in bold
-        html_rows = body.split("<tr>")
-        for n, mine in enumerate(marks, start=2):
-            if mine:
-                html_rows[n] = html_rows[n].replace("<td", '<td class="mine"', 1)
-        body = "<tr>".join(html_rows)
+    body = table(columns, rows, "scorecard", ["mine" if mine else "" for mine in marks])   # the county's own row
     note = ""
     if not b.complete:
         note = f'<div class="alert">{escape(t("scorecard_incomplete", lang, k=len(b.state.reported), n=len(b.state.expected)))}</div>'
@@ -233,7 +234,7 @@ def shortfalls(b: Briefing) -> str:
                                                  missing["service_area_m2"], misses.loc[missing.index].to_numpy())][:LIST_ROWS * 2]
         cols = [(t("community", lang), "text"), (t("township_col", lang), "text"), (t("area_axis", lang), "num"),
                 (t("standard", lang), "text")]
-        return section(t("missing_standard", lang) + " · " + t("rows", lang, n=f"{len(missing):,}"),
+        return section(counted(t("missing_standard", lang), len(missing), lang),
                        table(cols, body), more_rows(len(missing), len(body), lang))
     per = misses.groupby(rows["county_code"]).sum()
     per["any"] = misses.any(axis=1).groupby(rows["county_code"]).sum()
@@ -269,8 +270,8 @@ def leaders(b: Briefing) -> str:
                                           odd["communities"])][:LIST_ROWS]
     odd_html = (table([(t("leader", lang), "text"), (t("level", lang), "text"), (t("post", lang), "text"),
                        (t("linked", lang), "num")], odd_rows) + more_rows(len(odd), len(odd_rows), lang)) if len(odd) else none
-    return (f'<div class="two">{section(t("weak_unlinked", lang) + " · " + t("rows", lang, n=f"{len(weak):,}"), weak_html)}'
-            f'{section(t("outside_rule", lang) + " · " + t("rows", lang, n=f"{len(odd):,}"), odd_html)}</div>')
+    return (f'<div class="two">{section(counted(t("weak_unlinked", lang), len(weak), lang), weak_html)}'
+            f'{section(counted(t("outside_rule", lang), len(odd), lang), odd_html)}</div>')
 
 
 FIELD_UNITS = {"service_area_m2": "m2", "service_items": "count", "facilities": "count", "staff": "count",
@@ -282,7 +283,7 @@ def quality(b: Briefing) -> str:
     found = data.flags(b.src, b.period)
     if b.county:
         found = found[found["county_code"] == b.county]
-    title = t("quality", lang, period=period_label(b.period, lang)) + " · " + t("rows", lang, n=f"{len(found):,}")
+    title = counted(t("quality", lang, period=period_label(b.period, lang)), len(found), lang)
     if found.empty:
         return section(title, f'<p class="hint">{escape(t("no_flags", lang))}</p>')
     kind = [f"pdf_flag_{f}" if f != "outlier" else f"pdf_flag_{d}" for f, d in zip(found["flag"], found["detail"])]
@@ -368,8 +369,10 @@ th, td { border-bottom: 1px solid #e3e7ec; padding: 2px 4px; vertical-align: top
 th { font-size: 7.5pt; color: #444; background: #f3f5f8; font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr { break-inside: avoid; } thead { display: table-header-group; }
-.scorecard td, .scorecard th { font-size: 7.5pt; } .scorecard td.mine { font-weight: 700; }
+.scorecard td, .scorecard th { font-size: 7.5pt; }
 .scorecard td { white-space: nowrap; } .scorecard th { vertical-align: bottom; }
+.scorecard th:first-child, .scorecard th:nth-last-child(-n+3) { white-space: nowrap; }
+.scorecard tr.mine td { font-weight: 700; background: #f6efe2; }
 .up { color: #2e7d32; } .down { color: #c62828; }
 .legend { display: flex; flex-wrap: wrap; gap: 3px 10px; font-size: 7.5pt; color: #555; }
 .hint { font-size: 7.5pt; color: #666; margin: 3px 0; }
