@@ -56,6 +56,16 @@ def briefing_bench(url: str, runs: int = 3) -> dict:
             "kb": round(len(pdf) / 1024)}
 
 
+def in_own_process(url: str, runs: int = 3) -> dict:
+    """briefing_bench in a fresh process: its first briefing is cold, as a server's first after a data change."""
+    code = (f"import json; from bench.briefing_bench import briefing_bench; "
+            f"print(json.dumps(briefing_bench({url!r}, {runs})))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=HERE.parent)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", nargs="*", default=["city", "nation"], choices=sorted(SCALES))
@@ -71,13 +81,7 @@ def main(argv=None) -> int:
         print(f"{name}: building or reusing the database ({sc.communities:,} communities × {sc.periods} periods) …",
               file=sys.stderr, flush=True)
         url = scaled_database(sc, work, lambda m: print(m, file=sys.stderr, flush=True))
-        # A process of its own per scale: its first briefing is cold, as a server's first after a data change.
-        code = (f"import json; from bench.briefing_bench import briefing_bench; "
-                f"print(json.dumps(briefing_bench({url!r}, {args.runs})))")
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=HERE.parent)
-        if done.returncode != 0:
-            raise SystemExit(done.stderr)
-        results[f"briefing_{name}"] = json.loads(done.stdout.strip().splitlines()[-1])
+        results[f"briefing_{name}"] = in_own_process(url, args.runs)
         print(f"briefing_{name}: {json.dumps(results[f'briefing_{name}'])}", flush=True)
     return 0
 
