@@ -20,7 +20,9 @@ from .i18n import fmt_change, fmt_number, fmt_signed, fmt_value, is_missing, per
 from .pdf_print import CSP, plotly_script_tag
 
 LIST_ROWS = 12            # rows of a list (weak communities, leaders, flags) a page holds
-SCORECARD_ROWS = 40       # counties of the scorecard shown (a province's or a nation's are hundreds)
+SCORECARD_ROWS = 30       # counties of the scorecard shown (a province's or a nation's are hundreds)
+COUNTY_ROWS = 20          # counties of the shortfalls' table, and of reporting's list (× 2)
+RANKING_BARS = 20         # bars of the ranking: beyond, the best and the worst ten (and the county's own)
 CHART_WIDTH = 340         # pixels: two charts side by side in A4 portrait's 186 mm
 
 
@@ -152,6 +154,12 @@ def map_and_ranking(b: Briefing) -> str:
     county = data.values(b.src, "county", b.period, ind.id)
     source = figures.source_text(b.period, b.lang, b.src.basis)
     name, period = ind.name(b.lang), period_label(b.period, b.lang)
+    note = ""
+    if len(county) > RANKING_BARS:       # a province's or a nation's hundreds of bars: the ends of the ranking
+        order = county.sort_values("value", ascending=ind.direction == "down", na_position="last")
+        keep = set(order["area_code"].head(RANKING_BARS // 2)) | set(order["area_code"].tail(RANKING_BARS // 2))
+        note = f'<p class="hint">{escape(t("pdf_ranking_ends", b.lang, n=f"{len(county):,}", k=RANKING_BARS // 2))}</p>'
+        county = county[county["area_code"].isin(keep | {b.county})]
     bars = figures.ranking(county, ind, b.lang, t("ranking_title", b.lang, indicator=name, period=period), source)
     if b.county:          # the county's own bar stands out; the others are grey
         codes = county.sort_values("value", ascending=ind.direction != "down", na_position="first")["area_code"]
@@ -159,10 +167,11 @@ def map_and_ranking(b: Briefing) -> str:
                                               for c in codes]
     city_map = data.city_map(b.src)
     if city_map.geojson is None:
-        return f'<div class="charts one">{chart(bars, 2 * CHART_WIDTH)}</div><p class="hint">{escape(t("no_map", b.lang))}</p>'
-    the_map = figures.county_map(county, city_map.geojson, ind, b.lang,
+        return (f'<div class="charts one">{chart(bars, 2 * CHART_WIDTH)}</div>{note}'
+                f'<p class="hint">{escape(t("no_map", b.lang))}</p>')
+    the_map = figures.county_map(data.values(b.src, "county", b.period, ind.id), city_map.geojson, ind, b.lang,
                                  t("map_title", b.lang, indicator=name, period=period), source)
-    return f'<div class="charts">{chart(the_map)}{chart(bars)}</div>'
+    return f'<div class="charts">{chart(the_map)}{chart(bars)}</div>{note}'
 
 
 # ---- page 2: the scorecard
@@ -228,10 +237,11 @@ def shortfalls(b: Briefing) -> str:
         if missing.empty:
             return section(t("missing_standard", lang), f'<p class="hint">{escape(t("all_meet", lang))}</p>')
         labels = [t(k, lang) for k in keys]
+        shown = missing.head(LIST_ROWS * 2)
         body = [[escape(name), escape(town or ""), escape(fmt_value(area, "m2", lang)),
                  escape(_sep(lang).join(label for label, miss in zip(labels, row) if miss))]
-                for name, town, area, row in zip(missing["community_name"], missing["township_name"],
-                                                 missing["service_area_m2"], misses.loc[missing.index].to_numpy())][:LIST_ROWS * 2]
+                for name, town, area, row in zip(shown["community_name"], shown["township_name"],
+                                                 shown["service_area_m2"], misses.loc[shown.index].to_numpy())]
         cols = [(t("community", lang), "text"), (t("township_col", lang), "text"), (t("area_axis", lang), "num"),
                 (t("standard", lang), "text")]
         return section(counted(t("missing_standard", lang), len(missing), lang),
@@ -242,7 +252,7 @@ def shortfalls(b: Briefing) -> str:
     cols = [(t("county", lang), "text"), (t("pdf_communities", lang), "num"), (t("pdf_missing_any", lang), "num")]
     cols += [(t(k, lang), "num") for k in keys]
     body = [[escape(b.county_label(code)), f"{int(r['n']):,}", f"{int(r['any']):,}"] + [f"{int(r[k]):,}" for k in keys]
-            for code, r in per.sort_values("any", ascending=False).head(SCORECARD_ROWS).iterrows()]
+            for code, r in per.sort_values("any", ascending=False).head(COUNTY_ROWS).iterrows()]
     return section(t("pdf_shortfalls", lang, period=period_label(b.period, lang)), table(cols, body),
                    more_rows(len(per), len(body), lang))
 
@@ -260,14 +270,16 @@ def leaders(b: Briefing) -> str:
         acc = acc[[b.county in codes for codes in acc["county_codes"]]]
     odd = acc[(acc["communities"] < 1) | (acc["communities"] > 3)]
     none = f'<p class="hint">{escape(t("none_found", lang))}</p>'
+    few = weak.head(LIST_ROWS)
     weak_rows = [[escape(n), escape(b.county_label(c)), escape(town or "")]
-                 for n, c, town in zip(weak["community_name"], weak["county_code"], weak["township_name"])][:LIST_ROWS]
+                 for n, c, town in zip(few["community_name"], few["county_code"], few["township_name"])]
     weak_html = (table([(t("community", lang), "text"), (t("county", lang), "text"), (t("township_col", lang), "text")],
                        weak_rows) + more_rows(len(weak), len(weak_rows), lang)) if len(weak) else none
     levels = {"厅级": t("prefecture", lang), "县级": t("county_level", lang)}
+    few = odd.head(LIST_ROWS)
     odd_rows = [[escape(n), escape(levels.get(lv, lv)), escape(post or ""), f"{int(k):,}"]
-                for n, lv, post, k in zip(odd["leader_name"], odd["leader_level"], odd["leader_post"],
-                                          odd["communities"])][:LIST_ROWS]
+                for n, lv, post, k in zip(few["leader_name"], few["leader_level"], few["leader_post"],
+                                          few["communities"])]
     odd_html = (table([(t("leader", lang), "text"), (t("level", lang), "text"), (t("post", lang), "text"),
                        (t("linked", lang), "num")], odd_rows) + more_rows(len(odd), len(odd_rows), lang)) if len(odd) else none
     return (f'<div class="two">{section(counted(t("weak_unlinked", lang), len(weak), lang), weak_html)}'
@@ -286,11 +298,12 @@ def quality(b: Briefing) -> str:
     title = counted(t("quality", lang, period=period_label(b.period, lang)), len(found), lang)
     if found.empty:
         return section(title, f'<p class="hint">{escape(t("no_flags", lang))}</p>')
-    kind = [f"pdf_flag_{f}" if f != "outlier" else f"pdf_flag_{d}" for f, d in zip(found["flag"], found["detail"])]
+    shown = found.head(LIST_ROWS)         # a nation's period raises tens of thousands: format only those shown
+    kind = [f"pdf_flag_{f}" if f != "outlier" else f"pdf_flag_{d}" for f, d in zip(shown["flag"], shown["detail"])]
     body = [[escape(b.county_label(c)), escape(n), escape(t(k, lang)), escape(t(f, lang)),
              escape(fmt_number(v, FIELD_UNITS.get(f, "count"))), escape(fmt_number(p, FIELD_UNITS.get(f, "count")))]
-            for c, n, k, f, v, p in zip(found["county_code"], found["community_name"], kind, found["field"],
-                                        found["value"], found["previous"])][:LIST_ROWS]
+            for c, n, k, f, v, p in zip(shown["county_code"], shown["community_name"], kind, shown["field"],
+                                        shown["value"], shown["previous"])]
     cols = [(t("county", lang), "text"), (t("community", lang), "text"), (t("flag", lang), "text"),
             (t("field", lang), "text"), (t("value", lang), "num"), (t("previous", lang), "num")]
     return section(title, table(cols, body), more_rows(len(found), len(body), lang))
@@ -316,7 +329,7 @@ def reporting(b: Briefing) -> str:
     done = f"{'✓' if b.complete else '!'} {k}/{n} {t('period_complete' if b.complete else 'period_incomplete', lang)}"
     summary = (f'<p><b>{escape(t("reported_row", lang))}</b> <span class="light light-{"green" if b.complete else "amber"}">'
                f"{escape(done)}</span></p>")
-    shown = cells[:SCORECARD_ROWS]
+    shown = cells[:COUNTY_ROWS * 2]
     return section(t("reporting_title", lang) + " · " + period_label(b.period, lang), summary,
                    f'<div class="status">{"".join(shown)}</div>', more_rows(len(cells), len(shown), lang))
 

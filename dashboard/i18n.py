@@ -215,6 +215,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "pdf_county_links": ("各县（市、区）：", "Counties: "),
     "pdf_failed": ("PDF暂时无法生成，请稍后再试或联系系统管理员。", "The PDF cannot be made just now: try again later or ask the administrator."),
     "pdf_more_rows": ("另有 {n} 行未列出，详见系统相应页面。", "{n} more rows not listed: see the dashboard."),
+    "pdf_ranking_ends": ("共 {n} 个县（市、区）：图中为前 {k} 名和后 {k} 名，完整名次见考核表。",
+                         "{n} counties: the chart shows the first {k} and the last {k}; the scorecard ranks them all."),
     "pdf_shortfalls": ("各县（市、区）未达标社区数，{period}", "Communities missing a standard, by county, {period}"),
     "pdf_communities": ("社区数", "Communities"),
     "pdf_missing_any": ("未达标社区", "Missing any"),
