@@ -44,6 +44,7 @@ def badge(where: str | None, lang: str, compact: bool = False) -> str:
 
 
 def legend(lang: str) -> str:
+    """What each mark means, with the settings' bands; 不适用 and 无数据 too."""
     s = load_settings()
     bands = {"met": t("legend_met", lang), "near": t("legend_near", lang, green=f"{s.green * 100:g}"),
              "low": t("legend_low", lang, green=f"{s.green * 100:g}", amber=f"{s.amber * 100:g}"),
@@ -70,17 +71,20 @@ def counted(title: str, n: int, lang: str) -> str:
 
 
 def more_rows(total: int, shown: int, lang: str) -> str:
+    """"另有 n 行未列出" under a list cut to what the page holds; nothing when all are shown."""
     return (f'<p class="hint">{escape(t("pdf_more_rows", lang, n=f"{total - shown:,}"))}</p>'
             if total > shown else "")
 
 
 def section(title: str, *parts: str, cls: str = "") -> str:
+    """A titled part of the briefing; cls="page" starts it on a new page."""
     return f'<section class="{cls}"><h2>{escape(title)}</h2>{"".join(p for p in parts if p)}</section>'
 
 
 # ---- page 1: the title, the period's state, the KPIs, the map and the ranking
 
 def header(b: Briefing) -> str:
+    """The dark red band: the programme, the title with the place and the period (and 不完整 k/n when it is)."""
     incomplete = "" if b.complete else (
         f' <span class="light light-amber">{escape(t("incomplete_short", b.lang, k=len(b.state.reported), n=len(b.state.expected)))}</span>')
     return (f'<header class="band"><div class="app">{escape(t("app_subtitle", b.lang))}</div>'
@@ -134,6 +138,7 @@ def kpi_card(b: Briefing, ind, row, city_row=None) -> str:
 
 
 def kpis(b: Briefing) -> str:
+    """The headline indicators' cards: the city's, or the county's with the city's value on each."""
     city = data.city_values(b.src, b.period).set_index("indicator")
     mine = (data.values(b.src, "county", b.period, area=b.county).set_index("indicator") if b.county else city)
     cards = [kpi_card(b, ind, mine.loc[ind.id] if ind.id in mine.index else None,
@@ -177,6 +182,7 @@ def map_and_ranking(b: Briefing) -> str:
 # ---- page 2: the scorecard
 
 def rank_change(change) -> str:
+    """▲ 2 / ▼ 1 / ＝, or — without a previous rank (a first period, an incomplete one)."""
     if change is None or pd.isna(change):
         return '<span class="muted">—</span>'
     change = int(change)
@@ -188,6 +194,7 @@ def rank_change(change) -> str:
 
 
 def scorecard(b: Briefing) -> str:
+    """The counties in rank order (etl.compute.scorecard via dashboard/data.py), each value with its light."""
     lang = b.lang
     title = t("scorecard_title", lang, period=period_label(b.period, lang))
     card = data.scorecard(b.src, b.period)
@@ -291,6 +298,7 @@ FIELD_UNITS = {"service_area_m2": "m2", "service_items": "count", "facilities": 
 
 
 def quality(b: Briefing) -> str:
+    """The period's data-quality flags (dashboard/quality.py): how many, and the first of them."""
     lang = b.lang
     found = data.flags(b.src, b.period)
     if b.county:
@@ -335,6 +343,7 @@ def reporting(b: Briefing) -> str:
 
 
 def definitions(b: Briefing) -> str:
+    """Every indicator's name, short definition and target, from etl/indicators.toml."""
     lang = b.lang
     body = [[escape(i.name(lang)), escape(i.definition_en if lang == "en" else i.definition_zh),
              escape(fmt_value(i.target, i.unit, lang)) if i.target else "—"] for i in indicators()]

@@ -30,7 +30,7 @@ CSP = "default-src 'none'; script-src 'unsafe-inline' file:; style-src 'unsafe-i
 def browser() -> str:
     """The Chromium to print with: SHEQU_CHROMIUM, else the first of BROWSERS on PATH."""
     chosen = os.environ.get("SHEQU_CHROMIUM") or next((p for p in map(shutil.which, BROWSERS) if p), None)
-    if not chosen:
+    if not chosen or not shutil.which(chosen):
         raise ShequError("making a PDF needs Chromium (Debian: apt-get install chromium fonts-noto-cjk), "
                          "or SHEQU_CHROMIUM set to a Chrome or Chromium")
     return chosen

@@ -169,6 +169,21 @@ def test_an_unknown_period_or_county_is_a_clear_error(sample_engine):
         briefing_pdf(sample_engine, county="450101", basis="current")
 
 
+def test_without_chromium_the_error_says_what_to_install(sample_engine, monkeypatch):
+    monkeypatch.setenv("SHEQU_CHROMIUM", "/nonexistent/chromium")
+    with pytest.raises(ShequError, match="apt-get install chromium fonts-noto-cjk"):
+        briefing_pdf(sample_engine, period="2015", basis="current")
+
+
+def test_the_city_figures_are_those_of_shequ_indicators(pdfs, sample_db_url):
+    result = CliRunner().invoke(cli, ["--db", sample_db_url, "indicators", "--level", "city", "--period", "2015",
+                                      "--basis", "current", "--format", "json"], catch_exceptions=False)
+    city = {r["indicator"]: r["value"] for r in json.loads(result.output)}
+    first = text(pdfs["city"], 1)
+    for ind in [i for i in indicators() if i.headline]:
+        assert fmt_value(city[ind.id], ind.unit, "zh") in first, ind.id
+
+
 @pytest.mark.parametrize("args, expected", [
     (("玉林市", "2015"), "玉林市_2015_简报.pdf"),
     (("玉林市", "2015Q3", "玉州区"), "玉林市_玉州区_2015Q3_简报.pdf"),
