@@ -348,7 +348,8 @@ def definitions(b: Briefing) -> str:
     body = [[escape(i.name(lang)), escape(i.definition_en if lang == "en" else i.definition_zh),
              escape(fmt_value(i.target, i.unit, lang)) if i.target else "—"] for i in indicators()]
     return section(t("pdf_definitions", lang), table([(t("indicator", lang), "text"), (t("pdf_definition", lang), "text"),
-                                                      (t("target", lang), "num")], body, "definitions"))
+                                                      (t("target", lang), "num")], body, "definitions"),
+                   cls="whole")
 
 
 def source_line(b: Briefing) -> str:
@@ -401,7 +402,7 @@ tr { break-inside: avoid; } thead { display: table-header-group; }
 .two { display: grid; grid-template-columns: 1fr 1fr; gap: 6mm; }
 .status { display: flex; flex-wrap: wrap; gap: 3px 14px; }
 .status-item { white-space: nowrap; }
-.definitions td { font-size: 7.5pt; }
+.definitions td { font-size: 7.5pt; } .whole { break-inside: avoid; }
 footer { margin-top: 10px; font-size: 7.5pt; color: #555; border-top: 1px solid #d5dbe3; padding-top: 4px; }
 """
 
