@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from html import escape
+from pathlib import Path
 
 import pandas as pd
 from plotly.utils import PlotlyJSONEncoder
@@ -83,10 +84,15 @@ def section(title: str, *parts: str, cls: str = "") -> str:
 
 # ---- page 1: the title, the period's state, the KPIs, the map and the ranking
 
+def incomplete_mark(b: Briefing) -> str:
+    """"不完整 1/7" in amber: where an incomplete period's city figure would have its standing."""
+    k, n = len(b.state.reported), len(b.state.expected)
+    return f'<span class="light light-amber">{escape(t("incomplete_short", b.lang, k=k, n=n))}</span>'
+
+
 def header(b: Briefing) -> str:
     """The dark red band: the programme, the title with the place and the period (and 不完整 k/n when it is)."""
-    incomplete = "" if b.complete else (
-        f' <span class="light light-amber">{escape(t("incomplete_short", b.lang, k=len(b.state.reported), n=len(b.state.expected)))}</span>')
+    incomplete = "" if b.complete else " " + incomplete_mark(b)
     return (f'<header class="band"><div class="app">{escape(t("app_subtitle", b.lang))}</div>'
             f"<h1>{escape(briefing_title(b))}{incomplete}</h1></header>")
 
@@ -95,17 +101,18 @@ def incomplete_note(b: Briefing) -> str:
     """An incomplete period never passes for the city: said first, with the missing counties by name."""
     if b.complete:
         return ""
-    missing = _sep(b.lang).join(b.county_label(c) for c in b.state.missing[:12]) + ("…" if len(b.state.missing) > 12 else "")
-    return ('<div class="alert">' + escape(t("incomplete_title", b.lang, k=len(b.state.reported), n=len(b.state.expected)))
-            + " " + escape(t("incomplete_missing", b.lang, counties=missing)) + " "
-            + escape(t("incomplete_body", b.lang)) + "</div>")
+    missing = b.state.missing
+    names = _sep(b.lang).join(b.county_label(c) for c in missing[:12]) + ("…" if len(missing) > 12 else "")
+    words = [t("incomplete_title", b.lang, k=len(b.state.reported), n=len(b.state.expected)),
+             t("incomplete_missing", b.lang, counties=names), t("incomplete_body", b.lang)]
+    return f'<div class="alert">{escape(" ".join(words))}</div>'
 
 
-def _when(period, lang: str) -> str:
-    if not isinstance(period, str):
-        return ""
-    label = period_label(period, lang)
-    return f"（{label}）" if lang == "zh" else f" ({label})"
+def _when(label: str, period, shown: str, lang: str) -> str:
+    """"较基期（2013年）" / "Since baseline (2013)": the label, and the period compared with when there is one."""
+    if not isinstance(period, str) or shown == "—":
+        return label
+    return f"{label}（{period_label(period, lang)}）" if lang == "zh" else f"{label} ({period_label(period, lang)})"
 
 
 def kpi_card(b: Briefing, ind, row, city_row=None) -> str:
@@ -117,22 +124,24 @@ def kpi_card(b: Briefing, ind, row, city_row=None) -> str:
     where = standing(value, ind.target, load_settings(), ind.direction) if ind.target and judged else None
     target = f"{t('target', lang)} {fmt_value(ind.target, ind.unit, lang)}" if ind.target else t("no_target", lang)
     if not judged:
-        mark = f'<span class="light light-amber">{escape(t("incomplete_short", lang, k=len(b.state.reported), n=len(b.state.expected)))}</span>'
+        mark = incomplete_mark(b)
     else:
         mark = badge(where, lang) if ind.target and not is_missing(value) else ""
-    compared = row is not None and not is_missing(row["baseline_value"])
-    since = fmt_change(row["baseline_value"], value, ind.unit, row["ratio_baseline"]) if compared else "—"
-    previous = fmt_signed(row["change_previous"], ind.unit) if row is not None else "—"
+    row = row if row is not None else {}
+    since = ("—" if is_missing(row.get("baseline_value")) else
+             fmt_change(row["baseline_value"], value, ind.unit, row["ratio_baseline"]))
+    previous = fmt_signed(row.get("change_previous"), ind.unit)
     lines = [f'<div class="kpi-name">{escape(ind.name(lang))}</div>',
              f'<div class="kpi-value">{escape(fmt_value(value, ind.unit, lang))}</div>',
              f'<div class="kpi-line">{escape(target)} {mark}</div>',
-             f'<div class="kpi-line">{escape(t("since_baseline", lang) + (_when(row.get("baseline_period"), lang) if since != "—" else ""))}</div>'
+             f'<div class="kpi-line">{escape(_when(t("since_baseline", lang), row.get("baseline_period"), since, lang))}</div>',
              f'<div class="kpi-change">{escape(since)}</div>',
-             f'<div class="kpi-line muted">{escape(t("since_previous", lang) + (_when(row.get("previous_period"), lang) if previous != "—" else ""))}'
+             f'<div class="kpi-line muted">{escape(_when(t("since_previous", lang), row.get("previous_period"), previous, lang))}'
              f" {escape(previous)}</div>"]
     if b.county is not None:
         city_value = None if city_row is None else city_row["value"]
-        lines.append(f'<div class="kpi-line muted">{escape(t("city", lang))} {escape(fmt_value(city_value, ind.unit, lang))}</div>')
+        shown = f"{t('city', lang)} {fmt_value(city_value, ind.unit, lang)}"
+        lines.append(f'<div class="kpi-line muted">{escape(shown)}</div>')
     band = STANDING_COLOURS.get(where, "none") if where else "none"
     return f'<div class="kpi kpi-{band}">{"".join(lines)}</div>'
 
@@ -150,6 +159,14 @@ def kpis(b: Briefing) -> str:
 def chart(fig: dict, width: int = CHART_WIDTH) -> str:
     """A figure's placeholder and the plotly.js call that draws it there, static (no hover, no modebar)."""
     fig = {"data": fig["data"], "layout": {**fig["layout"], "width": width, "autosize": False}}
+    source = next((a for a in reversed(fig["layout"].get("annotations", [])) if a.get("yref") == "paper"), None)
+    if source is not None:          # the source line under the chart: wrapped to the chart's width, not cut
+        lines = figures.wrap_title(source["text"], max_px=width - 24, size=11)
+        if len(lines) > 1:
+            fig["layout"]["annotations"] = [a if a is not source else {**a, "text": "<br>".join(lines), "align": "left"}
+                                            for a in fig["layout"]["annotations"]]
+            margin = fig["layout"]["margin"]
+            fig["layout"]["margin"] = {**margin, "b": margin["b"] + 15 * (len(lines) - 1)}
     payload = json.dumps(fig, cls=PlotlyJSONEncoder, ensure_ascii=False).replace("</", "<\\/")
     return f'<div class="chart"><script type="application/json" class="fig">{payload}</script></div>'
 
@@ -360,51 +377,7 @@ def source_line(b: Briefing) -> str:
              changed=changed, made=b.made_at.strftime("%Y-%m-%d %H:%M %Z").strip())
 
 
-CSS = """
-@page { size: A4 portrait; margin: 12mm 12mm 14mm 12mm;
-  @bottom-left { content: "%(source)s"; font: 7pt %(font)s; color: #777; }
-  @bottom-right { content: %(page)s; font: 7pt %(font)s; color: #777; } }
-* { box-sizing: border-box; }
-html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-body { margin: 0; font: 8.5pt/1.35 %(font)s; color: #333; }
-.band { background: #8c1c13; color: #fff; padding: 8px 12px 9px; border-radius: 3px; }
-.band .app { font-size: 8pt; opacity: .85; }
-.band h1 { margin: 2px 0 0; font-size: 15pt; font-weight: 700; }
-h2 { break-after: avoid; font-size: 10.5pt; margin: 12px 0 5px; color: #1f3f66; border-bottom: 1px solid #d5dbe3; padding-bottom: 2px; }
-section { break-inside: auto; } h2 + * { break-before: avoid; }
-.page { break-before: page; }
-.alert { background: #fff4e0; border: 1px solid #e0b060; color: #6b4000; padding: 5px 8px; margin: 8px 0; border-radius: 3px; }
-.kpis { display: grid; grid-template-columns: repeat(4, 1fr); gap: 6px; }
-.kpi { border: 1px solid #d5dbe3; border-top: 4px solid #c5ccd6; border-radius: 3px; padding: 5px 7px; break-inside: avoid; }
-.kpi-green { border-top-color: #2e7d32; } .kpi-amber { border-top-color: #b26a00; } .kpi-red { border-top-color: #c62828; }
-.kpi-name { font-size: 7.5pt; color: #555; min-height: 2.6em; }
-.kpi-value { font-size: 16pt; font-weight: 700; color: #1f3f66; line-height: 1.2; }
-.kpi-line { font-size: 7.5pt; } .muted { color: #777; }
-.kpi-change { font-size: 9pt; font-weight: 700; white-space: nowrap; }
-.light { border-radius: 3px; padding: 0 3px; white-space: nowrap; font-size: 7.5pt; }
-.light-green { color: #2e7d32; background: #e8f5e9; } .light-amber { color: #b26a00; background: #fff4e0; }
-.light-red { color: #c62828; background: #fdecea; } .light-none { color: #777; background: #f1f1f1; }
-.band .light { font-size: 9pt; vertical-align: middle; }
-.charts { display: flex; gap: 6mm; justify-content: space-between; margin-top: 8px; break-inside: avoid; }
-.chart { border: 1px solid #e3e7ec; border-radius: 3px; }
-table { width: 100%%; border-collapse: collapse; margin: 2px 0 4px; }
-th, td { border-bottom: 1px solid #e3e7ec; padding: 2px 4px; vertical-align: top; text-align: left; }
-th { font-size: 7.5pt; color: #444; background: #f3f5f8; font-weight: 600; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-tr { break-inside: avoid; } thead { display: table-header-group; }
-.scorecard td, .scorecard th { font-size: 7.5pt; }
-.scorecard td { white-space: nowrap; } .scorecard th { vertical-align: bottom; }
-.scorecard th:first-child, .scorecard th:nth-last-child(-n+3) { white-space: nowrap; }
-.scorecard tr.mine td { font-weight: 700; background: #f6efe2; }
-.up { color: #2e7d32; } .down { color: #c62828; }
-.legend { display: flex; flex-wrap: wrap; gap: 3px 10px; font-size: 7.5pt; color: #555; }
-.hint { font-size: 7.5pt; color: #666; margin: 3px 0; }
-.two { display: grid; grid-template-columns: 1fr 1fr; gap: 6mm; }
-.status { display: flex; flex-wrap: wrap; gap: 3px 14px; }
-.status-item { white-space: nowrap; }
-.definitions td { font-size: 7.5pt; } .whole { break-inside: avoid; }
-footer { margin-top: 10px; font-size: 7.5pt; color: #555; border-top: 1px solid #d5dbe3; padding-top: 4px; }
-"""
+CSS = Path(__file__).with_name("briefing.css")
 
 DRAW = """
 window.PlotlyGeoAssets = {topojson: {world_110m: %s}};
@@ -425,7 +398,8 @@ def page(b: Briefing) -> str:
     source = figures.source_text(b.period, lang, b.src.basis)
     page_no = ('"第 " counter(page) " 页，共 " counter(pages) " 页"' if lang == "zh"
                else '"Page " counter(page) " of " counter(pages)')
-    css = CSS % {"font": figures.FONT.replace("%", ""), "source": _css_string(source).strip('"'), "page": page_no}
+    css = (CSS.read_text(encoding="utf-8").replace("{font}", figures.FONT).replace("{source}", _css_string(source)[1:-1])
+           .replace("{page}", page_no))
     body = [header(b), incomplete_note(b), kpis(b), map_and_ranking(b), scorecard(b), shortfalls(b), leaders(b),
             quality(b), reporting(b), definitions(b), f"<footer>{escape(source_line(b))}</footer>"]
     return (f'<!doctype html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
@@ -437,5 +411,4 @@ def page(b: Briefing) -> str:
 def _base_topojson() -> str:
     """The maps' base layer, from the app's assets (an empty world: the counties are the map); plotly.js would
     otherwise fetch it from its CDN, and draw no map without it."""
-    from pathlib import Path
     return (Path(__file__).parent / "assets" / "topojson" / "world_110m.json").read_text(encoding="utf-8")
