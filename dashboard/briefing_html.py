@@ -22,7 +22,8 @@ from .pdf_print import CSP, plotly_script_tag
 
 LIST_ROWS = 12            # rows of a list (weak communities, leaders, flags) a page holds
 SCORECARD_ROWS = 30       # counties of the scorecard shown (a province's or a nation's are hundreds)
-COUNTY_ROWS = 20          # counties of the shortfalls' table, and of reporting's list (× 2)
+COUNTY_ROWS = 20          # counties of the shortfalls' table
+REPORTING_ITEMS = 16      # counties' returns listed on page 1 (a province's or a nation's: the first to chase)
 RANKING_BARS = 20         # bars of the ranking: beyond, the best and the worst ten (and the county's own)
 CHART_WIDTH = 340         # pixels: two charts side by side in A4 portrait's 186 mm
 
@@ -341,6 +342,9 @@ def reporting(b: Briefing) -> str:
     lang = b.lang
     codes = list(b.names.index)
     grid = reporting_matrix(data.submissions(b.src, b.period), codes, [b.period])
+    # What needs chasing first: not received, then not counted (returned, superseded), then the counted ones.
+    urgency = [0 if status is None else (2 if status in LIVE else 1) for status in grid["status"]]
+    grid = grid.assign(_urgency=urgency).sort_values("_urgency", kind="stable")
     cells = []
     for r in grid.to_dict("records"):
         if r["status"] is None:
@@ -354,7 +358,7 @@ def reporting(b: Briefing) -> str:
     done = f"{'✓' if b.complete else '!'} {k}/{n} {t('period_complete' if b.complete else 'period_incomplete', lang)}"
     summary = (f'<p><b>{escape(t("reported_row", lang))}</b> <span class="light light-{"green" if b.complete else "amber"}">'
                f"{escape(done)}</span></p>")
-    shown = cells[:COUNTY_ROWS * 2]
+    shown = cells[:REPORTING_ITEMS]
     return section(t("reporting_title", lang) + " · " + period_label(b.period, lang), summary,
                    f'<div class="status">{"".join(shown)}</div>', more_rows(len(cells), len(shown), lang))
 
@@ -400,8 +404,10 @@ def page(b: Briefing) -> str:
                else '"Page " counter(page) " of " counter(pages)')
     css = (CSS.read_text(encoding="utf-8").replace("{font}", figures.FONT).replace("{source}", _css_string(source)[1:-1])
            .replace("{page}", page_no))
-    body = [header(b), incomplete_note(b), kpis(b), map_and_ranking(b), scorecard(b), shortfalls(b), leaders(b),
-            quality(b), reporting(b), definitions(b), f"<footer>{escape(source_line(b))}</footer>"]
+    # Page 1 is the glance: the KPIs, the map and ranking, and whose returns the figures count. Then the scorecard
+    # with the shortfalls and the leaders; then data quality and the definitions.
+    body = [header(b), incomplete_note(b), kpis(b), map_and_ranking(b), reporting(b), scorecard(b), shortfalls(b),
+            leaders(b), quality(b), definitions(b), f"<footer>{escape(source_line(b))}</footer>"]
     return (f'<!doctype html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
             f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
             f"<title>{escape(briefing_title(b))}</title><style>{css}</style></head><body>"

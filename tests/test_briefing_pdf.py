@@ -85,9 +85,10 @@ def test_the_city_briefing_holds_the_headline_figures_and_every_county(pdfs):
     for name in NAMES.values():
         assert name in page
     first = text(pdfs["city"], 1)
-    # Each county is named twice on the first page: a label on the map (drawn only when plotly.js had the map's
-    # base layer, which it would otherwise fetch from its CDN) and its bar in the ranking.
-    assert all(first.count(name) == 2 for name in NAMES.values()), first
+    # Each county is named three times on the first page: a label on the map (drawn only when plotly.js had the
+    # map's base layer, which it would otherwise fetch from its CDN), its bar in the ranking, its return's status.
+    assert all(first.count(name) == 3 for name in NAMES.values()), first
+    assert "计入本口径的报表 ✓ 7/7 完整" in first
     assert first.count("来源：各县（市、区）报表，2015年，含未审核（临时）") == 3     # two charts and the footer
     assert "第 1 页，共 3 页" in first or "第 1 页，共 2 页" in first or "第 1 页，共 4 页" in first
     assert "数据版本" in page and "生成于" in page
