@@ -70,8 +70,9 @@ def pdf_links(view) -> html.Div:
         county_links += [sep if county_links else "", html.A(county_name(code, name, view.lang), href=link(code),
                                                              className="pdf-county-link")]
     return html.Div([
-        html.A(t("pdf_download", view.lang), href=link(), className="btn btn-primary btn-sm me-3", id=ids.BRIEFING_PDF),
-        html.Span([t("pdf_county_links", view.lang), *county_links], className="small")], className="control")
+        html.A(t("pdf_download", view.lang), href=link(), className="btn btn-primary btn-sm", id=ids.BRIEFING_PDF),
+        html.Span([t("pdf_county_links", view.lang), *county_links], className="small")],
+        className="control control-actions align-items-center")
 
 
 @memo(8)
