@@ -248,3 +248,16 @@ def test_the_briefing_page_has_the_download_button_and_each_county_s(web):
     shown = json.dumps(layout, default=lambda o: o.to_plotly_json() if hasattr(o, "to_plotly_json") else str(o))
     assert "Download PDF" in shown and '"/briefing.pdf?period=2015&lang=en&basis=current"' in shown
     assert "/briefing.pdf?period=2015&county=450902&lang=en&basis=current" in shown and "Yuzhou District" in shown
+
+
+def test_the_briefing_reads_the_same_figures_on_each_database(engine, sample_paths):
+    """The page that is printed, from SQLite and from PostgreSQL: the 2015 returns' figures, as shequ indicators
+    computes them (the print itself does not depend on the database)."""
+    from dashboard.briefing_pdf import briefing_html
+    for path in [p for p in sample_paths if p.name.startswith("2015")]:
+        assert ingest_path(engine, path).status == "loaded"
+    page = briefing_html(engine, period="2015", basis="current")
+    city = queries.indicator_values(engine, "current", "2015", "city").set_index("indicator")["value"]
+    for ind in [i for i in indicators() if i.headline]:
+        assert f'<div class="kpi-value">{fmt_value(city[ind.id], ind.unit, "zh")}</div>' in page, ind.id
+    assert "127个" in page and all(name in page for name in NAMES.values())
