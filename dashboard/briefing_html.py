@@ -142,7 +142,8 @@ def kpi_card(b: Briefing, ind, row, city_row=None) -> str:
     if b.county is not None:
         city_value = None if city_row is None else city_row["value"]
         shown = f"{t('city', lang)} {fmt_value(city_value, ind.unit, lang)}"
-        lines.append(f'<div class="kpi-line muted">{escape(shown)}</div>')
+        partial = "" if b.complete else " " + incomplete_mark(b)      # a part of the city, never its total
+        lines.append(f'<div class="kpi-line muted">{escape(shown)}{partial}</div>')
     band = STANDING_COLOURS.get(where, "none") if where else "none"
     return f'<div class="kpi kpi-{band}">{"".join(lines)}</div>'
 

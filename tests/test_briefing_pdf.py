@@ -165,6 +165,8 @@ def test_an_incomplete_period_never_passes_for_the_city(tmp_path, sample_paths):
     cards = first[first.index("核心指标"):first.index("分布")]
     assert "达标" not in cards                   # no city value of a part of the city is "on target"
     assert "较基期" in cards and "→" not in cards  # and none is compared with the baseline
+    county = text(save("incomplete_county", briefing_pdf(engine, period="2015", county="450981", basis="current")), 1)
+    assert "全市 34个 不完整 1/7" in county       # the city's figure beside the county's: a part of the city
     engine.dispose()
 
 
