@@ -34,13 +34,13 @@ def main(argv=None) -> int:
                                       "with --only is printed, and written only here, so as not to replace the "
                                       "record of a full run with part of one)")
     parser.add_argument("--work", default=str(HERE / "out"), help="where generated workbooks and databases go")
-    parser.add_argument("--only", nargs="*", help="ingest recompute callbacks render export")
+    parser.add_argument("--only", nargs="*", help="ingest recompute callbacks render export briefing")
     parser.add_argument("--calls", type=int, default=60, help="calls per callback for its p50/p95")
     args = parser.parse_args(argv)
     sc = SCALES[args.scale]
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
-    only = set(args.only or ["ingest", "recompute", "callbacks", "render", "export"])
+    only = set(args.only or ["ingest", "recompute", "callbacks", "render", "export", "briefing"])
     results: dict = {"scale": sc.name, "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                      "machine": machine(), "communities": sc.communities, "periods": sc.periods}
     started = time.perf_counter()
@@ -48,7 +48,7 @@ def main(argv=None) -> int:
         log(f"ingest: a {sc.ingest_rows:,}-row return …")
         results["ingest_100k"] = etl_bench.ingest(sc, work, log)
     url = None
-    if only & {"recompute", "callbacks", "render", "export"}:
+    if only & {"recompute", "callbacks", "render", "export", "briefing"}:
         log(f"building the {sc.name} database ({sc.communities:,} communities × {sc.periods} periods) …")
         url = etl_bench.scaled_database(sc, work, log)
     if "recompute" in only:
@@ -72,6 +72,10 @@ def main(argv=None) -> int:
     if "export" in only:
         log("export …")
         results["export_nation"] = etl_bench.export_bench(sc, url, work)
+    if "briefing" in only:
+        from .briefing_bench import in_own_process
+        log("the city's briefing as a PDF …")
+        results[f"briefing_{sc.name}"] = in_own_process(url, sc.repeat)
     results["total_s"] = round(time.perf_counter() - started, 1)
     out = args.out or (None if args.only else str(HERE / "results.json"))
     if out:

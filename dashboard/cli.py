@@ -1,4 +1,4 @@
-"""The `shequ` command: the ETL's commands plus `serve`, `demo` and `worker`, which run the dashboard.
+"""The `shequ` command: the ETL's commands plus `serve`, `demo`, `worker` and `briefing`, which use the dashboard.
 
 It lives here, not in etl/, because the dashboard imports the ETL and never the reverse.
 """
@@ -88,6 +88,23 @@ def worker(ctx, concurrency) -> None:
     if not celery_broker():
         raise click.UsageError("set SHEQU_CELERY_BROKER (e.g. redis://localhost:6379/0), the same as the web servers'")
     start(ctx.url, concurrency)
+
+
+@cli.command()
+@click.argument("out", type=click.Path(dir_okay=False, writable=True))
+@click.option("--period", help="the period (default: the one the dashboard opens on, the latest complete)")
+@click.option("--county", help="a county's briefing, by code or name (default: the city's)")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--basis", type=click.Choice(["approved", "current"]), default="approved", show_default=True)
+@click.pass_obj
+def briefing(ctx, out, period, county, lang, basis) -> None:
+    """The 简报 of a period as an A4 PDF (needs Chromium and fonts-noto-cjk on this machine)."""
+    from etl.cli.options import county_option, period_option
+    from .briefing_pdf import briefing_pdf
+    pdf = briefing_pdf(ctx.engine, period=period_option(period), county=county_option(ctx, county), lang=lang,
+                       basis=basis)
+    Path(out).write_bytes(pdf)
+    click.echo(f"wrote {out} ({len(pdf) // 1024:,} KB)")
 
 
 def main() -> None:

@@ -285,6 +285,26 @@ LABELS: dict[str, tuple[str, str]] = {
     "aggrid_orCondition": ("或", "OR"),
     "aggrid_loadingOoo": ("加载中…", "Loading..."),
     "aggrid_noRowsToShow": ("没有可显示的行", "No rows to show"),
+    # The briefing's PDF (dashboard/briefing_html.py) and its button on /briefing
+    "pdf_download": ("下载PDF", "Download PDF"),
+    "pdf_county_links": ("各县（市、区）：", "Counties: "),
+    "pdf_failed": ("PDF暂时无法生成，请稍后再试或联系系统管理员。", "The PDF cannot be made just now: try again later or ask the administrator."),
+    "pdf_more_rows": ("另有 {n} 行未列出，详见系统相应页面。", "{n} more rows not listed: see the dashboard."),
+    "pdf_ranking_ends": ("共 {n} 个县（市、区）：图中为前 {k} 名和后 {k} 名，完整名次见考核表。",
+                         "{n} counties: the chart shows the first {k} and the last {k}; the scorecard ranks them all."),
+    "pdf_shortfalls": ("各县（市、区）未达标社区数，{period}", "Communities missing a standard, by county, {period}"),
+    "pdf_communities": ("社区数", "Communities"),
+    "pdf_missing_any": ("未达标社区", "Missing any"),
+    "pdf_flag_fell": ("较上期下降", "Fell"),
+    "pdf_flag_threshold": ("跌破标准线", "Fell below a standard"),
+    "pdf_flag_high": ("偏高", "High"),
+    "pdf_flag_low": ("偏低", "Low"),
+    "pdf_standing_na": ("不适用", "n/a"),
+    "pdf_standing_none": ("无数据", "no data"),
+    "pdf_definitions": ("指标定义（简表）", "Indicator definitions (short form)"),
+    "pdf_definition": ("定义", "Definition"),
+    "pdf_source_line": ("{source}；数据版本：{returns} 份报表，最后变更 {changed}；生成于 {made}。",
+                        "{source}; data version: {returns} returns, last changed {changed}; made {made}."),
 }
 
 

@@ -50,6 +50,7 @@ RANKING = "overview-ranking"
 TREND = "overview-trend"             # pattern {"type": TREND, "indicator": id}
 AWAITING_NOTICE = "awaiting-notice"  # returns waiting for the city's approval
 BRIEFING_MAP = "briefing-map"
+BRIEFING_PDF = "briefing-pdf"
 
 # --- 考核 Scorecard ---
 SCORECARD_TABLE = "scorecard-table"

@@ -28,6 +28,7 @@ def test_the_benchmark_runs_at_a_tiny_scale_and_writes_every_key(tmp_path):
     assert set(results["first_render_s"]) == {"overview", "scorecard", "counties", "communities", "leaders",
                                               "reporting"}
     assert results["server_rss_mb"] > 0
+    assert set(results["briefing_tiny"]) >= {"cold_s", "warm_s", "html_s", "pages", "kb"}
     assert "shequ benchmark" in proc.stdout
 
 

@@ -91,6 +91,9 @@ def test_export_page_and_the_printable_briefing(dash_duo, dashboard_app):
     until(lambda: dash_duo.driver.execute_script(
         "return document.querySelectorAll('#briefing-map path.choroplethlocation').length") == 7, 15)
     assert "score-row-450902" in dash_duo.driver.page_source
+    screenshot(dash_duo, "briefing_zh", full_page=False)      # the 下载PDF button and each county's link
+    dash_duo.find_element("#briefing-pdf").click()          # the PDF made on the server, through the real route
+    assert downloaded(dash_duo, ".pdf", timeout=40).read_bytes().startswith(b"%PDF")
     dash_duo.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
     time.sleep(0.3)
     screenshot(dash_duo, "briefing_print_zh", full_page=False)
