@@ -21,7 +21,8 @@ demo: install
 
 # Debian packages the tests use, installed when missing and we can: chromium and chromium-driver (browser tests),
 # CJK fonts (readable screenshots), postgresql (every database test also runs on a throwaway cluster), redis-server
-# (the Celery worker's test), nginx (tests/deploy: the deployment of deploy/README.md, served through nginx).
+# (the Celery worker's test), nginx (tests/deploy: the deployment of deploy/README.md, served through nginx), poppler-utils
+# (pdftotext reads the briefings the mail tests receive).
 test-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
@@ -29,6 +30,7 @@ test-deps:
 	[ -d /usr/share/fonts/opentype/noto ] || missing="$$missing fonts-noto-cjk"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || [ -n "$$SHEQU_TEST_POSTGRES_URL" ] || missing="$$missing postgresql"; \
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing="$$missing nginx"; \
 	if [ -z "$$missing" ]; then :; \
 	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \

@@ -12,6 +12,11 @@ import click
 
 from etl.cli import cli, main as etl_main
 
+from .delivery.cli import mail, schedule
+
+cli.add_command(mail)
+cli.add_command(schedule)
+
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 
 
