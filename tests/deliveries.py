@@ -116,12 +116,14 @@ def smtp_server():
         controller.stop()
 
 
-def write_config(path: Path, smtp_port: int | None = None, extra: str = "") -> Path:
-    """A city's settings file (SHEQU_CONFIG) pointing deliveries at the local servers, with quick retries."""
+def write_config(path: Path, smtp_port: int | None = None, extra: str = "", **schedule) -> Path:
+    """A city's settings file (SHEQU_CONFIG) pointing deliveries at the local servers, with quick retries; keyword
+    arguments are [schedule] settings (TOML values as text)."""
     mail = (f'[mail]\nhost = "127.0.0.1"\nport = {smtp_port}\nfrom = "玉林市社区办 <shequ@yulin.example.cn>"\n'
             'security = "none"\n') if smtp_port else ""
-    path.write_text(mail + '[web]\nbase_url = "https://shequ.example.cn"\n'
-                    '[schedule]\nattempts = 3\nretry_seconds = 0.01\n' + extra, encoding="utf-8")
+    schedule = {"attempts": "3", "retry_seconds": "0.01", **schedule}
+    path.write_text(mail + '[web]\nbase_url = "https://shequ.example.cn"\n' + extra + "\n[schedule]\n" +
+                    "".join(f"{k} = {v}\n" for k, v in schedule.items()), encoding="utf-8")
     return path
 
 
