@@ -128,3 +128,12 @@ def test_reminders_go_out_days_before_the_deadline_once(delivery_url, tmp_path, 
     run_due(engine, settings, datetime(2015, 1, 20, 10, 0, tzinfo=SHANGHAI))                         # on the day
     assert len(inbox.received) == 2
     assert "今天截止" in inbox.messages()["zhao@rongxian.example.cn"].get_content()
+
+
+def test_the_schedule_with_no_channel_configured_sends_nothing_and_succeeds(delivery_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("SHEQU_CONFIG", str(write_config(tmp_path / "city.toml", briefing='"every 1m"')))
+    result = CliRunner().invoke(cli, ["--db", delivery_url, "schedule", "run-due"])
+    assert result.exit_code == 0 and "nothing to send" in result.output
+    assert deliveries(make_engine(delivery_url)).empty
+    by_hand = CliRunner().invoke(cli, ["--db", delivery_url, "mail", "briefing"])     # a person is told why
+    assert by_hand.exit_code == 2 and "[mail] host" in by_hand.output

@@ -1,6 +1,8 @@
 """`shequ mail briefing | reminders` and `shequ schedule run-due | show`: deliveries from the command line."""
 from __future__ import annotations
 
+import sys
+
 import click
 
 from etl.cli.options import period_option
@@ -21,7 +23,7 @@ def report(run: Run, dry_run: bool = False) -> None:
     if dry_run:
         click.echo("dry run: nothing was sent")
     if run.exit_code:
-        raise click.exceptions.Exit(run.exit_code)
+        sys.exit(run.exit_code)          # as `shequ ingest` does: main() runs click outside standalone mode
 
 
 @click.group()

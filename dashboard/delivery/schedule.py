@@ -92,14 +92,15 @@ def run_due(engine: Engine, settings: Delivery | None = None, now: datetime | No
     zone = ZoneInfo(settings.timezone)
     now = now.astimezone(zone) if now else datetime.now(zone)
     run = Run()
-    for slot in due_slots(engine, settings, now):
-        if slot.kind == BRIEFING:
+    for slot in due_slots(engine, settings, now):       # a channel not configured: nothing to send through it
+        if slot.kind == BRIEFING and (settings.mail is not None or settings.robots):
             run.extend(deliver_briefings(engine, settings, slot.period, slot.slot, actor="schedule"))
-        elif settings.mail is not None:
+        elif slot.kind == REMINDER and settings.mail is not None:
             run.extend(deliver_reminders(engine, settings, slot.period, slot.slot, today=now.date(),
                                          actor="schedule"))
     return run
 
 
 def today_in(settings: Delivery) -> date:
+    """Today's date in the schedule's time zone (deadlines are days there)."""
     return datetime.now(ZoneInfo(settings.timezone)).date()
