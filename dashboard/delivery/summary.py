@@ -41,7 +41,9 @@ class Summary:
 
     def text(self) -> str:
         """The e-mail's body (the PDF is attached)."""
-        lines = [self.title, "", "主要指标："] + [f"  {f.name}：{f.value}" for f in self.figures]
+        lines = [self.title]
+        if self.figures:
+            lines += ["", "主要指标："] + [f"  {f.name}：{f.value}" for f in self.figures]
         if self.caveat:
             lines += ["", f"注意：{self.caveat}"]
         lines += ["", "简报全文见附件（PDF）。"]
