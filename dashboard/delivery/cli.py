@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from etl.cli.options import period_option
 
-from dashboard.delivery.send import Run
+if TYPE_CHECKING:              # every `shequ` command imports this module: the senders only when one is run
+    from dashboard.delivery.send import Run
 
 
 def report(run: Run, dry_run: bool = False) -> None:
