@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from etl.config import settings_data
 from etl.periods import period_sort_key
@@ -31,8 +32,17 @@ def named_periods(data: dict | None = None) -> list[str]:
     return sorted((k for k in rules if k != "days_after_period"), key=period_sort_key)
 
 
-def is_late(first_submitted: datetime | None, due: date, today: date) -> bool:
-    """A return first submitted after its deadline's day, or none at all once the deadline has passed."""
+def zone(data: dict | None = None) -> ZoneInfo:
+    """The city's time zone ([schedule] timezone): a deadline is a day there."""
+    return ZoneInfo((data if data is not None else settings_data()).get("schedule", {}).get("timezone",
+                                                                                          "Asia/Shanghai"))
+
+
+def is_late(first_submitted: datetime | None, due: date, today: date, where: ZoneInfo | None = None) -> bool:
+    """A return first submitted after its deadline's day (in the city's time zone, `where`), or none at all once
+    the deadline has passed."""
     if first_submitted is None:
         return today > due
+    if where is not None and first_submitted.tzinfo is not None:
+        first_submitted = first_submitted.astimezone(where)
     return first_submitted.date() > due

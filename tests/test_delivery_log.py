@@ -1,5 +1,5 @@
-"""The delivery log on each database kind: a message of a slot is claimed by one process only; a failed one may be
-claimed again, until MAX_ATTEMPTS; a sent one never."""
+"""The delivery log on each database kind (a message of a slot is claimed by one process only; a failed one may be
+claimed again, until MAX_ATTEMPTS; a sent one never), and the deadlines it reminds of."""
 from __future__ import annotations
 
 import threading
@@ -43,3 +43,16 @@ def test_a_message_failing_for_ever_stops_being_retried(engine):
     row_id = deliveries.claim(engine, *KEY)
     deliveries.finish(engine, row_id, deliveries.MAX_ATTEMPTS, "SMTPRecipientsRefused: 550 no such user")
     assert deliveries.claim(engine, *KEY) is None
+
+
+def test_lateness_is_judged_by_the_citys_day():
+    from datetime import date, datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    from etl.deadlines import deadline, is_late
+    due = deadline("2016", {"deadlines": {"days_after_period": 15}})
+    assert due == date(2017, 1, 15) and deadline("2016Q3", {"deadlines": {}}) == date(2016, 10, 15)
+    evening = datetime(2017, 1, 15, 17, 30, tzinfo=timezone.utc)          # 01:30 on the 16th in Yulin
+    assert is_late(evening, due, date(2017, 2, 1), ZoneInfo("Asia/Shanghai"))
+    assert not is_late(evening.replace(hour=15), due, date(2017, 2, 1), ZoneInfo("Asia/Shanghai"))
+    assert not is_late(None, due, date(2017, 1, 15)) and is_late(None, due, date(2017, 1, 16))
