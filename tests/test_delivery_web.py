@@ -90,3 +90,18 @@ def test_the_admin_page_shows_emails_and_fills_in_the_chosen_users(app):
             assert answer.get_json()["response"][ids.ADMIN_USER_EMAIL]["value"] == "li@beiliu.example.cn"
         else:
             assert "beiliu.example.cn" not in answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("action, detail, lang, said", [
+    ("delivery-sent", {"kind": "briefing", "period": "2015", "slot": "2026-12-07 08:00", "channel": "email",
+                       "recipient": "li@beiliu.example.cn", "scope": "北流市", "attempts": 1, "error": None}, "zh",
+     ("已发送", "2015年；简报；电子邮件；收件人 li@beiliu.example.cn；范围：北流市；时段 2026-12-07 08:00；尝试 1 次")),
+    ("delivery-failed", {"kind": "reminder", "period": "2014", "channel": "dingtalk", "recipient": "group",
+                         "attempts": 3, "error": "RobotError: errcode 93000"}, "en",
+     ("Delivery failed", "2014; reminder; DingTalk group robot; to group; attempts: 3; error: RobotError: errcode 93000")),
+    ("user-email", {"user": "li", "email": "li@beiliu.example.cn"}, "en",
+     ("E-mail changed", "user li; e-mail li@beiliu.example.cn")),
+])
+def test_deliveries_are_said_in_words_in_the_audit_log(action, detail, lang, said):
+    from dashboard.audit_view import action_label, describe
+    assert (action_label(action, lang), describe(json.dumps(detail, ensure_ascii=False), lang, {})) == said
