@@ -14,7 +14,8 @@ from etl.store.publish import approved_counties, publish
 from etl.store.queries import submissions
 from etl.store.recompute import expected_counties
 from etl.store.status import Status
-from etl.store.users import MIN_PASSWORD_LENGTH, ROLES, add_user, end_sessions, get_user, set_disabled
+from etl.store.users import (MIN_PASSWORD_LENGTH, ROLES, add_user, email_problem, end_sessions, get_user,
+                             set_disabled, set_email)
 
 Result = tuple[bool, str, dict]
 
@@ -89,8 +90,11 @@ def publish_period(engine: Engine, who, period: str | None, remote=None) -> Resu
     return True, "published_ok", {"period": period, "version": version}
 
 
-def user_problem(engine: Engine, username: str, password: str, role: str | None, county: str | None) -> Result | None:
+def user_problem(engine: Engine, username: str, password: str, role: str | None, county: str | None,
+                 email: str | None = None) -> Result | None:
     """What is wrong with a new user, as a message key for the page (etl.store.users says it again, for the CLI)."""
+    if email_problem(email) is not None:
+        return False, "email_bad", {"email": email}
     if role not in ROLES:
         return False, "user_bad_role", {}
     if role == "analyst" and not county:
@@ -105,18 +109,18 @@ def user_problem(engine: Engine, username: str, password: str, role: str | None,
 
 
 def create_user(engine: Engine, who, username: str | None, password: str | None, role: str | None,
-                county: str | None, remote=None) -> Result:
+                county: str | None, remote=None, email: str | None = None) -> Result:
     if (refused := _refuse(who)) is not None:
         return refused
-    username, password = (username or "").strip(), password or ""
-    if (problem := user_problem(engine, username, password, role, county)) is not None:
+    username, password, email = (username or "").strip(), password or "", (email or "").strip() or None
+    if (problem := user_problem(engine, username, password, role, county, email)) is not None:
         return problem
     try:
-        created = add_user(engine, username, password, role, county or None)
+        created = add_user(engine, username, password, role, county or None, email)
     except ShequError:               # made by someone else since the check above
         return False, "user_exists", {"name": username}
     audit.record(engine, "user-add", who.username, remote, user=created.username, role=role,
-                 county=created.county_code)
+                 county=created.county_code, email=created.email)
     return True, "user_added", {"name": created.username}
 
 
@@ -147,3 +151,20 @@ def end_user_sessions(engine: Engine, who, username: str | None, remote=None) ->
         return False, "no_user", {"name": username}
     audit.record(engine, "end-sessions", who.username, remote, user=username, sessions=ended)
     return True, "sessions_ended", {"name": username, "n": ended}
+
+
+def set_user_email(engine: Engine, who, username: str | None, email: str | None, remote=None) -> Result:
+    """A user's address for briefings and reminders (empty: none), checked as the CLI checks it."""
+    if (refused := _refuse(who)) is not None:
+        return refused
+    if not username:
+        return False, "choose_user", {}
+    email = (email or "").strip() or None
+    if email_problem(email) is not None:
+        return False, "email_bad", {"email": email}
+    try:
+        stored = set_email(engine, username, email)
+    except ShequError:
+        return False, "no_user", {"name": username}
+    audit.record(engine, "user-email", who.username, remote, user=username, email=stored)
+    return True, "email_saved" if stored else "email_removed", {"name": username, "email": stored or ""}

@@ -17,7 +17,7 @@ from .i18n import LABELS, county_name, period_label, t
 # Details said in the page's language, in this order; others (none today) are shown as "key: value".
 ORDER = ("user", "username_added", "role", "sessions", "submission", "county", "period", "file", "status", "errors", "comment",
          "version", "reason", "sets", "what", "format", "basis", "periods", "levels", "indicator_ids", "values", "rows",
-         "filters")
+         "filters", "kind", "channel", "recipient", "email", "scope", "slot", "attempts", "error")
 SKIP = ("column_filters", "sort")      # a grid's own filter and sort models: in the stored record, too long to read
 
 
@@ -68,6 +68,8 @@ def detail_part(key: str, value, lang: str, counties: Mapping[str, str]) -> str 
         return sets_in_words(value, lang) if isinstance(value, list) else str(value)
     if key == "what":
         return _word("audit_what_", value, lang)
+    if key in ("kind", "channel"):           # a delivery's: briefing or reminder, by e-mail or a group robot
+        return _word("delivery_", value, lang)
     if key == "format":
         return str(value).upper()
     if key in ("user", "username_added"):

@@ -51,7 +51,7 @@ CALLBACK_ROLES: dict[str, tuple[str, ...]] = {
     ids.ADMIN_MESSAGE: ADMINS, ids.ADMIN_CONFIRM: ADMINS, ids.ADMIN_PENDING: ADMINS, ids.ADMIN_PICK: ADMINS,
     ids.ADMIN_PUBLISH_MESSAGE: ADMINS, ids.ADMIN_USER_MESSAGE: ADMINS, ids.ADMIN_SUBMISSIONS: ADMINS,
     ids.ADMIN_APPROVE_PERIOD: ADMINS, ids.ADMIN_PUBLISH_PERIOD: ADMINS, ids.ADMIN_PUBLICATIONS: ADMINS,
-    ids.ADMIN_USERS: ADMINS, ids.ADMIN_USER_PICK: ADMINS, ids.ADMIN_AUDIT: ADMINS,
+    ids.ADMIN_USERS: ADMINS, ids.ADMIN_USER_PICK: ADMINS, ids.ADMIN_AUDIT: ADMINS, ids.ADMIN_USER_EMAIL: ADMINS,
 }
 PUBLIC_PREFIXES = ("/assets/", "/login", "/health", "/ready", "/favicon.ico")
 SESSION_TOKEN = "sid"           # the server-side session's token, in the signed cookie

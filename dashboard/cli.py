@@ -12,6 +12,11 @@ import click
 
 from etl.cli import cli, main as etl_main
 
+from .delivery.cli import mail, schedule
+
+cli.add_command(mail)
+cli.add_command(schedule)
+
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 
 
@@ -80,14 +85,15 @@ def demo(host, port, directory, city, no_serve) -> None:
 
 @cli.command()
 @click.option("--concurrency", default=2, show_default=True, type=int, help="jobs run at once on this machine")
+@click.option("--beat", is_flag=True, help="also send the scheduled deliveries ([schedule]; one worker only)")
 @click.pass_obj
-def worker(ctx, concurrency) -> None:
+def worker(ctx, concurrency, beat) -> None:
     """Run the upload's background jobs for web servers on other machines (Celery; needs SHEQU_CELERY_BROKER)."""
     from .jobs import celery_broker
     from .worker import start
     if not celery_broker():
         raise click.UsageError("set SHEQU_CELERY_BROKER (e.g. redis://localhost:6379/0), the same as the web servers'")
-    start(ctx.url, concurrency)
+    start(ctx.url, concurrency, beat)
 
 
 @cli.command()

@@ -174,6 +174,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "peers_county": ("同县同类社区", "the county's communities of this kind"),
     "peers_kind": ("各县同类社区", "all counties' communities of this kind"),
     "not_received": ("未报送", "Not received"),
+    "deadline_row": ("报送截止", "Deadline"),
+    "late": ("逾期", "Late"),
+    "late_title": ("首次报送晚于截止日期 {deadline}，或截止后仍未报送", "First submitted after the deadline {deadline}, "
+                   "or still missing past it"),
     "status_submitted": ("已报送", "Submitted"),
     "status_approved": ("已审核", "Approved"),
     "status_returned": ("已退回", "Returned"),

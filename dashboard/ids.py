@@ -98,6 +98,11 @@ REPORTING_FLAGS = "reporting-flags"
 REPORTING_FLAGS_PAGER = "reporting-flags-pager"
 
 
+def deadline(period: str) -> str:
+    """The reporting matrix's deadline of a period."""
+    return f"reporting-deadline-{period}"
+
+
 def reported(period: str) -> str:
     """A period's completeness at the foot of the reporting matrix (✓ 7/7 完整)."""
     return f"reported-{period}"
@@ -163,10 +168,13 @@ ADMIN_NEW_NAME = "admin-new-username"
 ADMIN_NEW_PASSWORD = "admin-new-password"
 ADMIN_NEW_ROLE = "admin-new-role"
 ADMIN_NEW_COUNTY = "admin-new-county"
+ADMIN_NEW_EMAIL = "admin-new-email"
 ADMIN_ADD_USER = "admin-add-user"
 ADMIN_USER_PICK = "admin-user-pick"
 ADMIN_DISABLE = "admin-disable"
 ADMIN_ENABLE = "admin-enable"
 ADMIN_END_SESSIONS = "admin-end-sessions"        # end every session of the chosen user (a lost laptop)
 ADMIN_USER_MESSAGE = "admin-user-message"
+ADMIN_USER_EMAIL = "admin-user-email"            # the chosen user's e-mail, filled in when a user is chosen
+ADMIN_SET_EMAIL = "admin-set-email"
 ADMIN_AUDIT = "admin-audit"

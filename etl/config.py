@@ -100,12 +100,18 @@ def indicator_map() -> dict[str, Indicator]:
     return {i.id: i for i in indicators()}
 
 
-def load_settings(path: str | os.PathLike | None = None) -> Settings:
-    """Defaults from etl/settings.toml, overridden by the file at `path` or SHEQU_CONFIG."""
+def settings_data(path: str | os.PathLike | None = None) -> dict:
+    """The settings as a dict: etl/settings.toml, overridden by the file at `path` or SHEQU_CONFIG."""
     data = _read_toml("settings.toml")
     path = path or os.environ.get("SHEQU_CONFIG")
     if path:
         data = _merge(data, tomllib.loads(Path(path).read_text(encoding="utf-8")))
+    return data
+
+
+def load_settings(path: str | os.PathLike | None = None) -> Settings:
+    """Defaults from etl/settings.toml, overridden by the file at `path` or SHEQU_CONFIG."""
+    data = settings_data(path)
     card = data["scorecard"]
     known = indicator_map()
     weights = {k: float(v) for k, v in card["weights"].items()}

@@ -42,7 +42,7 @@ def test_init_upgrades_a_database_of_the_first_release_with_its_data(db_url, tmp
 
     result = CliRunner().invoke(cli, ["--db", db_url, "init"])
     assert result.exit_code == 0, result.output
-    assert migrate.current(engine) == migrate.head() == "0009"
+    assert migrate.current(engine) == migrate.head() == "0010"
     assert "ix_community_return_community" in {i["name"] for i in inspect(engine).get_indexes("community_return")}
     assert queries.submissions(engine)["file_name"].tolist() == ["r.xlsx"]
     values = queries.indicator_values(engine, period="2015", level="county").set_index("indicator")["value"]

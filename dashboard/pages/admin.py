@@ -16,7 +16,7 @@ from etl.store.users import ROLES, list_users
 from dashboard import auth, data, ids, registry_panel
 from dashboard.data import county_names
 from dashboard.admin_actions import (awaiting, chosen_ids, create_user, end_user_sessions, publish_period, review,
-                                     set_user_disabled)
+                                     set_user_disabled, set_user_email)
 from dashboard.audit_view import audit_table
 from dashboard.components import card, make_view, refused, safe_layout, shell, table
 from dashboard.i18n import county_name, period_label, t
@@ -130,9 +130,14 @@ def publications_table(engine, lang: str):
 def users_table(engine, lang: str):
     counties = county_names(engine)
     rows = [[u["username"], t(f"role_{u['role']}", lang), _county(u["county_code"], lang, counties),
-             t("yes" if u["disabled"] else "no", lang)] for u in list_users(engine)]
+             u["email"] or "", t("yes" if u["disabled"] else "no", lang)] for u in list_users(engine)]
     return table([(t("username", lang), "text"), (t("role", lang), "text"), (t("county", lang), "text"),
-                  (t("disabled", lang), "text")], rows, className="admin-users-table")
+                  (t("email", lang), "text"), (t("disabled", lang), "text")], rows, className="admin-users-table")
+
+
+def user_email(engine, username: str | None) -> str:
+    """The chosen user's address, to edit."""
+    return next((u["email"] or "" for u in list_users(engine) if u["username"] == username), "")
 
 
 def user_options(engine) -> list[dict]:
@@ -194,6 +199,8 @@ def users_panel(engine, lang: str):
                                                  className="control-select")),
             _field(t("county", lang), dcc.Dropdown(id=ids.ADMIN_NEW_COUNTY, className="control-select", options=[
                 {"label": _county(c, lang, counties), "value": c} for c in sorted(counties)])),
+            _field(t("email", lang), dcc.Input(id=ids.ADMIN_NEW_EMAIL, type="email", maxLength=254,
+                                               placeholder=t("email_placeholder", lang), className="control-input")),
             html.Div(html.Button(t("add_user", lang), id=ids.ADMIN_ADD_USER, className="btn btn-primary"),
                      className="control"),
         ], className="control-bar"),
@@ -205,6 +212,10 @@ def users_panel(engine, lang: str):
                       html.Button(t("end_sessions", lang), id=ids.ADMIN_END_SESSIONS,
                                   className="btn btn-outline-secondary")],
                      className="control control-actions"),
+            _field(t("email", lang), dcc.Input(id=ids.ADMIN_USER_EMAIL, type="email", maxLength=254,
+                                               placeholder=t("email_placeholder", lang), className="control-input")),
+            html.Div(html.Button(t("set_email", lang), id=ids.ADMIN_SET_EMAIL, className="btn btn-outline-primary"),
+                     className="control"),
         ], className="control-bar"),
         html.Div(id=ids.ADMIN_USER_MESSAGE)])
 
@@ -284,19 +295,29 @@ def register_callbacks(app: dash.Dash) -> None:
     @app.callback(Output(ids.ADMIN_USER_MESSAGE, "children"),
                   Input(ids.ADMIN_ADD_USER, "n_clicks"), Input(ids.ADMIN_DISABLE, "n_clicks"),
                   Input(ids.ADMIN_ENABLE, "n_clicks"), Input(ids.ADMIN_END_SESSIONS, "n_clicks"),
-                  State(ids.ADMIN_NEW_NAME, "value"),
+                  Input(ids.ADMIN_SET_EMAIL, "n_clicks"), State(ids.ADMIN_NEW_NAME, "value"),
                   State(ids.ADMIN_NEW_PASSWORD, "value"), State(ids.ADMIN_NEW_ROLE, "value"),
-                  State(ids.ADMIN_NEW_COUNTY, "value"), State(ids.ADMIN_USER_PICK, "value"), State(ids.ADMIN_LANG, "data"),
+                  State(ids.ADMIN_NEW_COUNTY, "value"), State(ids.ADMIN_NEW_EMAIL, "value"),
+                  State(ids.ADMIN_USER_PICK, "value"), State(ids.ADMIN_USER_EMAIL, "value"), State(ids.ADMIN_LANG, "data"),
                   prevent_initial_call=True)
-    def on_user(_add, _disable, _enable, _end, name, password, role, county, picked, lang):
+    def on_user(_add, _disable, _enable, _end, _email, name, password, role, county, new_email, picked, email, lang):
         engine, who, remote = _engine(), auth.user(), flask.request.remote_addr
         if dash.ctx.triggered_id == ids.ADMIN_ADD_USER:
-            result = create_user(engine, who, name, password, role, county, remote)
+            result = create_user(engine, who, name, password, role, county, remote, new_email)
+        elif dash.ctx.triggered_id == ids.ADMIN_SET_EMAIL:
+            result = set_user_email(engine, who, picked, email, remote)
         elif dash.ctx.triggered_id == ids.ADMIN_END_SESSIONS:
             result = end_user_sessions(engine, who, picked, remote)
         else:
             result = set_user_disabled(engine, who, picked, dash.ctx.triggered_id == ids.ADMIN_DISABLE, remote)
         return message(*result, lang)
+
+    @app.callback(Output(ids.ADMIN_USER_EMAIL, "value"), Input(ids.ADMIN_USER_PICK, "value"),
+                  prevent_initial_call=True)
+    def on_pick_user(picked):
+        if auth.user() is None or not auth.user().is_admin:      # the guard refused others already; say nothing
+            return ""
+        return user_email(_engine(), picked)
 
     @app.callback(Output(ids.ADMIN_SUBMISSIONS, "children"), Output(ids.ADMIN_PICK, "options"),
                   Output(ids.ADMIN_APPROVE_PERIOD, "options"), Output(ids.ADMIN_APPROVE_PERIOD, "value"),

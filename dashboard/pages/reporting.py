@@ -1,10 +1,14 @@
 """报送 Reporting: which county returned which period, the submissions' warnings, and data-quality flags."""
 from __future__ import annotations
 
+from datetime import datetime
+
 import dash
 import pandas as pd
 from dash import html
 
+from etl.config import settings_data
+from etl.deadlines import deadline, is_late, zone
 from etl.periods import period_sort_key
 from etl.store.status import LIVE, Status
 
@@ -33,20 +37,31 @@ def matrix(view: View, names: pd.Series) -> html.Div:
     counties = list(shown.index)
     grid = reporting_matrix(subs, counties, periods)
     cell_of = {(r["county_code"], r["period"]): r for r in grid.to_dict("records")}   # one lookup per cell
-    rows = []
+    settings = settings_data()
+    due, where = {p: deadline(p, settings) for p in periods}, zone(settings)
+    first = subs.groupby(["county_code", "period"])["uploaded_at"].min().to_dict() if len(subs) else {}
+    today = datetime.now(where).date()
+    rows = [[html.Strong(t("deadline_row", view.lang))] +
+            [html.Span(due[p].isoformat(), className="hint deadline", id=ids.deadline(p)) for p in periods]]
     for county in counties:
         cells = [county_name(county, names.get(county), view.lang)]
         for p in periods:
             cell = cell_of[(county, p)]
+            came = first.get((county, p))
+            late = [html.Span(t("late", view.lang), className="light light-red late-mark",
+                              title=t("late_title", view.lang, deadline=due[p].isoformat()))] \
+                if is_late(None if came is None or pd.isna(came) else pd.Timestamp(came).to_pydatetime(),
+                           due[p], today, where) else []
             if cell["status"] is None:
-                cells.append(html.Span("✗ " + t("not_received", view.lang), className="light light-red"))
+                cells.append(html.Div([html.Span("✗ " + t("not_received", view.lang), className="light light-red"),
+                                       *late], className="matrix-cell"))
             else:
                 mark = "✓ " if cell["status"] in LIVE else "! "
                 comment = [html.Div(cell["comment"], className="hint matrix-comment")] \
                     if cell["status"] == Status.RETURNED and cell.get("comment") else []
                 cells.append(html.Div([html.Span(mark + t(f"status_{cell['status']}", view.lang),
                                                  className="light " + ("light-green" if mark == "✓ " else "light-amber")),
-                                       html.Div(_date(cell["uploaded_at"]), className="hint"), *comment],
+                                       html.Div(_date(cell["uploaded_at"]), className="hint"), *late, *comment],
                                       className="matrix-cell"))
         rows.append(cells)
     rows.append([html.Strong(t("reported_row", view.lang))] + [completeness_cell(view, p) for p in periods])

@@ -66,14 +66,28 @@ def user() -> None:
 @click.option("--role", type=click.Choice(["viewer", "analyst", "admin"]), required=True)
 @click.option("--county", help="the analyst's county (code or name)")
 @click.option("--password-stdin", is_flag=True, help="read the password from the first line of stdin")
+@click.option("--email", help="where briefings and reminders go")
 @click.pass_obj
-def user_add(ctx, name, role, county, password_stdin) -> None:
+def user_add(ctx, name, role, county, password_stdin, email) -> None:
     """Create a login; the password is read from a prompt or stdin."""
-    from etl.store.users import add_user
-    created = add_user(ctx.engine, name, _read_password(password_stdin), role, county_option(ctx, county))
+    from etl.store.users import add_user, clean_email
+    email = clean_email(email)                 # a bad address is refused before the password is asked
+    created = add_user(ctx.engine, name, _read_password(password_stdin), role, county_option(ctx, county), email)
     audit.record(ctx.engine, "user-add", "cli", user=created.username, role=role,
-                 county=created.county_code)
+                 county=created.county_code, email=created.email)
     click.echo(f"user {created.username} ({created.role}{' ' + created.county_code if created.county_code else ''}) added")
+
+
+@user.command("set")
+@click.argument("name")
+@click.option("--email", required=True, help="the address for deliveries; \"\" removes it")
+@click.pass_obj
+def user_set(ctx, name, email) -> None:
+    """Change a user's e-mail address."""
+    from etl.store.users import set_email
+    stored = set_email(ctx.engine, name, email)
+    audit.record(ctx.engine, "user-email", "cli", user=name, email=stored)
+    click.echo(f"user {name}: e-mail {stored or '(none)'}")
 
 
 @user.command("list")

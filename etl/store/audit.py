@@ -12,7 +12,8 @@ from sqlalchemy.engine import Connection, Engine
 from etl.store.db import audit_event
 
 ACTIONS = ("login", "login-failed", "logout", "upload", "dry-run", "approve", "return", "publish", "export",
-           "user-add", "user-disable", "user-enable", "end-sessions", "registry-apply")
+           "user-add", "user-disable", "user-enable", "end-sessions", "registry-apply", "user-email", "delivery-sent",
+           "delivery-failed")
 
 
 def record(target: Engine | Connection, action: str, username: str | None, remote_addr: str | None = None,

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 import pandas as pd
 from sqlalchemy import (Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
-                        Table, Text, create_engine, event, func, inspect, select)
+                        Table, Text, UniqueConstraint, create_engine, event, func, inspect, select)
 from sqlalchemy.engine import Connection, Engine
 
 from etl.gcpause import cycle_collection_paused
@@ -127,6 +127,7 @@ app_user = Table(
     Column("failed_logins", Integer, nullable=False, default=0),
     Column("locked_until", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("email", String(254)),                       # where briefings and reminders go (none: nothing sent)
 )
 
 audit_event = Table(
@@ -206,6 +207,24 @@ city_boundary = Table(
     Column("geojson", Text, nullable=False),
 )
 
+# Every briefing or reminder sent (or tried) to one recipient on one channel: the unique key makes "nothing is sent
+# twice for the same period and schedule slot" hold across processes — a sender first inserts its row (a claim),
+# and a second process's insert of the same key fails (etl/store/deliveries.py).
+delivery = Table(
+    "delivery", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(12), nullable=False),         # briefing | reminder
+    Column("period", String(8), nullable=False),
+    Column("slot", String(40), nullable=False),         # the schedule's slot (2026-12-07 08:00) or manual:<when>
+    Column("channel", String(12), nullable=False),      # email | wecom | dingtalk
+    Column("recipient", String(254), nullable=False),   # an address, or the robot's name
+    Column("status", String(10), nullable=False),       # sending | sent | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    UniqueConstraint("kind", "period", "slot", "channel", "recipient", name="uq_delivery_slot_recipient"),
+)
 
 # The registry over the years (spec/registry.md, etl/registry_history.py). `place` holds the newest registry;
 # each community's states with the periods they held are its eras (one per community, valid always, until a

@@ -1,6 +1,7 @@
 """Logins: users with roles (viewer, analyst of one county, admin), hashed passwords, throttled attempts."""
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,6 +27,7 @@ class User:
     role: str
     county_code: str | None
     disabled: bool
+    email: str | None = None
 
     def can_upload_for(self, county_code: str) -> bool:
         """Admins upload for any county; analysts only for their own; viewers never."""
@@ -37,11 +39,36 @@ class User:
 
 
 def _user(row) -> User:
-    return User(row.id, row.username, row.role, row.county_code, bool(row.disabled))
+    return User(row.id, row.username, row.role, row.county_code, bool(row.disabled), row.email)
 
 
-def add_user(engine: Engine, username: str, password: str, role: str, county_code: str | None = None) -> User:
+# One address, as a person types it: a local part, @, a domain with a dot; no spaces, commas or angle brackets
+# (which would smuggle a second recipient or a header into the message).
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+
+
+def email_problem(address: str | None) -> str | None:
+    """Why an address is unusable, in Chinese and English; None when it is fine (or empty: no e-mail)."""
+    if not address:
+        return None
+    if len(address) > 254 or not _EMAIL.match(address) or ".." in address:
+        return f"电子邮箱地址无效：{address!r}（应如 name@example.gov.cn） / not an e-mail address: {address!r}"
+    return None
+
+
+def clean_email(address: str | None) -> str | None:
+    """The address stripped (None for none); a ShequError (exit code 2) when it is not an address."""
+    address = (address or "").strip() or None
+    if (problem := email_problem(address)) is not None:
+        raise ShequError(problem, 2)
+    return address
+
+
+def add_user(engine: Engine, username: str, password: str, role: str, county_code: str | None = None,
+             email: str | None = None) -> User:
     username = username.strip()
+    email = clean_email(email)
     if role not in ROLES:
         raise ShequError(f"role must be one of {', '.join(ROLES)}", 2)
     if role == "analyst" and not county_code:
@@ -56,7 +83,7 @@ def add_user(engine: Engine, username: str, password: str, role: str, county_cod
             raise ShequError(f"user {username!r} exists already", 1)
         conn.execute(insert(app_user).values(
             username=username, password_hash=hashed, role=role,
-            county_code=county_code, disabled=False, failed_logins=0,
+            county_code=county_code, disabled=False, failed_logins=0, email=email,
             created_at=datetime.now(UTC)))
     return get_user(engine, username)
 
@@ -86,6 +113,15 @@ def set_disabled(engine: Engine, username: str, disabled: bool = True) -> None:
         conn.execute(update(app_user).where(app_user.c.id == user_id).values(disabled=disabled))
         if disabled:
             sessions.end_all(conn, user_id)
+
+
+def set_email(engine: Engine, username: str, email: str | None) -> str | None:
+    """A user's e-mail address for deliveries (empty: none); the address as stored."""
+    email = clean_email(email)
+    with write_transaction(engine) as conn:
+        user_id = _id_of(conn, username)
+        conn.execute(update(app_user).where(app_user.c.id == user_id).values(email=email))
+    return email
 
 
 def set_password(engine: Engine, username: str, password: str) -> None:
