@@ -175,6 +175,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "peers_kind": ("各县同类社区", "all counties' communities of this kind"),
     "not_received": ("未报送", "Not received"),
     "deadline_row": ("报送截止", "Deadline"),
+    "deadline_not_set": ("未设定", "not set"),
     "late": ("逾期", "Late"),
     "late_title": ("首次报送晚于截止日期 {deadline}，或截止后仍未报送", "First submitted after the deadline {deadline}, "
                    "or still missing past it"),

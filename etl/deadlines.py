@@ -17,13 +17,17 @@ def period_end(period: str) -> date:
     return first_of_next - timedelta(days=1)
 
 
-def deadline(period: str, data: dict | None = None) -> date:
-    """The period's reporting deadline: named in [deadlines], else days_after_period after the period ends."""
+def deadline(period: str, data: dict | None = None) -> date | None:
+    """The period's reporting deadline: named in [deadlines], else days_after_period after the period ends when
+    the city set such a rule; None when it set neither (no return is then called late: a date the city never
+    decided would mark returns loaded years later, such as the demo's, as late)."""
     rules = (data if data is not None else settings_data()).get("deadlines", {})
     named = rules.get(period)
     if named:
         return named if isinstance(named, date) else date.fromisoformat(str(named))
-    return period_end(period) + timedelta(days=int(rules.get("days_after_period", 15)))
+    if "days_after_period" not in rules:
+        return None
+    return period_end(period) + timedelta(days=int(rules["days_after_period"]))
 
 
 def named_periods(data: dict | None = None) -> list[str]:

@@ -51,7 +51,8 @@ def test_lateness_is_judged_by_the_citys_day():
 
     from etl.deadlines import deadline, is_late
     due = deadline("2016", {"deadlines": {"days_after_period": 15}})
-    assert due == date(2017, 1, 15) and deadline("2016Q3", {"deadlines": {}}) == date(2016, 10, 15)
+    assert due == date(2017, 1, 15) and deadline("2016Q3", {"deadlines": {"days_after_period": 15}}) == date(2016, 10, 15)
+    assert deadline("2016", {"deadlines": {}}) is None            # no rule the city set: no deadline, nobody late
     evening = datetime(2017, 1, 15, 17, 30, tzinfo=timezone.utc)          # 01:30 on the 16th in Yulin
     assert is_late(evening, due, date(2017, 2, 1), ZoneInfo("Asia/Shanghai"))
     assert not is_late(evening.replace(hour=15), due, date(2017, 2, 1), ZoneInfo("Asia/Shanghai"))

@@ -48,6 +48,17 @@ def test_reporting_shows_the_deadline_and_marks_late_returns(app, lang, deadline
     assert missing in text
 
 
+def test_a_period_without_a_deadline_marks_nobody_late(delivery_url, tmp_path, monkeypatch):
+    """No date the city set (no [deadlines] entry, no days_after_period rule): "not set", and no return is called
+    late — returns loaded years after their period (a city's history, the demo) are not late by an invented rule."""
+    monkeypatch.setenv("SHEQU_CONFIG", str(write_config(tmp_path / "city.toml")))
+    app = create_app(delivery_url, basis="current", secret_key="delivery-web", cache_dir=tmp_path / "cache")
+    shown = json.loads(page(app, "wang", "/reporting", "?period=2015"))
+    deadlines = [m["children"] for m in _spans(shown) if "deadline" in (m.get("className") or "").split()]
+    assert deadlines == ["未设定", "未设定"]
+    assert not [m for m in _spans(shown) if "late-mark" in (m.get("className") or "")]
+
+
 def _spans(node):
     """Every component's props in a Dash JSON tree."""
     if isinstance(node, dict):

@@ -69,6 +69,8 @@ def reminder_slots(engine: Engine, settings: Delivery, now: datetime) -> list[Sl
     out = []
     for period in sorted(p for p in periods if period_end(p) < today):
         due = deadline(period, settings.data)
+        if due is None:                   # the city set no deadline: nothing to remind of ahead of it
+            continue
         for days in sorted(set(settings.reminder_days), reverse=True):
             when = datetime.combine(due - timedelta(days=days), at, now.tzinfo)
             if when <= now <= when + catch_up:

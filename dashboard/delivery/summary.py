@@ -113,14 +113,14 @@ class Reminder:
     county_name: str
     returned_comment: str | None     # None: nothing came; else the city's comment when it sent the return back
     returned: bool
-    deadline: date
+    deadline: date | None            # None: the city set no deadline for the period
     today: date
     link: str | None
 
     @property
     def subject(self) -> str:
-        return (f"【报送提醒】{self.county_name}{format_period(self.period)}社区标准化建设报表"
-                f"（截止 {self.deadline.isoformat()}）")
+        due = f"（截止 {self.deadline.isoformat()}）" if self.deadline else ""
+        return f"【报送提醒】{self.county_name}{format_period(self.period)}社区标准化建设报表{due}"
 
     def text(self) -> str:
         what = format_period(self.period)
@@ -130,17 +130,20 @@ class Reminder:
                 missing += f"\n退回意见：{self.returned_comment}"
         else:
             missing = f"尚未收到{self.county_name}{what}社区标准化建设报表。"
-        days = (self.deadline - self.today).days
-        when = (f"还有 {days} 天" if days > 0 else "今天截止" if days == 0 else f"已逾期 {-days} 天")
-        lines = [f"{self.county_name}：", "", missing,
-                 f"报送截止日期：{self.deadline.year}年{self.deadline.month}月{self.deadline.day}日"
-                 f"（{self.deadline.isoformat()}，{when}）。"]
+        lines = [f"{self.county_name}：", "", missing]
+        if self.deadline is None:
+            lines.append("本期未设定报送截止日期，请尽快报送。")
+        else:
+            days = (self.deadline - self.today).days
+            when = (f"还有 {days} 天" if days > 0 else "今天截止" if days == 0 else f"已逾期 {-days} 天")
+            lines.append(f"报送截止日期：{self.deadline.year}年{self.deadline.month}月{self.deadline.day}日"
+                         f"（{self.deadline.isoformat()}，{when}）。")
         if self.link:
             lines.append(f"请登录上传：{self.link}")
         return "\n".join(lines) + "\n"
 
 
-def reminders(engine: Engine, period: str, due: date, today: date, base_url: str = "") -> list[Reminder]:
+def reminders(engine: Engine, period: str, due: date | None, today: date, base_url: str = "") -> list[Reminder]:
     """The counties whose return for the period is missing (nothing counts on the current basis) or was sent back."""
     from etl.store.status import Status
     names = county_names(engine)

@@ -42,7 +42,8 @@ def matrix(view: View, names: pd.Series) -> html.Div:
     first = subs.groupby(["county_code", "period"])["uploaded_at"].min().to_dict() if len(subs) else {}
     today = datetime.now(where).date()
     rows = [[html.Strong(t("deadline_row", view.lang))] +
-            [html.Span(due[p].isoformat(), className="hint deadline", id=ids.deadline(p)) for p in periods]]
+            [html.Span(due[p].isoformat() if due[p] else t("deadline_not_set", view.lang), className="hint deadline",
+                       id=ids.deadline(p)) for p in periods]]
     for county in counties:
         cells = [county_name(county, names.get(county), view.lang)]
         for p in periods:
@@ -50,8 +51,8 @@ def matrix(view: View, names: pd.Series) -> html.Div:
             came = first.get((county, p))
             late = [html.Span(t("late", view.lang), className="light light-red late-mark",
                               title=t("late_title", view.lang, deadline=due[p].isoformat()))] \
-                if is_late(None if came is None or pd.isna(came) else pd.Timestamp(came).to_pydatetime(),
-                           due[p], today, where) else []
+                if due[p] and is_late(None if came is None or pd.isna(came) else pd.Timestamp(came).to_pydatetime(),
+                                      due[p], today, where) else []
             if cell["status"] is None:
                 cells.append(html.Div([html.Span("✗ " + t("not_received", view.lang), className="light light-red"),
                                        *late], className="matrix-cell"))
