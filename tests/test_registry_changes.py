@@ -250,3 +250,16 @@ def test_a_return_leaving_out_communities_of_its_period_s_registry_is_told_which
     missing = next(p for p in outcome.report.warnings if p.code == "communities-missing")
     assert missing.message_zh == "本期区划名录中本县（市、区）有2个社区未填报：马岭朱砂罗社区居委会、城南新区社区居委会"
     assert missing.message_en.startswith("2 communities of the county in this period's registry are not in the return")
+
+
+def test_init_with_a_newer_registry_is_refused_once_change_sets_were_applied(changed_db, tmp_path):
+    """Replacing the registry in place would lose every period's own registry: after a change set, a newer
+    registry goes in as a change file (registry diff, then apply), and `init --registry` changes nothing."""
+    engine, _ = changed_db
+    counts = table_counts(engine)
+    newer = tmp_path / "newer.csv"
+    newer.write_text(Path("etl/data/yulin_communities.csv").read_text(encoding="utf-8"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--db", str(engine.url), "init", "--registry", str(newer)])
+    assert result.exit_code != 0 and "shequ registry apply" in result.output
+    assert table_counts(engine) == counts
+    assert CliRunner().invoke(cli, ["--db", str(engine.url), "init"]).exit_code == 0     # an upgrade still runs
