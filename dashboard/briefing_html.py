@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 from plotly.utils import PlotlyJSONEncoder
 
-from etl.compute.scorecard import NOT_APPLICABLE, STANDING_COLOURS, STANDING_MARKS, STANDINGS, standing
+from etl.compute.scorecard import NOT_APPLICABLE, STANDING_COLOURS, STANDING_MARKS, standing
 from etl.config import indicator_map, indicators, load_settings
 
 from . import data, figures
