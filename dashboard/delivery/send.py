@@ -107,7 +107,7 @@ def _deliver(engine: Engine, settings: Delivery, actor: str, kind: str, period: 
 
 def _need_a_channel(settings: Delivery, robots_too: bool) -> None:
     if settings.mail is None and not (robots_too and settings.robots):
-        raise ShequError("没有可用的发送渠道：请在设置中填写 [mail] host" + ("或 [robots]" if robots_too else "") +
+        raise ShequError("没有可用的发送渠道：请在设置中填写 [mail] host" + (" 或 [robots]" if robots_too else "") +
                          " / nothing to send through: set [mail] host" + (" or [robots]" if robots_too else ""), 2)
 
 
