@@ -57,3 +57,29 @@ def test_lateness_is_judged_by_the_citys_day():
     assert is_late(evening, due, date(2017, 2, 1), ZoneInfo("Asia/Shanghai"))
     assert not is_late(evening.replace(hour=15), due, date(2017, 2, 1), ZoneInfo("Asia/Shanghai"))
     assert not is_late(None, due, date(2017, 1, 15)) and is_late(None, due, date(2017, 1, 16))
+
+
+def test_a_send_stopped_by_a_crash_is_reported_once_and_not_resent(engine, monkeypatch, tmp_path):
+    """A process that died mid-send leaves its claim "sending": the next scheduled run reports it as failed (in
+    its outcome, exit code and the audit log) and marks it stopped — never silently dropped, never sent twice."""
+    from datetime import UTC, datetime, timedelta
+    from sqlalchemy import update
+    from etl.store import audit
+    from etl.store.db import delivery
+    from etl.store.setup import init_db
+    from dashboard.delivery.schedule import run_due
+    from dashboard.delivery.settings import delivery_settings
+    from deliveries import write_config
+    init_db(engine)
+    row_id = deliveries.claim(engine, *KEY)
+    with engine.begin() as conn:
+        conn.execute(update(delivery).where(delivery.c.id == row_id)
+                     .values(created_at=datetime.now(UTC) - timedelta(hours=1)))
+    monkeypatch.setenv("SHEQU_CONFIG", str(write_config(tmp_path / "city.toml", briefing='""')))
+    run = run_due(engine, delivery_settings())
+    assert run.exit_code == 1 and [o.recipient for o in run.failed] == [KEY[-1]]
+    assert "resend by hand" in run.failed[0].error
+    assert audit.events(engine)["action"].tolist()[0] == "delivery-failed"
+    assert deliveries.deliveries(engine).iloc[0]["status"] == "stopped"
+    assert deliveries.claim(engine, *KEY) is None                      # it may have gone out: not sent again
+    assert run_due(engine, delivery_settings()).exit_code == 0          # and said once

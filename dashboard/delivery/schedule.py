@@ -12,10 +12,11 @@ from sqlalchemy.engine import Engine
 
 from etl.deadlines import deadline, named_periods, period_end
 from etl.read.problems import ShequError
+from etl.store import audit, deliveries
 from etl.store.completeness import default_period, period_states
 from etl.store.queries import submissions
 
-from dashboard.delivery.send import BRIEFING, REMINDER, Run, deliver_briefings, deliver_reminders
+from dashboard.delivery.send import BRIEFING, REMINDER, Outcome, Run, deliver_briefings, deliver_reminders
 from dashboard.delivery.settings import Delivery, delivery_settings
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -94,6 +95,11 @@ def run_due(engine: Engine, settings: Delivery | None = None, now: datetime | No
     zone = ZoneInfo(settings.timezone)
     now = now.astimezone(zone) if now else datetime.now(zone)
     run = Run()
+    for row in deliveries.interrupted(engine).itertuples():   # a crash mid-send: said, not silently dropped
+        error = "interrupted: the sending process stopped; it may or may not have gone out — resend by hand"
+        audit.record(engine, "delivery-failed", "schedule", kind=row.kind, period=row.period, slot=row.slot,
+                     channel=row.channel, recipient=row.recipient, error=error)
+        run.outcomes.append(Outcome(row.kind, row.period, row.channel, row.recipient, "", "failed", error))
     for slot in due_slots(engine, settings, now):       # a channel not configured: nothing to send through it
         if slot.kind == BRIEFING and (settings.mail is not None or settings.robots):
             run.extend(deliver_briefings(engine, settings, slot.period, slot.slot, actor="schedule"))

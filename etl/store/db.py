@@ -218,7 +218,7 @@ delivery = Table(
     Column("slot", String(40), nullable=False),         # the schedule's slot (2026-12-07 08:00) or manual:<when>
     Column("channel", String(12), nullable=False),      # email | wecom | dingtalk
     Column("recipient", String(254), nullable=False),   # an address, or the robot's name
-    Column("status", String(10), nullable=False),       # sending | sent | failed
+    Column("status", String(10), nullable=False),       # sending | sent | failed | stopped (mid-send)
     Column("attempts", Integer, nullable=False, default=0),
     Column("error", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),

@@ -6,7 +6,7 @@ by a later run of the slot, until MAX_ATTEMPTS tries in all.
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import and_, insert, select, update
@@ -16,8 +16,11 @@ from sqlalchemy.exc import IntegrityError
 from etl.store.db import delivery
 from etl.store.queries import read_frame
 
-SENDING, SENT, FAILED = "sending", "sent", "failed"
+SENDING, SENT, FAILED, STOPPED = "sending", "sent", "failed", "stopped"
 MAX_ATTEMPTS = 12          # tries of one message over every run of its slot: a dead address stops being retried
+# A claim still "sending" after this long belongs to a process that died mid-send (a send takes seconds, its
+# retries a minute or two): reported as stopped, never retried by itself — it may have gone out.
+STALE_AFTER = timedelta(minutes=30)
 
 
 def claim(engine: Engine, kind: str, period: str, slot: str, channel: str, recipient: str) -> int | None:
@@ -46,6 +49,19 @@ def finish(engine: Engine, row_id: int, attempts: int, error: str | None) -> Non
     with engine.begin() as conn:
         conn.execute(update(delivery).where(delivery.c.id == row_id)
                      .values(attempts=delivery.c.attempts + attempts, **values))
+
+
+def interrupted(engine: Engine, now: datetime | None = None) -> pd.DataFrame:
+    """Claims left "sending" by a process that died (older than STALE_AFTER): marked interrupted and returned,
+    once each, for the run to report — whether they went out is unknown, so a person decides to resend."""
+    d = delivery.c
+    cutoff = (now or datetime.now(UTC)) - STALE_AFTER
+    with engine.begin() as conn:
+        stale = read_frame(conn, select(delivery).where(d.status == SENDING, d.created_at < cutoff))
+        if len(stale):
+            conn.execute(update(delivery).where(d.id.in_(stale["id"].tolist()), d.status == SENDING)
+                         .values(status=STOPPED, error="interrupted: the sending process stopped"))
+    return stale
 
 
 def deliveries(engine: Engine, kind: str | None = None, period: str | None = None) -> pd.DataFrame:
