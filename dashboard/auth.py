@@ -17,7 +17,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 
 from etl.config import load_settings
 from etl.store import audit, sessions
-from etl.store.users import ROLES, User, authenticate, dummy_hash, get_user_by_id
+from etl.store.users import ROLES, User, authenticate, dummy_hash, session_user
 
 from . import ids, login_page, security
 from .i18n import t
@@ -79,12 +79,10 @@ class WebUser(UserMixin):
 def load_user(server: flask.Flask, user_id, token: object) -> WebUser | None:
     """The user of a session: only while its server-side session (token) lives and belongs to that user, and the
     user exists and is not disabled. A cookie copied before a logout opens nothing afterwards."""
-    engine = server.config["SHEQU_ENGINE"]
-    live = sessions.user_id_of(engine, token, server.config["SHEQU_SESSION_LIFETIMES"])
-    if live is None or str(live) != str(user_id):
+    user = session_user(server.config["SHEQU_ENGINE"], token, server.config["SHEQU_SESSION_LIFETIMES"])
+    if user is None or str(user.id) != str(user_id):
         return None
-    user = get_user_by_id(engine, live)
-    return WebUser(user) if user and not user.disabled else None
+    return WebUser(user) if not user.disabled else None
 
 
 def user() -> WebUser | None:

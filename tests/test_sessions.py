@@ -236,3 +236,21 @@ def test_idle_and_absolute_lifetimes_from_shequ_config_end_sessions(server):
     assert opens(base, old)
     _move(engine, "grace", created_at=timedelta(hours=25), last_seen_at=timedelta(minutes=5))
     assert not opens(base, old)
+
+
+def test_a_request_reads_its_session_and_user_in_one_query(engine):
+    """What every logged-in request costs the database: one statement (the session joined to its user)."""
+    from sqlalchemy import event
+    from etl.store.users import session_user
+    ana = add_user(engine, "ana2", "pw-ana-2222", "analyst", "450981")
+    token = sessions.start(engine, ana.id, LIFETIMES)
+    statements = []
+    listener = lambda *args: statements.append(args[2])
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        user = session_user(engine, token, LIFETIMES)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    queries = [s for s in statements if s.lstrip().upper().startswith("SELECT")]   # SQLite's BEGIN is no query
+    assert user == ana and len(queries) == 1 and "JOIN app_user" in queries[0]
+    assert session_user(engine, "forged", LIFETIMES) is None

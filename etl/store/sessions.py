@@ -11,7 +11,7 @@ from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from etl.config import Settings
-from etl.store.db import user_session
+from etl.store.db import app_user, user_session
 
 # last_seen_at is written at most this often: idle time is known to the minute without a write per request.
 TOUCH_EVERY = timedelta(minutes=1)
@@ -60,11 +60,24 @@ def start(engine: Engine, user_id: int, lifetimes: Lifetimes, remote_addr: str |
 def user_id_of(engine: Engine, token: object, lifetimes: Lifetimes, now: datetime | None = None) -> int | None:
     """The user of a live session, or None when the token is unknown, the session ended, sat idle too long or
     is older than the absolute lifetime. Notes the visit (at most once a TOUCH_EVERY)."""
+    row = live(engine, token, lifetimes, now)
+    return row.user_id if row is not None else None
+
+
+def live(engine: Engine, token: object, lifetimes: Lifetimes, now: datetime | None = None, with_user: bool = False):
+    """The live session's row (see user_id_of) — with its user's columns when `with_user`: one indexed join, what
+    every request of a logged-in user reads."""
     if not isinstance(token, str) or not token:
         return None
     now = now or _now()
+    query = select(user_session).where(user_session.c.id_hash == token_hash(token))
+    if with_user:
+        query = (select(user_session.c.id_hash, user_session.c.ended_at, user_session.c.last_seen_at,
+                        user_session.c.created_at, user_session.c.user_id, app_user)
+                 .join(app_user, app_user.c.id == user_session.c.user_id)
+                 .where(user_session.c.id_hash == token_hash(token)))
     with engine.connect() as conn:
-        row = conn.execute(select(user_session).where(user_session.c.id_hash == token_hash(token))).first()
+        row = conn.execute(query).first()
     if row is None or row.ended_at is not None:
         return None
     seen = _utc(row.last_seen_at)
@@ -74,7 +87,7 @@ def user_id_of(engine: Engine, token: object, lifetimes: Lifetimes, now: datetim
         with engine.begin() as conn:
             conn.execute(update(user_session).where(user_session.c.id_hash == row.id_hash,
                                                     user_session.c.ended_at.is_(None)).values(last_seen_at=now))
-    return row.user_id
+    return row
 
 
 def end(engine: Engine, token: object, now: datetime | None = None) -> None:

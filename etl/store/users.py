@@ -94,6 +94,12 @@ def get_user(engine: Engine, username: str) -> User | None:
     return _user(row) if row else None
 
 
+def session_user(engine: Engine, token: object, lifetimes: sessions.Lifetimes) -> User | None:
+    """The user of a live session (etl/store/sessions.py), read with it in one query; None when it is not live."""
+    row = sessions.live(engine, token, lifetimes, with_user=True)
+    return _user(row) if row is not None else None
+
+
 def get_user_by_id(engine: Engine, user_id: int) -> User | None:
     with engine.connect() as conn:
         row = conn.execute(select(app_user).where(app_user.c.id == user_id)).first()
