@@ -8,12 +8,9 @@ from functools import lru_cache
 
 import numpy as np
 
+from etl.read.marks import INVISIBLE_MARKS
 from etl.read.schema import IGNORED_HEADERS, Field
 
-# Characters that show nothing but change what is shown, pasted in from web pages and other workbooks (a regex class):
-# C0/C1 controls, soft hyphen, bidirectional marks, embeddings, overrides and isolates, zero-width characters, BOM.
-INVISIBLE_MARKS = ("\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff"
-                   "\ufff9-\ufffb")
 _SPACE = re.compile(f"[\\s{INVISIBLE_MARKS}]+")
 _BRACKETED = re.compile(r"[(\[（【][^)\]）】]*[)\]）】]")
 _QUOTES = str.maketrans("", "", "\"'“”‘’《》「」")

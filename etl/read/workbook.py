@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 import python_calamine
 
 from etl.read.locate import Sheet
+from etl.read.marks import INVISIBLE_EXCEPT_LINE_BREAKS
 from etl.read.problems import column_letter, column_number
 from etl.read.safety import MAX_CELLS, MAX_COLUMNS, UnreadableWorkbook
 
@@ -32,10 +33,8 @@ DEFAULT_TIMEOUT_S = float(os.environ.get("SHEQU_PARSE_TIMEOUT_S", "120"))
 
 
 MAX_TEXT = 32_767      # characters in one cell: Excel's own limit, so a longer one was not written by Excel
-# Characters that show nothing but change what is shown: C0/C1 controls (tab, CR and LF aside), soft hyphen,
-# bidirectional marks, embeddings, overrides and isolates (U+202E 'Trojan source'), zero-width characters, BOM.
-_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f"
-                        "\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]")
+# What shows nothing in a cell (etl/read/marks.py); tab, CR and LF stay: a clerk may mean them.
+_INVISIBLE = re.compile(f"[{INVISIBLE_EXCEPT_LINE_BREAKS}]")
 
 
 def read_sheets(content: bytes, errors: dict | None = None) -> list[Sheet]:
