@@ -132,3 +132,25 @@ def test_an_unreadable_newer_file_is_a_clear_error(db, tmp_path, content):
     assert result.exit_code == 1
     assert "cannot read the newer registry" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_draft_once_dated_applies_and_gives_the_newer_edition(db, tmp_path):
+    """diff → a person fills effective_period → apply: the registry in force from 2016 is the newer edition,
+    community for community (a move and a rename of one code included), and 2015's is still the shipped one."""
+    newer = newer_edition(tmp_path / "new.csv")
+    edition = [r for r in csv.DictReader(io.StringIO(newer.read_text(encoding="utf-8-sig")))]
+    for r in edition:
+        if r["community_code"] == "450981001004":               # 龙桥: moved to 城南街道 and renamed
+            r.update(township_code="450981002", township_name="城南街道", community_name="龙桥新社区居委会")
+    write_edition(newer, edition)
+    run = lambda *args: CliRunner().invoke(cli, ["--db", db, *map(str, args)])
+    draft = tmp_path / "draft.csv"
+    assert run("registry", "diff", newer, "--out", draft).exit_code == 0
+    dated = draft.read_text(encoding="utf-8-sig").replace("\n,", "\n2016,")
+    (tmp_path / "dated.csv").write_text(dated, encoding="utf-8-sig")
+    applied = run("registry", "apply", tmp_path / "dated.csv")
+    assert applied.exit_code == 0, applied.output
+    listed = lambda period: sorted(run("registry", "list", "--period", period, "--format", "csv").output.splitlines())
+    assert listed("2016") == sorted(newer.read_text(encoding="utf-8-sig").splitlines())
+    assert listed("2015") == sorted(resources.files("etl").joinpath("data", "yulin_communities.csv")
+                                    .read_text(encoding="utf-8").splitlines())
