@@ -263,3 +263,21 @@ def test_the_briefing_reads_the_same_figures_on_each_database(engine, sample_pat
     for ind in [i for i in indicators() if i.headline]:
         assert f'<div class="kpi-value">{fmt_value(city[ind.id], ind.unit, "zh")}</div>' in page, ind.id
     assert "127个" in page and all(name in page for name in NAMES.values())
+
+
+def test_what_a_clerk_typed_is_printed_as_text_never_run_as_markup(tmp_path):
+    """A leader's name and post are free text from a return: markup in them is printed as typed, and a script in
+    them never runs in the page Chromium prints (it would rewrite the briefing)."""
+    from returns import SheetSpec, communities, leader_sheet, standard_rows, write_workbook
+    engine = make_engine(f"sqlite:///{tmp_path / 'hostile.db'}")
+    init_db(engine)
+    name = "<b>王</b><script>document.body.innerHTML='HACKED'</script>"
+    post = "<img src=x onerror=\"document.body.innerHTML='HACKED'\">"
+    links = [[name, "厅级", post, c.code, c.name] for c in communities(n=4)]          # four: outside the 1–3 rule
+    path = write_workbook(tmp_path / "r.xlsx", SheetSpec(rows=standard_rows(n=4, weak="是")), leader_sheet(links))
+    assert ingest_path(engine, path).status == "loaded"
+    printed = text(save("hostile_markup", briefing_pdf(engine, period="2015", basis="current")))
+    assert "核心指标" in printed and "第 2 页" in printed          # the briefing as made, not rewritten by a script
+    assert printed.count("HACKED") == 2                                # only as the typed text, in name and post
+    assert "<b>王</b>" in printed and "<script>document.body.innerHTML" in printed and "<img src=x" in printed
+    engine.dispose()
