@@ -263,3 +263,20 @@ def test_init_with_a_newer_registry_is_refused_once_change_sets_were_applied(cha
     assert result.exit_code != 0 and "shequ registry apply" in result.output
     assert table_counts(engine) == counts
     assert CliRunner().invoke(cli, ["--db", str(engine.url), "init"]).exit_code == 0     # an upgrade still runs
+
+
+def test_names_too_long_for_the_registry_or_shaped_as_formulas_are_refused(db_url):
+    """A name is stored in a 64-character column and exported to spreadsheets: a longer one, or one a spreadsheet
+    would run (=HYPERLINK…), is a problem of its row — never a database error half-way, on either database."""
+    from etl.store.setup import init_db
+    engine = make_engine(db_url)
+    init_db(engine)
+    bad = HEADER + (f"2016,rename,450981002002,,{'长' * 65},,,,,\n"
+                    "2016,rename,450981002003,,=HYPERLINK(\"http://x\"),,,,,\n"
+                    "2016,new,,450981002103,城南新区社区居委会,450981009,<b>新街道</b>,450981,,\n")
+    outcome = apply_change_file(engine, bad.encode(), "names.csv", "admin")
+    assert [(p.row, p.code) for p in outcome.report.errors] == [(2, "change-bad-name"), (3, "change-bad-name"),
+                                                                (4, "change-bad-name")]
+    assert "至多64个字" in outcome.report.errors[0].message_zh
+    assert registry_from_db(engine).history is None
+    engine.dispose()

@@ -28,6 +28,8 @@ CHANGE_WORDS = {"更名": "rename", "合并": "merge", "拆分": "split", "新�
 KIND_WORDS = {"城市社区": "城市社区", "乡镇社区": "乡镇社区", "urban": "城市社区", "township": "乡镇社区"}
 KINDS_SHOWN = "rename、merge、split、new、abolish、move（更名、合并、拆分、新设、撤销、调整隶属）"
 _CODE = re.compile(r"^\d{12}$")
+NAME_LENGTH = 64                  # a name's column width in the database (place, community_era)
+FORMULA_STARTS = "=+-@"           # a name a spreadsheet would run as a formula when the registry is exported
 # What each kind of change needs filled in.
 NEEDS = {"rename": ("old_code", "new_name"), "merge": ("old_code", "new_code"), "split": ("old_code", "new_code"),
          "new": ("new_code", "new_name"), "abolish": ("old_code",), "move": ("old_code", "township_code")}
@@ -154,6 +156,12 @@ def _change_row(row: int, values: dict[str, str], report: Report, baseline: str,
     if change == "abolish" and values.get("new_code"):
         report.add("change-abolish-successor", row=row, column="new_code", value=values["new_code"])
         ok = False
+    for column in ("new_name", "township_name"):
+        name = values.get(column, "")
+        if name and (len(name) > NAME_LENGTH or name[0] in FORMULA_STARTS or any(c in name for c in "<>\"")):
+            shown = name if len(name) <= NAME_LENGTH else name[:NAME_LENGTH] + "…"
+            report.add("change-bad-name", row=row, column=column, value=shown, detail=str(NAME_LENGTH))
+            ok = False
     kind = values.get("kind", "")
     if kind and kind not in KIND_WORDS:
         report.add("not-a-choice", row=row, column="kind", value=kind, detail="城市社区、乡镇社区")

@@ -55,6 +55,7 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "change-not-after-applied": (ERROR, "生效期{value}不晚于已应用的变更（{detail}）：变更须按时间顺序应用", "the effective period {value} is not after the change set already applied ({detail}): change sets are applied in order"),
     "change-unknown-kind": (ERROR, "变更类型“{value}”无效，应为{detail}", "the change '{value}' is not one of {detail}"),
     "change-bad-code": (ERROR, "代码“{value}”应为{detail}位数字", "the code '{value}' is not {detail} digits"),
+    "change-bad-name": (ERROR, "名称“{value}”无效：至多{detail}个字，不以 = + - @ 开头，不含 < > \"", "the name '{value}' is not valid: at most {detail} characters, not starting with = + - @, without < > \""),
     "change-needs": (ERROR, "{value}变更须填写“{detail}”", "a {value} needs '{detail}'"),
     "change-abolish-successor": (ERROR, "撤销的社区不应填写新代码（{value}）；并入其他社区请用“合并”", "an abolished community has no new_code ({value}); use merge when it joins another"),
     "change-unknown-code": (ERROR, "{detail}前的区划名录中没有代码为{value}的社区", "no community has the code {value} in the registry in force before {detail}"),
