@@ -36,6 +36,13 @@ def browser() -> str:
     return chosen
 
 
+def _environment(tmp: str) -> dict[str, str]:
+    """Chromium's environment: its home and caches in the print's own folder — a service user may have no home, or
+    one systemd's ProtectHome hides (deploy/systemd/shequ-web.service); the fonts' system cache is read as is."""
+    return {**os.environ, "LANG": "C.UTF-8", "HOME": tmp, "XDG_CONFIG_HOME": str(Path(tmp) / "config"),
+            "XDG_CACHE_HOME": str(Path(tmp) / "cache")}
+
+
 def plotly_script_tag() -> str:
     """The installed plotly.js, loaded from the package's own file (4.8 MB: not copied into every page)."""
     return f'<script src="{PLOTLY_JS.as_uri()}"></script>'
@@ -55,7 +62,7 @@ def html_to_pdf(page: str, timeout: float = TIMEOUT_SECONDS) -> bytes:
         try:
             with PRINTING:
                 done = subprocess.run(args, capture_output=True, text=True, timeout=timeout,
-                                      stdin=subprocess.DEVNULL, env={**os.environ, "LANG": "C.UTF-8"})
+                                      stdin=subprocess.DEVNULL, env=_environment(tmp))
         except subprocess.TimeoutExpired:
             raise ShequError(f"Chromium took more than {timeout:g} s to print the PDF") from None
         if done.returncode != 0 or not pdf_path.exists() or pdf_path.stat().st_size == 0:

@@ -281,3 +281,15 @@ def test_what_a_clerk_typed_is_printed_as_text_never_run_as_markup(tmp_path):
     assert printed.count("HACKED") == 2                                # only as the typed text, in name and post
     assert "<b>王</b>" in printed and "<script>document.body.innerHTML" in printed and "<img src=x" in printed
     engine.dispose()
+
+
+def test_chromium_writes_nothing_into_the_service_user_s_home(sample_engine, tmp_path, monkeypatch):
+    """A server's user may have no home, or one systemd hides (ProtectHome): Chromium's config, crash reports and
+    caches go in the print's own folder, removed after it — the home is left as it was."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    assert briefing_pdf(sample_engine, period="2015", basis="current").startswith(b"%PDF")
+    assert list(home.iterdir()) == []
