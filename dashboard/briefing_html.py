@@ -376,9 +376,9 @@ def definitions(b: Briefing) -> str:
 
 def source_line(b: Briefing) -> str:
     """The basis, the data version (returns counted and the last change) and when the file was made."""
-    parts = data.queries.data_version(b.src.engine).split(":", 2)
-    returns, changed = (parts[0], parts[2][:16]) if len(parts) == 3 and parts[2] != "None" else (parts[0], "—")
-    return t("pdf_source_line", b.lang, source=figures.source_text(b.period, b.lang, b.src.basis), returns=returns,
+    state = data.queries.data_state(b.src.engine)
+    changed = str(state.last_change)[:16] if state.last_change is not None else "—"
+    return t("pdf_source_line", b.lang, source=figures.source_text(b.period, b.lang, b.src.basis), returns=state.returns,
              changed=changed, made=b.made_at.strftime("%Y-%m-%d %H:%M %Z").strip())
 
 

@@ -217,3 +217,17 @@ def test_yulin_keeps_its_chosen_english_names_and_a_registry_pickles_with_its_ci
     wuzhou = city_registry("梧州市")
     again = pickle.loads(pickle.dumps(wuzhou))
     assert again == wuzhou and again.city.code == "450400" and again.city.name_en == "Wuzhou City"
+
+
+def test_another_city_on_an_empty_database_moves_the_data_version(db_url):
+    """A serving process keys its cached pages by the data version: `init --city` on a database without returns
+    must move it, or the pages would go on showing the old city's title and counties until a restart."""
+    from etl.store.queries import data_version
+    assert run(db_url, "init").exit_code == 0
+    engine = make_engine(db_url)
+    yulin = data_version(engine)
+    assert run(db_url, "init", "--city", "梧州市").exit_code == 0
+    wuzhou = data_version(engine)
+    assert wuzhou != yulin and "450400" in wuzhou
+    assert run(db_url, "init").exit_code == 0 and data_version(engine) == wuzhou      # an upgrade changes nothing
+    engine.dispose()

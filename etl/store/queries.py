@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from typing import NamedTuple
 
 import pandas as pd
 from sqlalchemy import and_, func, select
@@ -182,11 +183,32 @@ def community_history(engine: Engine, community_code: str | list[str], basis: st
     return sort_periods(df)
 
 
-def data_version(engine: Engine) -> str:
-    """Changes whenever a return is loaded, a status changes or a registry change set is applied: the key that
-    invalidates cached reads."""
+class DataState(NamedTuple):
+    """What the loaded data is at a moment: the returns (how many, the newest, the last status change), the
+    registry change sets applied, and the city and the size of its registry."""
+
+    returns: int
+    last_id: int | None
+    last_change: object            # datetime | None
+    change_sets: int
+    city: str | None
+    places: int
+
+
+def data_state(engine: Engine) -> DataState:
+    """One read of the loaded data's state (see data_version)."""
+    count = lambda table: select(func.count()).select_from(table).scalar_subquery()
     with engine.connect() as conn:
         row = conn.execute(select(func.count(submission.c.id), func.max(submission.c.id),
-                                  func.max(submission.c.status_changed_at),
-                                  select(func.count()).select_from(registry_change_set).scalar_subquery())).first()
-    return ":".join(str(v) for v in row)
+                                  func.max(submission.c.status_changed_at), count(registry_change_set),
+                                  select(place.c.code).where(place.c.level == "city").limit(1).scalar_subquery(),
+                                  count(place))).first()
+    return DataState(*row)
+
+
+def data_version(engine: Engine) -> str:
+    """Changes whenever a return is loaded, a status changes, a registry change set is applied, or `shequ init`
+    gives the database another city or registry: the key that invalidates cached reads."""
+    return ":".join(str(v) for v in data_state(engine))
+
+
