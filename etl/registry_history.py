@@ -104,14 +104,6 @@ class RegistryHistory:
                                    tuple(after.values())))
         return tuple(retired)
 
-    def lineage(self, code: str) -> dict:
-        """A community's family: its earlier states (name, township, periods), the communities it came from
-        (merged or split into it, renamed to a new code) and those it went into."""
-        states = sorted((e for e in self.eras if e.community.code == code), key=lambda e: e.valid_from)
-        came_from = [c for c in self.changes if c.new_code == code and c.old_code and c.old_code != code]
-        went_to = [c for c in self.changes if c.old_code == code and c.new_code and c.new_code != code]
-        return {"states": states, "came_from": came_from, "went_to": went_to}
-
 
 def township_kind(township_name: str) -> str:
     """The township rule: a community under a 街道 is urban, any other a township community."""

@@ -74,6 +74,13 @@ def sample_paths() -> list[Path]:
     return paths
 
 
+def copied(sqlite_url: str, target: Path) -> str:
+    """A copy of a session's SQLite database (the loaded sample) that a test may change; its URL."""
+    import shutil
+    shutil.copy(sqlite_url.removeprefix("sqlite:///"), target)
+    return f"sqlite:///{target}"
+
+
 @pytest.fixture(scope="session")
 def sample_db_url(tmp_path_factory, sample_paths) -> str:
     """A database with the committed sample returns loaded through the real ingest pipeline (once per run)."""

@@ -3,7 +3,6 @@ period validated and computed against the registry in force then, old names in n
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from etl.ingest import ingest_path
 from etl.store import queries
 from etl.store.db import make_engine, registry_from_db
 from etl.store.registry_changes import apply_change_file, change_sets
-from conftest import table_counts
+from conftest import copied, table_counts
 from returns import SheetSpec, write_workbook
 
 HEADER = "effective_period,change,old_code,new_code,new_name,township_code,township_name,county_code,kind,note\n"
@@ -34,9 +33,7 @@ EACH_KIND = HEADER + """\
 @pytest.fixture
 def changed_db(sample_db_url, tmp_path):
     """A copy of the sample database (Yulin 2013–2015) with the change set of each kind applied."""
-    path = tmp_path / "changed.db"
-    shutil.copy(sample_db_url.removeprefix("sqlite:///"), path)
-    engine = make_engine(f"sqlite:///{path}")
+    engine = make_engine(copied(sample_db_url, tmp_path / "changed.db"))
     before = queries.indicator_values(engine, "current")
     outcome = apply_change_file(engine, EACH_KIND.encode(), "changes_2016.csv", "admin")
     assert outcome.status == "applied", [p.message_en for p in outcome.report.problems]
@@ -112,9 +109,7 @@ def test_2016_returns_naming_the_past_are_read_as_now_or_told_what_it_became(cha
 
 
 def test_a_change_file_with_an_unknown_code_or_a_merge_across_counties_is_refused_whole(sample_db_url, tmp_path):
-    path = tmp_path / "copy.db"
-    shutil.copy(sample_db_url.removeprefix("sqlite:///"), path)
-    engine = make_engine(f"sqlite:///{path}")
+    engine = make_engine(copied(sample_db_url, tmp_path / "copy.db"))
     counts = table_counts(engine)
     bad = HEADER + """\
 2016,rename,450981002002,,永丰新村社区居委会,,,,,
@@ -138,7 +133,7 @@ def test_a_change_file_with_an_unknown_code_or_a_merge_across_counties_is_refuse
     assert table_counts(engine) == counts                       # nothing changed
     assert registry_from_db(engine).history is None
 
-    result = CliRunner().invoke(cli, ["--db", f"sqlite:///{path}", "registry", "apply", str(_write(tmp_path, bad))])
+    result = CliRunner().invoke(cli, ["--db", str(engine.url), "registry", "apply", str(_write(tmp_path, bad))])
     assert result.exit_code == 1
     assert "change-unknown-code" in result.output and "no community has the code 450981999999" in result.output
     assert table_counts(engine) == counts
@@ -152,9 +147,7 @@ def _write(tmp_path: Path, text: str, name: str = "changes.csv") -> Path:
 
 
 def test_the_cli_dry_runs_applies_lists_and_shows_history(sample_db_url, tmp_path):
-    path = tmp_path / "cli.db"
-    shutil.copy(sample_db_url.removeprefix("sqlite:///"), path)
-    db = f"sqlite:///{path}"
+    db = copied(sample_db_url, tmp_path / "cli.db")
     run = lambda *args: CliRunner().invoke(cli, ["--db", db, *args])
     changes = _write(tmp_path, EACH_KIND)
     engine = make_engine(db)
@@ -181,9 +174,7 @@ def test_the_cli_dry_runs_applies_lists_and_shows_history(sample_db_url, tmp_pat
 
 def test_an_xlsx_change_file_in_chinese_headers_and_words(sample_db_url, tmp_path):
     import xlsxwriter
-    path = tmp_path / "x.db"
-    shutil.copy(sample_db_url.removeprefix("sqlite:///"), path)
-    engine = make_engine(f"sqlite:///{path}")
+    engine = make_engine(copied(sample_db_url, tmp_path / "x.db"))
     book_path = tmp_path / "变更.xlsx"
     book = xlsxwriter.Workbook(str(book_path))
     ws = book.add_worksheet("区划变更")

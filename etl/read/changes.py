@@ -12,7 +12,7 @@ from collections import defaultdict
 from etl.periods import first_month, format_effective, parse_effective
 from etl.read.problems import Report
 from etl.registry import Registry
-from etl.registry_history import KINDS, Change, RegistryHistory
+from etl.registry_history import KINDS, Change, RegistryHistory, apply_changes
 
 COLUMNS = ("effective_period", "change", "old_code", "new_code", "new_name", "township_code", "township_name",
            "county_code", "kind", "note")
@@ -118,7 +118,6 @@ def check_changes(content: bytes, file_name: str, registry: Registry, baseline: 
         before = history.in_force(changes[0].effective) if history else registry
         _check_set(changes, before, report)
         if history is not None and report.valid:   # the next set is checked against this one's result
-            from etl.registry_history import apply_changes
             history = RegistryHistory(history.city, apply_changes(history, changes), history.changes + tuple(changes))
     return sets, report
 

@@ -4,8 +4,6 @@ over the new registry (naming 永丰 by its old name) — the renamed community'
 new name, the merged one lists its predecessors with their own histories, a split one names its predecessor."""
 from __future__ import annotations
 
-import shutil
-
 from selenium.webdriver.common.by import By
 
 from .conftest import PASSWORD, login, screenshot, shequ, use, visit
@@ -15,10 +13,9 @@ def changed_database(tmp_path, approved_db_url) -> str:
     from etl.ingest import ingest_path
     from etl.store.db import make_engine
     from etl.store.load import set_status
+    from conftest import copied
     from test_registry_changes import EACH_KIND, beiliu_return
-    path = tmp_path / "changed.db"
-    shutil.copy(approved_db_url.removeprefix("sqlite:///"), path)
-    url = f"sqlite:///{path}"
+    url = copied(approved_db_url, tmp_path / "changed.db")
     changes = tmp_path / "changes_2016.csv"
     changes.write_text(EACH_KIND, encoding="utf-8")
     assert "applied" in shequ(url, "registry", "apply", changes)
