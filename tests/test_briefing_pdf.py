@@ -33,8 +33,6 @@ NAMES = {"450902": "玉州区", "450903": "福绵区", "450921": "容县", "4509
          "450924": "兴业县", "450981": "北流市"}
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 PASSWORD = "briefing-pass-123"
-pytestmark = pytest.mark.skipif(not shutil.which("pdftotext") or not shutil.which("chromium"),
-                                reason="needs poppler-utils and chromium (make test-deps)")
 
 
 def text(pdf: Path, first: int | None = None, last: int | None = None) -> str:
